@@ -1,0 +1,68 @@
+import { describeError, isCipherLensError } from '../core/errors.js';
+import type { CliCommand } from './command.js';
+
+// Lazy so that `cipherlens keygen` does not load onnxruntime or sharp.
+const commands: Record<string, () => Promise<{ default: CliCommand }>> = {
+  keygen: () => import('./commands/keygen.js'),
+  encrypt: () => import('./commands/encrypt.js'),
+  decrypt: () => import('./commands/decrypt.js'),
+  analyze: () => import('./commands/analyze.js'),
+  'export-dataset': () => import('./commands/export-dataset.js'),
+  download: () => import('./commands/download.js'),
+  train: () => import('./commands/train.js'),
+  classify: () => import('./commands/classify.js'),
+  index: () => import('./commands/index-cmd.js'),
+  evaluate: () => import('./commands/evaluate.js'),
+  study: () => import('./commands/study.js'),
+};
+
+async function printHelp(): Promise<void> {
+  const lines = ['Usage: cipherlens <command> [options]', '', 'Commands:'];
+  for (const [name, load] of Object.entries(commands)) {
+    try {
+      const { default: command } = await load();
+      lines.push(`  ${name.padEnd(16)}${command.summary}`);
+    } catch {
+      // A command whose module is missing is simply not listed.
+    }
+  }
+  lines.push('', 'Run `cipherlens <command> --help` for its options.');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    await printHelp();
+    return name ? 0 : 1;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`cipherlens: unknown command "${name}". Run \`cipherlens --help\`.\n`);
+    return 2;
+  }
+  const { default: command } = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    const prefix = isCipherLensError(error) ? `error [${error.code}]` : 'error';
+    process.stderr.write(`cipherlens ${name}: ${prefix}: ${describeError(error)}\n`);
+    if (process.env.CIPHERLENS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] && /cli[\\/]main\.(ts|js)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`cipherlens: ${describeError(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,12 @@
+import { hkdfSync } from 'node:crypto';
+
+/** Version tag mixed into every derivation: a new spec version gives unrelated sub-keys. */
+export const SPEC_VERSION = 1;
+const HKDF_SALT = Buffer.from('cipherlens-v1', 'ascii');
+
+export type SubkeyLabel = 'arnold' | 'keystream' | 'mac' | 'fingerprint';
+
+/** HKDF-SHA256(ikm = master key, salt = "cipherlens-v1", info = label) → 32 bytes. */
+export function deriveSubkey(masterKey: Uint8Array, label: SubkeyLabel): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, HKDF_SALT, Buffer.from(label, 'ascii'), 32));
+}

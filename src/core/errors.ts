@@ -1,0 +1,40 @@
+/**
+ * Every failure CipherLens reports to a person goes through this class, so hosts (CLI, IPC, HTTP)
+ * can show `message` as-is and branch on `code` without parsing text.
+ */
+export type ErrorCode =
+  | 'BAD_INPUT'
+  | 'NOT_SQUARE'
+  | 'BAD_SIZE'
+  | 'IMAGE_DECODE'
+  | 'IMAGE_TOO_LARGE'
+  | 'WRONG_KEY'
+  | 'INTEGRITY'
+  | 'TRUNCATED'
+  | 'BAD_FORMAT'
+  | 'BAD_PASSPHRASE'
+  | 'NOT_FOUND'
+  | 'MODEL_MISMATCH'
+  | 'DATASET'
+  | 'DEPENDENCY_MISSING'
+  | 'CANCELLED'
+  | 'INTERNAL';
+
+export class CipherLensError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CipherLensError';
+    this.code = code;
+  }
+}
+
+export function isCipherLensError(error: unknown): error is CipherLensError {
+  return error instanceof CipherLensError;
+}
+
+/** A message fit to show a person, whatever was thrown. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
