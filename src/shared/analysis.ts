@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import {
+  ConditionSchema,
+  ConversionOptionsSchema,
+  FingerprintSchema,
+  ImageSourceSchema,
+  ItemIdSchema,
+  PngDataUrlSchema,
+  ProbabilitySchema,
+} from './common.js';
+
+export const PredictionSchema = z.strictObject({ label: z.string(), probability: ProbabilitySchema });
+
+/** Which model and execution provider produced a result, and how long it took. */
+export const RunInfoSchema = z.strictObject({
+  modelId: z.string(),
+  provider: z.string(),
+  elapsedMs: z.number().min(0),
+});
+
+export const ClassifyImageRequestSchema = z.strictObject({
+  source: ImageSourceSchema,
+  topK: z.number().int().min(1).max(100).default(5),
+  conversion: ConversionOptionsSchema.default({ fit: 'resize', dicomFrame: 0, dicomWindow: 'file' }),
+});
+export const ClassifyImageResponseSchema = z.strictObject({
+  predictions: z.array(PredictionSchema),
+  /** The label the item carries, when classifying a labelled workspace item. */
+  trueLabel: z.string().nullable(),
+  /** What was fed to the model: the image encrypted under the model's condition. */
+  modelInput: PngDataUrlSchema,
+  conversion: z.array(z.string()),
+  run: RunInfoSchema,
+});
+
+/** Classify many workspace items (by id, or all with a label filter). Returns a job. */
+export const ClassifyBatchRequestSchema = z.strictObject({
+  ids: z.array(ItemIdSchema).max(100_000).optional(),
+  label: z.string().optional(),
+  topK: z.number().int().min(1).max(100).default(3),
+});
+export const ClassifyBatchResultSchema = z.strictObject({
+  results: z.array(
+    z.strictObject({
+      id: ItemIdSchema,
+      trueLabel: z.string().nullable(),
+      predictions: z.array(PredictionSchema),
+    }),
+  ),
+  /** Share of labelled items whose top-1 prediction equals their label; null when none is labelled. */
+  accuracy: z.number().nullable(),
+  skipped: z.array(z.strictObject({ id: ItemIdSchema, reason: z.string() })),
+  run: RunInfoSchema,
+});
+
+export const RetrieveIndexStatusSchema = z.strictObject({
+  modelId: z.string().nullable(),
+  indexed: z.number().int(),
+  /** Items the active key can decrypt and the index does not hold yet. */
+  missing: z.number().int(),
+  dimension: z.number().int().nullable(),
+});
+
+export const RetrieveQueryRequestSchema = z.strictObject({
+  source: ImageSourceSchema,
+  k: z.number().int().min(1).max(500).default(10),
+  conversion: ConversionOptionsSchema.default({ fit: 'resize', dicomFrame: 0, dicomWindow: 'file' }),
+  /** Bring the index up to date with the workspace first (embeds only the missing items). */
+  refreshIndex: z.boolean().default(true),
+});
+export const RetrieveQueryResponseSchema = z.strictObject({
+  query: z.strictObject({
+    label: z.string().nullable(),
+    id: ItemIdSchema.nullable(),
+    plain: PngDataUrlSchema,
+    encrypted: PngDataUrlSchema,
+  }),
+  results: z.array(
+    z.strictObject({
+      rank: z.number().int().min(1),
+      id: ItemIdSchema,
+      score: z.number(),
+      label: z.string().nullable(),
+      /** Same class as the query; null when either label is unknown. */
+      relevant: z.boolean().nullable(),
+      thumbnails: z.strictObject({ encrypted: PngDataUrlSchema, plain: PngDataUrlSchema.nullable() }),
+    }),
+  ),
+  /** Relevant share of the k results; null when the query has no label. */
+  precisionAtK: z.number().nullable(),
+  indexSize: z.number().int(),
+  run: RunInfoSchema,
+});
+
+const MatrixSchema = z.array(z.array(z.number().int().min(0)));
+
+export const PerClassRowSchema = z.strictObject({
+  label: z.string(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  support: z.number().int(),
+});
+
+export const EvaluationReportSchema = z.strictObject({
+  id: z.string(),
+  createdAt: z.string(),
+  modelId: z.string(),
+  keyFingerprint: FingerprintSchema,
+  itemCount: z.number().int(),
+  classification: z.strictObject({
+    labels: z.array(z.string()),
+    /** matrix[actual][predicted], rows and columns in `labels` order. */
+    matrix: MatrixSchema,
+    accuracy: z.number(),
+    macroF1: z.number(),
+    weightedF1: z.number(),
+    perClass: z.array(PerClassRowSchema),
+  }),
+  /** Leave-one-out retrieval over the evaluated items; null with fewer than two labelled items. */
+  retrieval: z
+    .strictObject({
+      mAP: z.number(),
+      precisionAtK: z.array(z.strictObject({ k: z.number().int(), value: z.number() })),
+      prCurve: z.array(z.strictObject({ recall: z.number(), precision: z.number() })),
+    })
+    .nullable(),
+  run: RunInfoSchema,
+});
+export type EvaluationReport = z.infer<typeof EvaluationReportSchema>;
+
+/** Evaluate the active model on the labelled workspace items (optionally only these ids). Returns a job. */
+export const EvaluateRunRequestSchema = z.strictObject({
+  ids: z.array(ItemIdSchema).max(100_000).optional(),
+});
+export const EvaluateGetResponseSchema = z.strictObject({ report: EvaluationReportSchema.nullable() });
+
+/** The images in one confusion-matrix cell of the latest report. */
+export const EvaluateCellRequestSchema = z.strictObject({ actual: z.string(), predicted: z.string() });
+export const EvaluateCellResponseSchema = z.strictObject({ ids: z.array(ItemIdSchema) });
+
+/** One configuration of the ablation study (study/results/*.json). Missing metrics are null, never guessed. */
+export const AblationRowSchema = z.strictObject({
+  id: z.string(),
+  dataset: z.string(),
+  condition: z.string(),
+  architecture: z.string(),
+  accuracy: z.number().nullable(),
+  macroF1: z.number().nullable(),
+  weightedF1: z.number().nullable(),
+  mAP: z.number().nullable(),
+  precisionAt10: z.number().nullable(),
+  hasConfusionMatrix: z.boolean(),
+});
+export const EvaluateAblationResponseSchema = z.strictObject({
+  available: z.boolean(),
+  rows: z.array(AblationRowSchema),
+  /** Files that could not be read, with the reason. */
+  problems: z.array(z.string()),
+});
+export const EvaluateStudyConfigRequestSchema = z.strictObject({ id: z.string().min(1).max(200) });
+export const EvaluateStudyConfigResponseSchema = z.strictObject({
+  row: AblationRowSchema,
+  labels: z.array(z.string()),
+  matrix: MatrixSchema,
+  perClass: z.array(PerClassRowSchema),
+});
+
+const CorrelationSchema = z.strictObject({
+  horizontal: z.number(),
+  vertical: z.number(),
+  diagonal: z.number(),
+});
+/** Sampled adjacent-pixel pairs for the scatter plots: x[i] next to y[i]. */
+const PairsSchema = z.strictObject({ x: z.array(z.number().int()), y: z.array(z.number().int()) });
+
+export const ImageStatisticsSchema = z.strictObject({
+  entropy: z.number(),
+  histogram: z.array(z.number().int()).length(256),
+  correlation: CorrelationSchema,
+  pairs: z.strictObject({ horizontal: PairsSchema, vertical: PairsSchema, diagonal: PairsSchema }),
+});
+
+export const SensitivitySchema = z.strictObject({
+  npcr: z.number(),
+  uaci: z.number(),
+  /** Wu, Noonan & Agaian critical values for this image size. */
+  critical: z.array(
+    z.strictObject({
+      alpha: z.number(),
+      npcrCritical: z.number(),
+      uaciLow: z.number(),
+      uaciHigh: z.number(),
+      npcrPass: z.boolean(),
+      uaciPass: z.boolean(),
+    }),
+  ),
+  /** Plain-language verdict, honest about fixed-keystream weaknesses. */
+  verdict: z.string(),
+});
+
+export const SecurityAnalyzeRequestSchema = z.strictObject({
+  source: ImageSourceSchema,
+  condition: ConditionSchema.default('arnold+xor'),
+  conversion: ConversionOptionsSchema.default({ fit: 'resize', dicomFrame: 0, dicomWindow: 'file' }),
+  samplePairs: z.number().int().min(100).max(20_000).default(2000),
+  seed: z.number().int().min(0).default(1),
+});
+export const SecurityReportSchema = z.strictObject({
+  size: z.number().int(),
+  condition: ConditionSchema,
+  keyFingerprint: FingerprintSchema,
+  images: z.strictObject({ plain: PngDataUrlSchema, encrypted: PngDataUrlSchema }),
+  plain: ImageStatisticsSchema,
+  encrypted: ImageStatisticsSchema,
+  /** Expected sample entropy of uniform noise at this size (the real bar for small images, not 8). */
+  uniformEntropyExpectation: z.number(),
+  keySensitivity: SensitivitySchema,
+  plaintextSensitivity: SensitivitySchema,
+  notes: z.array(z.string()),
+});
+export type SecurityReport = z.infer<typeof SecurityReportSchema>;

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** The four encryption conditions of the study (kept in step with core/crypto/condition.ts). */
+export const CONDITION_NAMES = ['plain', 'arnold', 'xor', 'arnold+xor'] as const;
+export const ConditionSchema = z.enum(CONDITION_NAMES);
+export type ConditionName = z.infer<typeof ConditionSchema>;
+
+/** Largest single file the API accepts as bytes (uploads, key files, containers). DICOM series can be big. */
+export const MAX_UPLOAD_BYTES = 48 * 1024 * 1024;
+const MAX_BASE64_CHARS = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4;
+
+export const ItemIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an item id is 1–64 letters, digits, "-" or "_"');
+export const FingerprintSchema = z
+  .string()
+  .regex(/^[0-9a-f]{16}$/, 'a key fingerprint is 16 lowercase hex digits');
+export const JobIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a job id is 1–64 letters, digits, "-" or "_"');
+export const LabelSchema = z.string().trim().min(1, 'a label cannot be empty').max(128);
+/** Absolute or relative file system path on the back end's machine (Electron host only hands these out). */
+export const PathSchema = z.string().min(1, 'a path cannot be empty').max(4096);
+export const Base64Schema = z
+  .string()
+  .max(MAX_BASE64_CHARS, `file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'file bytes must be base64');
+export const PngDataUrlSchema = z.string().startsWith('data:image/png;base64,');
+export const FileNameSchema = z.string().min(1).max(255);
+export const IsoDateSchema = z.string();
+export const ProbabilitySchema = z.number().min(0).max(1);
+
+/**
+ * Where an image comes from: an item already in the workspace, a path on the back end's machine
+ * (Electron: from a dialog or drag and drop), or the bytes of a file (browser host: an upload).
+ */
+export const ImageSourceSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('item'), id: ItemIdSchema }),
+  z.strictObject({ kind: z.literal('path'), path: PathSchema }),
+  z.strictObject({ kind: z.literal('upload'), name: FileNameSchema, dataBase64: Base64Schema }),
+]);
+export type ImageSource = z.infer<typeof ImageSourceSchema>;
+
+/** How a non-conforming image becomes the model's square input. */
+export const FitSchema = z.enum(['error', 'resize', 'pad']);
+
+/** DICOM display: the file's own VOI window, an automatic percentile window, or an explicit one. */
+export const DicomWindowSchema = z.union([
+  z.literal('file'),
+  z.literal('auto'),
+  z.strictObject({ center: z.number(), width: z.number().positive() }),
+]);
+
+export const ConversionOptionsSchema = z.strictObject({
+  /** Target side in pixels; default: the active model's input size. */
+  size: z.number().int().min(2).max(4096).optional(),
+  fit: FitSchema.default('resize'),
+  dicomFrame: z.number().int().min(0).default(0),
+  dicomWindow: DicomWindowSchema.default('file'),
+});
+export type ConversionOptions = z.infer<typeof ConversionOptionsSchema>;
+
+export const PageSchema = z.strictObject({
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(500).default(48),
+});
+
+export const EmptyRequestSchema = z.strictObject({});
+export const OkResponseSchema = z.strictObject({ ok: z.literal(true) });
+
+/** A job started by a long operation; follow it with `jobsGet` or the job event stream. */
+export const JobStartedSchema = z.strictObject({ jobId: JobIdSchema });
+
+/** What every failed call carries, over IPC and HTTP alike. `code` mirrors core's ErrorCode. */
+export const ApiErrorSchema = z.strictObject({ code: z.string(), message: z.string() });
+export type ApiErrorPayload = z.infer<typeof ApiErrorSchema>;

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import {
+  Base64Schema,
+  ConditionSchema,
+  ConversionOptionsSchema,
+  FileNameSchema,
+  FingerprintSchema,
+  ImageSourceSchema,
+  IsoDateSchema,
+  ItemIdSchema,
+  LabelSchema,
+  PageSchema,
+  PathSchema,
+  PngDataUrlSchema,
+} from './common.js';
+import { ClassCountSchema } from './workspace.js';
+
+/** One imported image. Stored encrypted; `plain` thumbnails exist only for the key that imported it. */
+export const LibraryItemSchema = z.strictObject({
+  id: ItemIdSchema,
+  name: z.string(),
+  label: z.string().nullable(),
+  /** Side of the stored square image. */
+  size: z.number().int(),
+  /** Original file or dataset entry, in words (e.g. "scan.dcm, frame 2" or "MedNIST train #123"). */
+  source: z.string(),
+  /** What was done to make it a square grey image (e.g. "16-bit DICOM windowed C=40 W=400 to 8 bit"). */
+  conversion: z.array(z.string()),
+  importedAt: IsoDateSchema,
+  keyFingerprint: FingerprintSchema,
+  /** True when the active key is the one this item was encrypted with. */
+  canDecrypt: z.boolean(),
+  /** The last classification by the active model, if any. */
+  prediction: z.strictObject({ label: z.string(), probability: z.number(), modelId: z.string() }).nullable(),
+  thumbnails: z.strictObject({
+    /** What is stored: the cipher image under the item's storage condition. */
+    encrypted: PngDataUrlSchema,
+    plain: PngDataUrlSchema.nullable(),
+  }),
+});
+export type LibraryItem = z.infer<typeof LibraryItemSchema>;
+
+export const LibraryListRequestSchema = PageSchema.extend({
+  label: z.string().optional(),
+  /** Only items without a label. */
+  unlabelled: z.boolean().default(false),
+  /** Case-insensitive substring of the name or source. */
+  search: z.string().max(200).optional(),
+});
+export const LibraryListResponseSchema = z.strictObject({
+  total: z.number().int(),
+  offset: z.number().int(),
+  items: z.array(LibraryItemSchema),
+  classes: z.array(ClassCountSchema),
+});
+
+export const LibraryItemsRequestSchema = z.strictObject({ ids: z.array(ItemIdSchema).min(1).max(500) });
+export const LibraryItemsResponseSchema = z.strictObject({
+  items: z.array(LibraryItemSchema),
+  missing: z.array(ItemIdSchema),
+});
+
+export const LibraryUpdateRequestSchema = z.strictObject({ id: ItemIdSchema, label: LabelSchema.nullable() });
+export const LibraryRemoveRequestSchema = z.strictObject({ ids: z.array(ItemIdSchema).min(1).max(10_000) });
+export const LibraryRemoveResponseSchema = z.strictObject({ removed: z.number().int() });
+
+const ImportCommonSchema = z.strictObject({
+  conversion: ConversionOptionsSchema.default({ fit: 'resize', dicomFrame: 0, dicomWindow: 'file' }),
+  /** A label for every imported image; otherwise `labelFromFolder` or none. */
+  label: LabelSchema.optional(),
+  /** Use each file's parent folder name as its label (class-folder datasets). */
+  labelFromFolder: z.boolean().default(true),
+});
+
+/** Import files and folders by path (recursing into folders). Long: returns a job. */
+export const ImportPathsRequestSchema = ImportCommonSchema.extend({
+  paths: z.array(PathSchema).min(1).max(10_000),
+});
+
+/** Import file bytes (browser host uploads, Electron drag of in-memory files). Short: answers directly. */
+export const ImportUploadRequestSchema = ImportCommonSchema.extend({
+  files: z
+    .array(z.strictObject({ name: FileNameSchema, dataBase64: Base64Schema, label: LabelSchema.optional() }))
+    .min(1)
+    .max(256),
+});
+
+export const ImportSkipSchema = z.strictObject({ name: z.string(), code: z.string(), reason: z.string() });
+export const ImportResultSchema = z.strictObject({
+  imported: z.array(ItemIdSchema),
+  skipped: z.array(ImportSkipSchema),
+  /** Files an earlier, interrupted run of the same import already stored. */
+  alreadyPresent: z.number().int(),
+});
+export type ImportResult = z.infer<typeof ImportResultSchema>;
+
+/** A labelled sample of a bundled dataset: `perClass` images of each class from the chosen split. */
+export const ImportDatasetRequestSchema = z.strictObject({
+  dataset: z.enum(['mnist', 'mednist']),
+  split: z.enum(['train', 'test']).default('test'),
+  perClass: z.number().int().min(1).max(1000).default(10),
+  seed: z.number().int().min(0).default(1),
+  /** Folder holding mnist/ and MedNIST.tar.gz; default: the host's data directory. */
+  dataDir: PathSchema.optional(),
+});
+
+export const DatasetAvailabilitySchema = z.strictObject({
+  dataset: z.enum(['mnist', 'mednist']),
+  available: z.boolean(),
+  location: z.string().nullable(),
+  classes: z.array(z.string()),
+  imageSize: z.number().int(),
+});
+
+/** Encrypt → decrypt round trip of one image, to show what the model sees. */
+export const PreviewCipherRequestSchema = z.strictObject({
+  source: ImageSourceSchema,
+  condition: ConditionSchema.default('arnold+xor'),
+  conversion: ConversionOptionsSchema.default({ fit: 'resize', dicomFrame: 0, dicomWindow: 'file' }),
+});
+export const PreviewCipherResponseSchema = z.strictObject({
+  size: z.number().int(),
+  condition: ConditionSchema,
+  keyFingerprint: FingerprintSchema,
+  conversion: z.array(z.string()),
+  plain: PngDataUrlSchema,
+  encrypted: PngDataUrlSchema,
+  /** decrypt(encrypt(plain)); equals `plain` byte for byte (`roundTripExact`). */
+  decrypted: PngDataUrlSchema,
+  roundTripExact: z.boolean(),
+});
+
+/** Decrypt an encrypted container file (.climg) with the active key. Wrong key or tampering → clear error. */
+export const PreviewDecryptRequestSchema = z.strictObject({
+  source: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('path'), path: PathSchema }),
+    z.strictObject({ kind: z.literal('upload'), name: FileNameSchema, dataBase64: Base64Schema }),
+  ]),
+});
+export const PreviewDecryptResponseSchema = z.strictObject({
+  size: z.number().int(),
+  condition: ConditionSchema,
+  keyFingerprint: FingerprintSchema,
+  encrypted: PngDataUrlSchema,
+  plain: PngDataUrlSchema,
+});

@@ -1,0 +1,53 @@
+/**
+ * Every API operation by name. Kept free of zod so the sandboxed preload can bundle it without the schemas;
+ * operations.ts checks at compile time that its table has exactly these names.
+ */
+export const OPERATION_NAMES = [
+  'appInfo',
+  'hostPickPaths',
+  'keysStatus',
+  'keysGenerate',
+  'keysImport',
+  'keysSelect',
+  'keysExport',
+  'workspaceInfo',
+  'workspaceChoose',
+  'importPaths',
+  'importUpload',
+  'importDataset',
+  'importResume',
+  'libraryList',
+  'libraryItems',
+  'libraryUpdate',
+  'libraryRemove',
+  'previewCipher',
+  'previewDecrypt',
+  'classifyImage',
+  'classifyBatch',
+  'retrieveIndexStatus',
+  'retrieveBuildIndex',
+  'retrieveQuery',
+  'evaluateRun',
+  'evaluateGet',
+  'evaluateCell',
+  'evaluateAblation',
+  'evaluateStudyConfig',
+  'securityAnalyze',
+  'modelsList',
+  'modelsSelect',
+  'settingsGet',
+  'settingsUpdate',
+  'jobsList',
+  'jobsGet',
+  'jobsCancel',
+] as const;
+
+export type OperationName = (typeof OPERATION_NAMES)[number];
+
+export function isOperationName(value: string): value is OperationName {
+  return (OPERATION_NAMES as readonly string[]).includes(value);
+}
+
+/** IPC channel of an operation (Electron host), and of the job event stream. */
+export const ipcChannel = (operation: OperationName): string => `cipherlens:${operation}`;
+export const JOB_EVENT_CHANNEL = 'cipherlens:job-event';

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import {
+  ClassifyBatchRequestSchema,
+  ClassifyBatchResultSchema,
+  ClassifyImageRequestSchema,
+  ClassifyImageResponseSchema,
+  EvaluateAblationResponseSchema,
+  EvaluateCellRequestSchema,
+  EvaluateCellResponseSchema,
+  EvaluateGetResponseSchema,
+  EvaluateRunRequestSchema,
+  EvaluateStudyConfigRequestSchema,
+  EvaluateStudyConfigResponseSchema,
+  EvaluationReportSchema,
+  RetrieveIndexStatusSchema,
+  RetrieveQueryRequestSchema,
+  RetrieveQueryResponseSchema,
+  SecurityAnalyzeRequestSchema,
+  SecurityReportSchema,
+} from './analysis.js';
+import { EmptyRequestSchema, JobStartedSchema, OkResponseSchema } from './common.js';
+import {
+  KeyInfoSchema,
+  KeysExportRequestSchema,
+  KeysExportResponseSchema,
+  KeysGenerateRequestSchema,
+  KeysImportRequestSchema,
+  KeysSelectRequestSchema,
+  KeysStatusResponseSchema,
+} from './keys.js';
+import {
+  ImportDatasetRequestSchema,
+  ImportPathsRequestSchema,
+  ImportResultSchema,
+  ImportUploadRequestSchema,
+  LibraryItemsRequestSchema,
+  LibraryItemsResponseSchema,
+  LibraryListRequestSchema,
+  LibraryListResponseSchema,
+  LibraryItemSchema,
+  LibraryRemoveRequestSchema,
+  LibraryRemoveResponseSchema,
+  LibraryUpdateRequestSchema,
+  PreviewCipherRequestSchema,
+  PreviewCipherResponseSchema,
+  PreviewDecryptRequestSchema,
+  PreviewDecryptResponseSchema,
+} from './library.js';
+import type { OperationName } from './operation-names.js';
+import {
+  AppInfoSchema,
+  HostPickPathsRequestSchema,
+  HostPickPathsResponseSchema,
+  JobRefSchema,
+  JobStateSchema,
+  JobsListResponseSchema,
+  ModelsListResponseSchema,
+  ModelsSelectRequestSchema,
+  ModelsSelectResponseSchema,
+  SettingsSchema,
+  SettingsUpdateRequestSchema,
+} from './system.js';
+import { WorkspaceChooseRequestSchema, WorkspaceInfoSchema } from './workspace.js';
+
+const op = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) => ({
+  request,
+  response,
+});
+
+/** name → request/response schema. Both hosts validate every request (and the renderer may check responses). */
+export const API_OPERATIONS = {
+  appInfo: op(EmptyRequestSchema, AppInfoSchema),
+  hostPickPaths: op(HostPickPathsRequestSchema, HostPickPathsResponseSchema),
+  keysStatus: op(EmptyRequestSchema, KeysStatusResponseSchema),
+  keysGenerate: op(KeysGenerateRequestSchema, KeyInfoSchema),
+  keysImport: op(KeysImportRequestSchema, KeyInfoSchema),
+  keysSelect: op(KeysSelectRequestSchema, KeyInfoSchema),
+  keysExport: op(KeysExportRequestSchema, KeysExportResponseSchema),
+  workspaceInfo: op(EmptyRequestSchema, WorkspaceInfoSchema),
+  workspaceChoose: op(WorkspaceChooseRequestSchema, WorkspaceInfoSchema),
+  importPaths: op(ImportPathsRequestSchema, JobStartedSchema),
+  importUpload: op(ImportUploadRequestSchema, ImportResultSchema),
+  importDataset: op(ImportDatasetRequestSchema, JobStartedSchema),
+  importResume: op(EmptyRequestSchema, JobStartedSchema),
+  libraryList: op(LibraryListRequestSchema, LibraryListResponseSchema),
+  libraryItems: op(LibraryItemsRequestSchema, LibraryItemsResponseSchema),
+  libraryUpdate: op(LibraryUpdateRequestSchema, LibraryItemSchema),
+  libraryRemove: op(LibraryRemoveRequestSchema, LibraryRemoveResponseSchema),
+  previewCipher: op(PreviewCipherRequestSchema, PreviewCipherResponseSchema),
+  previewDecrypt: op(PreviewDecryptRequestSchema, PreviewDecryptResponseSchema),
+  classifyImage: op(ClassifyImageRequestSchema, ClassifyImageResponseSchema),
+  classifyBatch: op(ClassifyBatchRequestSchema, JobStartedSchema),
+  retrieveIndexStatus: op(EmptyRequestSchema, RetrieveIndexStatusSchema),
+  retrieveBuildIndex: op(EmptyRequestSchema, JobStartedSchema),
+  retrieveQuery: op(RetrieveQueryRequestSchema, RetrieveQueryResponseSchema),
+  evaluateRun: op(EvaluateRunRequestSchema, JobStartedSchema),
+  evaluateGet: op(EmptyRequestSchema, EvaluateGetResponseSchema),
+  evaluateCell: op(EvaluateCellRequestSchema, EvaluateCellResponseSchema),
+  evaluateAblation: op(EmptyRequestSchema, EvaluateAblationResponseSchema),
+  evaluateStudyConfig: op(EvaluateStudyConfigRequestSchema, EvaluateStudyConfigResponseSchema),
+  securityAnalyze: op(SecurityAnalyzeRequestSchema, SecurityReportSchema),
+  modelsList: op(EmptyRequestSchema, ModelsListResponseSchema),
+  modelsSelect: op(ModelsSelectRequestSchema, ModelsSelectResponseSchema),
+  settingsGet: op(EmptyRequestSchema, SettingsSchema),
+  settingsUpdate: op(SettingsUpdateRequestSchema, SettingsSchema),
+  jobsList: op(EmptyRequestSchema, JobsListResponseSchema),
+  jobsGet: op(JobRefSchema, JobStateSchema),
+  jobsCancel: op(JobRefSchema, OkResponseSchema),
+} satisfies Record<OperationName, { request: z.ZodType; response: z.ZodType }>;
+
+export type ApiOperations = typeof API_OPERATIONS;
+export type OperationRequest<N extends OperationName> = z.input<ApiOperations[N]['request']>;
+/** A request after validation: defaults filled in. What the back end receives. */
+export type ParsedRequest<N extends OperationName> = z.output<ApiOperations[N]['request']>;
+export type OperationResponse<N extends OperationName> = z.output<ApiOperations[N]['response']>;
+
+/** How to read a finished job's `result`, by job kind. */
+export const JOB_RESULT_SCHEMAS = {
+  'import-paths': ImportResultSchema,
+  'import-dataset': ImportResultSchema,
+  'classify-batch': ClassifyBatchResultSchema,
+  'index-build': RetrieveIndexStatusSchema,
+  evaluate: EvaluationReportSchema,
+} as const;
