@@ -1,0 +1,125 @@
+import { access, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { basename, join, posix } from 'node:path';
+import { CipherLensError } from '../errors.js';
+import { describeSourceFile } from './checksum.js';
+import { loadClassFolders } from './class-folders.js';
+import { ImageCollector, isImageFileName } from './collector.js';
+import { checkClassCounts, countClasses, type LoadedDataset } from './dataset.js';
+import { gunzipStream } from './gzip.js';
+import {
+  MEDNIST_CLASSES,
+  MEDNIST_EXPECTED_COUNTS,
+  MEDNIST_FILE,
+  MEDNIST_FRACTIONS,
+  MEDNIST_IMAGE_SIZE,
+} from './sources.js';
+import { readTarEntries } from './tar.js';
+
+export interface MednistOptions {
+  /** Class name → count to insist on; null skips the check (tiny test fixtures). */
+  expectedCounts?: Record<string, number> | null;
+  concurrency?: number;
+  onProgress?: (decoded: number, total: number) => void;
+}
+
+const EXPECTED: Record<string, number> = Object.fromEntries(
+  MEDNIST_CLASSES.map((name, i) => [name, MEDNIST_EXPECTED_COUNTS[i]!]),
+);
+export const MEDNIST_TOTAL = MEDNIST_EXPECTED_COUNTS.reduce((sum, n) => sum + n, 0);
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+function checkCounts(dataset: LoadedDataset, what: string, expected: Record<string, number> | null): void {
+  if (!expected) return;
+  const part = dataset.parts.all!;
+  const names = [...new Set([...Object.keys(expected), ...dataset.classes])];
+  const actualByName = countClasses(part.labels, dataset.classes.length);
+  const actual = names.map((name) => {
+    const index = dataset.classes.indexOf(name);
+    return index < 0 ? 0 : (actualByName[index] ?? 0);
+  });
+  checkClassCounts(
+    what,
+    names,
+    actual,
+    names.map((name) => expected[name] ?? 0),
+  );
+}
+
+/** Reads `MedNIST.tar.gz` in one streaming pass: gunzip → tar members → JPEG decode pool. */
+export async function loadMednistTar(tarPath: string, options: MednistOptions = {}): Promise<LoadedDataset> {
+  if (!(await exists(tarPath))) {
+    throw new CipherLensError(
+      'NOT_FOUND',
+      `MedNIST archive ${tarPath} not found (run \`cipherlens download --dataset mednist\`)`,
+    );
+  }
+  const expected = options.expectedCounts === undefined ? EXPECTED : options.expectedCounts;
+  const total = expected ? Object.values(expected).reduce((sum, n) => sum + n, 0) : 0;
+  const collector = new ImageCollector({
+    imageSize: MEDNIST_IMAGE_SIZE,
+    fit: 'error',
+    concurrency: options.concurrency,
+    onProgress: (decoded) => options.onProgress?.(decoded, Math.max(total, decoded)),
+  });
+  const members = readTarEntries(gunzipStream(createReadStream(tarPath), tarPath), tarPath);
+  for await (const entry of members) {
+    if (entry.type !== 'file' || !entry.data) continue;
+    const parts = posix.normalize(entry.name).split('/');
+    const fileName = parts[parts.length - 1] ?? '';
+    const className = parts[parts.length - 2];
+    if (!className || !isImageFileName(fileName)) continue;
+    await collector.add(className, fileName, entry.data, `${tarPath}:${entry.name}`);
+  }
+  const collected = await collector.finish(tarPath);
+  const dataset: LoadedDataset = {
+    name: 'mednist',
+    classes: collected.classes,
+    imageSize: MEDNIST_IMAGE_SIZE,
+    parts: { all: collected.part },
+    splitPolicy: { kind: 'stratified-fractions', ...MEDNIST_FRACTIONS },
+    source: { kind: 'mednist-tar', location: tarPath, files: [await describeSourceFile(tarPath)] },
+  };
+  checkCounts(dataset, tarPath, expected);
+  return dataset;
+}
+
+/** Reads an extracted `MedNIST/<Class>/*.jpeg` folder. */
+export async function loadMednistFolder(
+  folder: string,
+  options: MednistOptions = {},
+): Promise<LoadedDataset> {
+  const expected = options.expectedCounts === undefined ? EXPECTED : options.expectedCounts;
+  const dataset = await loadClassFolders(folder, {
+    name: 'mednist',
+    imageSize: MEDNIST_IMAGE_SIZE,
+    fit: 'error',
+    concurrency: options.concurrency,
+    fractions: MEDNIST_FRACTIONS,
+    onProgress: options.onProgress,
+  });
+  checkCounts(dataset, folder, expected);
+  return dataset;
+}
+
+/** `<dataDir>/MedNIST.tar.gz` when present, else the extracted `<dataDir>/MedNIST/` folder. */
+export async function locateMednist(dataDir: string): Promise<{ kind: 'tar' | 'folder'; path: string }> {
+  const tarPath = join(dataDir, MEDNIST_FILE.path);
+  if (await exists(tarPath)) return { kind: 'tar', path: tarPath };
+  const folder = join(dataDir, 'MedNIST');
+  if ((await exists(folder)) && (await stat(folder)).isDirectory()) return { kind: 'folder', path: folder };
+  throw new CipherLensError(
+    'NOT_FOUND',
+    `MedNIST not found in ${dataDir}: expected ${basename(tarPath)} or an extracted MedNIST/ folder (run \`cipherlens download --dataset mednist\`)`,
+  );
+}
+
+export async function loadMednist(dataDir: string, options: MednistOptions = {}): Promise<LoadedDataset> {
+  const found = await locateMednist(dataDir);
+  return found.kind === 'tar' ? loadMednistTar(found.path, options) : loadMednistFolder(found.path, options);
+}

@@ -1,0 +1,187 @@
+import { CipherLensError } from '../errors.js';
+
+/** One member of a tar archive. `data` is present for regular files only. */
+export interface TarEntry {
+  name: string;
+  type: 'file' | 'directory' | 'other';
+  size: number;
+  data?: Buffer;
+}
+
+const BLOCK = 512;
+const DEFAULT_MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+
+/** Pulls exact byte counts out of an async stream of arbitrarily sized chunks. */
+class ByteReader {
+  private readonly chunks: Buffer[] = [];
+  private available = 0;
+  private ended = false;
+  /** Total bytes handed out so far (for error messages). */
+  offset = 0;
+
+  constructor(private readonly iterator: AsyncIterator<Buffer>) {}
+
+  private async fill(wanted: number): Promise<void> {
+    while (this.available < wanted && !this.ended) {
+      const next = await this.iterator.next();
+      if (next.done) this.ended = true;
+      else if (next.value.length > 0) {
+        this.chunks.push(next.value);
+        this.available += next.value.length;
+      }
+    }
+  }
+
+  /** Exactly `count` bytes; null at a clean end of stream; `short` bytes when it ends part-way. */
+  async read(count: number): Promise<Buffer | null | { short: number }> {
+    await this.fill(count);
+    if (this.available === 0 && count > 0) return null;
+    if (this.available < count) return { short: this.available };
+    this.offset += count;
+    this.available -= count;
+    const first = this.chunks[0]!;
+    if (first.length >= count) {
+      const out = first.subarray(0, count);
+      if (first.length === count) this.chunks.shift();
+      else this.chunks[0] = first.subarray(count);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(count);
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(chunk.length, count - filled);
+      chunk.copy(out, filled, 0, take);
+      filled += take;
+      if (take === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(take);
+    }
+    return out;
+  }
+}
+
+const cString = (bytes: Buffer): string => {
+  const end = bytes.indexOf(0);
+  return bytes.toString('utf8', 0, end < 0 ? bytes.length : end);
+};
+
+/** Octal number field, or GNU base-256 when the high bit of the first byte is set. */
+function numberField(field: Buffer): number {
+  if ((field[0]! & 0x80) !== 0) {
+    let value = field[0]! & 0x7f;
+    for (let i = 1; i < field.length; i++) value = value * 256 + field[i]!;
+    return value;
+  }
+  const text = cString(field).trim();
+  return text === '' ? 0 : parseInt(text, 8);
+}
+
+function headerChecksumMatches(header: Buffer): boolean {
+  const stored = numberField(header.subarray(148, 156));
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : header[i]!;
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/** pax extended header records: "<length> <key>=<value>\n". */
+function parsePax(data: Buffer): Record<string, string> {
+  const records: Record<string, string> = {};
+  let position = 0;
+  while (position < data.length) {
+    const space = data.indexOf(0x20, position);
+    if (space < 0) break;
+    const length = parseInt(data.toString('utf8', position, space), 10);
+    if (!(length > 0)) break;
+    const record = data.toString('utf8', space + 1, position + length - 1);
+    const equals = record.indexOf('=');
+    if (equals > 0) records[record.slice(0, equals)] = record.slice(equals + 1);
+    position += length;
+  }
+  return records;
+}
+
+const paddedSize = (size: number): number => Math.ceil(size / BLOCK) * BLOCK;
+
+/**
+ * Streams the members of a (ustar, GNU or pax) tar archive. Handles GNU long names ('L'), pax `path`
+ * records, base-256 sizes, verifies every header checksum, and reports truncation with the byte offset.
+ */
+export async function* readTarEntries(
+  chunks: AsyncIterable<Buffer>,
+  source: string,
+  options: { maxEntryBytes?: number } = {},
+): AsyncGenerator<TarEntry> {
+  const maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+  const reader = new ByteReader(chunks[Symbol.asyncIterator]());
+  const truncated = (what: string): CipherLensError =>
+    new CipherLensError(
+      'TRUNCATED',
+      `${source} is truncated: the archive ends inside ${what} (at byte ${reader.offset})`,
+    );
+  const readExactly = async (count: number, what: string): Promise<Buffer> => {
+    const result = await reader.read(count);
+    if (result === null || !Buffer.isBuffer(result)) throw truncated(what);
+    return result;
+  };
+
+  let longName: string | null = null;
+  let paxPath: string | null = null;
+  for (;;) {
+    const header = await reader.read(BLOCK);
+    // No end-of-archive marker is tolerated (some writers omit it), but a partial header is not.
+    if (header === null) return;
+    if (!Buffer.isBuffer(header)) throw truncated('a header block');
+    if (header.every((byte) => byte === 0)) return;
+    if (!headerChecksumMatches(header)) {
+      throw new CipherLensError(
+        'BAD_FORMAT',
+        `${source} is corrupt: tar header checksum mismatch at byte ${reader.offset - BLOCK}`,
+      );
+    }
+    const typeFlag = String.fromCharCode(header[156]!);
+    const size = numberField(header.subarray(124, 136));
+    const magic = header.toString('latin1', 257, 263);
+    const prefix = magic === 'ustar\0' ? cString(header.subarray(345, 500)) : '';
+    const headerName = prefix
+      ? `${prefix}/${cString(header.subarray(0, 100))}`
+      : cString(header.subarray(0, 100));
+    const name = paxPath ?? longName ?? headerName;
+
+    if (typeFlag === 'L' || typeFlag === 'x' || typeFlag === 'g' || typeFlag === 'K') {
+      if (size > maxEntryBytes)
+        throw new CipherLensError('BAD_FORMAT', `${source}: oversized tar metadata entry`);
+      const data = await readExactly(paddedSize(size), `a ${typeFlag} metadata entry`);
+      if (typeFlag === 'L') longName = cString(data.subarray(0, size));
+      if (typeFlag === 'x') paxPath = parsePax(data.subarray(0, size)).path ?? paxPath;
+      continue;
+    }
+    longName = null;
+    paxPath = null;
+
+    const isFile = typeFlag === '0' || typeFlag === '\0' || typeFlag === '7';
+    if (isFile) {
+      if (size > maxEntryBytes) {
+        throw new CipherLensError(
+          'DATASET',
+          `${source}: member ${name} is ${size} bytes, over the ${maxEntryBytes} limit`,
+        );
+      }
+      const data = await readExactly(paddedSize(size), `member ${name}`);
+      yield { name, type: 'file', size, data: data.subarray(0, size) };
+    } else {
+      // Directories, links and devices carry no payload we need; skip whatever data they declare.
+      let remaining = typeFlag === '1' || typeFlag === '2' || typeFlag === '5' ? 0 : paddedSize(size);
+      while (remaining > 0) {
+        const step = Math.min(remaining, 1 << 20);
+        await readExactly(step, `member ${name}`);
+        remaining -= step;
+      }
+      yield { name, type: typeFlag === '5' ? 'directory' : 'other', size };
+    }
+  }
+}
