@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { CipherLensError } from '../errors.js';
 import { deriveSubkey } from './subkeys.js';
 
@@ -13,6 +13,8 @@ export interface ArnoldParameters {
   b: number;
   /** Raw 32-bit iteration seed from the key; the used count depends on the period at N. */
   iterationSeed: number;
+  /** The HKDF "arnold" sub-key the values came from; keys the parameters id. */
+  subkey: Uint8Array;
 }
 
 export interface ArnoldPlan {
@@ -23,15 +25,18 @@ export interface ArnoldPlan {
   iterations: number;
   /** cipher[i] = plain[gather[i]] */
   gather: Int32Array;
-  /** plain[i] = cipher[inverse[i]] */
-  inverse: Int32Array;
-  /** 16 hex chars identifying (a, b, iterations, N): stored in containers. */
+  /**
+   * 16 hex chars identifying (N, a, b, iterations) under this key. Keyed (HMAC with the arnold sub-key) because
+   * it is stored in clear in containers and model cards: an unkeyed hash of so few values (a, b < 1024,
+   * iterations < 3N) could be brute-forced back to the permutation.
+   */
   parametersId: string;
 }
 
 export function arnoldParametersFromKey(masterKey: Uint8Array): ArnoldParameters {
   const sub = deriveSubkey(masterKey, 'arnold');
   return {
+    subkey: sub,
     a: 1 + (sub.readUInt16BE(0) % 1023),
     b: 1 + (sub.readUInt16BE(2) % 1023),
     iterationSeed: sub.readUInt32BE(4),
@@ -62,7 +67,8 @@ function powMod(m: Mat, exponent: number, n: number): Mat {
   return result;
 }
 
-const isIdentity = (m: Mat, n: number): boolean => m[0] === 1 % n && m[1] === 0 && m[2] === 0 && m[3] === 1 % n;
+const isIdentity = (m: Mat, n: number): boolean =>
+  m[0] === 1 % n && m[1] === 0 && m[2] === 0 && m[3] === 1 % n;
 
 /** Smallest k ≥ 1 with M^k ≡ I (mod n). Element orders in SL2(Z/n) are O(n), so iterating is cheap. */
 export function arnoldPeriod(a: number, b: number, n: number): number {
@@ -80,14 +86,17 @@ export const MAX_SIZE = 8192;
 
 export function assertSupportedSize(size: number): void {
   if (!Number.isInteger(size) || size < MIN_SIZE || size > MAX_SIZE) {
-    throw new CipherLensError('BAD_SIZE', `image size ${size}×${size} is not supported (N must be ${MIN_SIZE}–${MAX_SIZE})`);
+    throw new CipherLensError(
+      'BAD_SIZE',
+      `image size ${size}×${size} is not supported (N must be ${MIN_SIZE}–${MAX_SIZE})`,
+    );
   }
 }
 
 /**
- * Builds the tables for one size. a and b are reduced mod N and a zero residue becomes 1, so M is never the
- * identity mod N and the period is ≥ 2; the iteration count is 1 + (seed mod (period − 1)), never a multiple
- * of the period.
+ * Builds the gather table for one size. a and b are reduced mod N and a zero residue becomes 1, so M is never
+ * the identity mod N and the period is ≥ 2; the iteration count is 1 + (seed mod (period − 1)), so it is never
+ * a multiple of the period (which would make the permutation the identity).
  */
 export function buildArnoldPlan(params: ArnoldParameters, size: number): ArnoldPlan {
   assertSupportedSize(size);
@@ -97,22 +106,31 @@ export function buildArnoldPlan(params: ArnoldParameters, size: number): ArnoldP
   const period = arnoldPeriod(a, b, n);
   const iterations = 1 + (params.iterationSeed % (period - 1));
   const m = powMod([1 % n, a, b, (a * b + 1) % n], iterations, n);
-  const total = n * n;
-  const gather = new Int32Array(total);
-  const inverse = new Int32Array(total);
+  const gather = new Int32Array(n * n);
+  // Pixel (x, y) moves to (x', y') = M^k·(x, y): cipher[y'·N + x'] = plain[y·N + x]. x' and y' are advanced
+  // incrementally along each row instead of multiplying, which keeps N = 8192 (67 M pixels) well under a second.
   for (let y = 0; y < n; y++) {
+    let xd = (m[1] * y) % n;
+    let yd = (m[3] * y) % n;
+    const source = y * n;
     for (let x = 0; x < n; x++) {
-      const xd = (m[0] * x + m[1] * y) % n;
-      const yd = (m[2] * x + m[3] * y) % n;
-      const source = y * n + x;
-      const destination = yd * n + xd;
-      gather[destination] = source;
-      inverse[source] = destination;
+      gather[yd * n + xd] = source + x;
+      xd += m[0];
+      if (xd >= n) xd -= n;
+      yd += m[2];
+      if (yd >= n) yd -= n;
     }
   }
-  const parametersId = createHash('sha256')
-    .update(`arnold-v1:${n}:${a}:${b}:${iterations}`)
+  const parametersId = createHmac('sha256', params.subkey)
+    .update(`arnold-parameters-v1:${n}:${a}:${b}:${iterations}`)
     .digest('hex')
     .slice(0, 16);
-  return { size: n, a, b, period, iterations, gather, inverse, parametersId };
+  return { size: n, a, b, period, iterations, gather, parametersId };
+}
+
+/** inverse[gather[i]] = i, so plain[j] = cipher[inverse[j]]. */
+export function invertTable(gather: Int32Array): Int32Array {
+  const inverse = new Int32Array(gather.length);
+  for (let i = 0; i < gather.length; i++) inverse[gather[i]!] = i;
+  return inverse;
 }

@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto';
 import { CipherLensError } from '../errors.js';
-import { arnoldParametersFromKey, assertSupportedSize, buildArnoldPlan, type ArnoldPlan } from './arnold.js';
+import {
+  arnoldParametersFromKey,
+  assertSupportedSize,
+  buildArnoldPlan,
+  invertTable,
+  type ArnoldPlan,
+} from './arnold.js';
 import { type Condition, usesKeystream, usesPermutation } from './condition.js';
 import { gatherXorBatch, xorBatch } from './kernels.js';
 import type { CipherKey } from './keys.js';
@@ -18,43 +25,94 @@ export interface ImageCipher {
   readonly arnold: Pick<ArnoldPlan, 'a' | 'b' | 'period' | 'iterations'> | null;
   encrypt(plain: Uint8Array, out?: Uint8Array): Uint8Array;
   decrypt(cipher: Uint8Array, out?: Uint8Array): Uint8Array;
-  /** `count` images laid end to end in `source`; results go to `target` (same length). Allocates nothing. */
+  /**
+   * `count` images laid end to end in `source` (default: all of it); results go to `target`. Allocates nothing.
+   * Permuting conditions need separate buffers; `xor` and `plain` may work in place (source === target).
+   */
   encryptBatch(source: Uint8Array, target: Uint8Array, count?: number): void;
   decryptBatch(source: Uint8Array, target: Uint8Array, count?: number): void;
 }
 
-const CACHE_LIMIT = 32;
-const cache = new Map<string, ImageCipher>();
+/**
+ * Least-recently-used, bounded by table memory rather than count: one permuting cipher at 4096² holds
+ * ≈ 170 MB of tables, at 28² about 8 KB. The newest entry is always kept, whatever its size.
+ */
+const CACHE_BUDGET_BYTES = 1 << 30;
+const cache = new Map<string, { cipher: ImageCipher; bytes: number }>();
+let cachedBytes = 0;
 
 export function createImageCipher(key: CipherKey, condition: Condition, size: number): ImageCipher {
   assertSupportedSize(size);
-  const cacheKey = `${key.fingerprint}:${condition}:${size}`;
-  const cached = cache.get(cacheKey);
-  if (cached) return cached;
-  const cipher = buildCipher(key, condition, size);
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(cacheKey, cipher);
-  return cipher;
+  // Keyed by the key bytes themselves, not the 64-bit fingerprint a caller could have set by hand.
+  const cacheKey = `${createHash('sha256').update(key.bytes).digest('base64')}:${condition}:${size}`;
+  const hit = cache.get(cacheKey);
+  if (hit) {
+    cache.delete(cacheKey);
+    cache.set(cacheKey, hit);
+    return hit.cipher;
+  }
+  const entry = { cipher: buildCipher(key, condition, size), bytes: tableBytes(condition, size) };
+  cache.set(cacheKey, entry);
+  cachedBytes += entry.bytes;
+  for (const [oldest, old] of cache) {
+    if (cachedBytes <= CACHE_BUDGET_BYTES || old === entry) break;
+    cache.delete(oldest);
+    cachedBytes -= old.bytes;
+  }
+  return entry.cipher;
+}
+
+/** Forget every cached cipher (tests; or to release memory after work at large sizes). */
+export function clearCipherCache(): void {
+  cache.clear();
+  cachedBytes = 0;
+}
+
+function tableBytes(condition: Condition, size: number): number {
+  const pixels = size * size;
+  // gather + inverse (Int32) + keystream + permuted keystream; xor keeps one keystream.
+  if (usesPermutation(condition)) return pixels * 10;
+  return usesKeystream(condition) ? pixels : 0;
 }
 
 function buildCipher(key: CipherKey, condition: Condition, size: number): ImageCipher {
   const pixels = size * size;
   const plan = usesPermutation(condition) ? buildArnoldPlan(arnoldParametersFromKey(key.bytes), size) : null;
   const keystream = usesKeystream(condition) ? buildKeystream(key.bytes, size, size) : new Uint8Array(pixels);
-  // Decryption gathers through the inverse table, so the keystream is pre-permuted the same way:
-  // plain[i] = cipher[inv[i]] ^ keystream[inv[i]].
-  const decryptMask = plan ? keystream.map((_, i) => keystream[plan.inverse[i]!]!) : keystream;
+  // Built on first decrypt: encrypt-only work (training export) never pays for them.
+  let decryptTables: { inverse: Int32Array; mask: Uint8Array } | null = null;
+  const getDecryptTables = (gather: Int32Array): { inverse: Int32Array; mask: Uint8Array } => {
+    if (!decryptTables) {
+      const inverse = invertTable(gather);
+      // plain[j] = cipher[inverse[j]] ^ keystream[inverse[j]]: the keystream is pre-permuted the same way.
+      const mask = new Uint8Array(pixels);
+      for (let j = 0; j < pixels; j++) mask[j] = keystream[inverse[j]!]!;
+      decryptTables = { inverse, mask };
+    }
+    return decryptTables;
+  };
 
   const checkBatch = (source: Uint8Array, target: Uint8Array, count: number | undefined): number => {
     const images = count ?? source.length / pixels;
-    if (!Number.isInteger(images) || images < 0 || source.length < images * pixels || target.length < images * pixels) {
+    if (
+      !Number.isInteger(images) ||
+      images < 0 ||
+      source.length < images * pixels ||
+      target.length < images * pixels
+    ) {
       throw new CipherLensError(
         'BAD_INPUT',
         `batch of ${String(count ?? source.length / pixels)} images of ${size}×${size} does not fit buffers of ${source.length} and ${target.length} bytes`,
       );
     }
-    if (source === target && plan) {
-      throw new CipherLensError('BAD_INPUT', 'a permuting cipher cannot work in place: give separate buffers');
+    const overlap = overlapOf(source, target, images * pixels);
+    if (overlap === 'partial' || (overlap === 'same' && plan)) {
+      throw new CipherLensError(
+        'BAD_INPUT',
+        plan
+          ? 'a permuting cipher cannot work in place: give separate, non-overlapping buffers'
+          : 'source and target overlap without being the same range',
+      );
     }
     return images;
   };
@@ -63,13 +121,15 @@ function buildCipher(key: CipherKey, condition: Condition, size: number): ImageC
     const images = checkBatch(source, target, count);
     if (plan) gatherXorBatch(source, target, images, plan.gather, keystream);
     else if (condition === 'xor') xorBatch(source, target, images, keystream);
-    else target.set(source.subarray(0, images * pixels));
+    else if (source !== target) target.set(source.subarray(0, images * pixels));
   };
   const decryptBatch = (source: Uint8Array, target: Uint8Array, count?: number): void => {
     const images = checkBatch(source, target, count);
-    if (plan) gatherXorBatch(source, target, images, plan.inverse, decryptMask);
-    else if (condition === 'xor') xorBatch(source, target, images, keystream);
-    else target.set(source.subarray(0, images * pixels));
+    if (plan) {
+      const tables = getDecryptTables(plan.gather);
+      gatherXorBatch(source, target, images, tables.inverse, tables.mask);
+    } else if (condition === 'xor') xorBatch(source, target, images, keystream);
+    else if (source !== target) target.set(source.subarray(0, images * pixels));
   };
   const single =
     (batch: typeof encryptBatch) =>
@@ -79,6 +139,9 @@ function buildCipher(key: CipherKey, condition: Condition, size: number): ImageC
           'BAD_SIZE',
           `image has ${image.length} pixels; a ${size}×${size} cipher needs exactly ${pixels}`,
         );
+      }
+      if (out && out.length !== pixels) {
+        throw new CipherLensError('BAD_SIZE', `output buffer has ${out.length} bytes; expected ${pixels}`);
       }
       const target = out ?? new Uint8Array(pixels);
       batch(image, target, 1);
@@ -96,4 +159,11 @@ function buildCipher(key: CipherKey, condition: Condition, size: number): ImageC
     encryptBatch,
     decryptBatch,
   };
+}
+
+function overlapOf(a: Uint8Array, b: Uint8Array, length: number): 'none' | 'same' | 'partial' {
+  if (a.buffer !== b.buffer || length === 0) return 'none';
+  if (a.byteOffset === b.byteOffset) return 'same';
+  const disjoint = a.byteOffset + length <= b.byteOffset || b.byteOffset + length <= a.byteOffset;
+  return disjoint ? 'none' : 'partial';
 }

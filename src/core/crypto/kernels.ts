@@ -46,8 +46,10 @@ function gatherXorPacked(
       const t2 = table[k + 2]!;
       const t3 = table[k + 3]!;
       const m = maskWords[w]!;
-      out[wa + w] = (source[a + t0]! | (source[a + t1]! << 8) | (source[a + t2]! << 16) | (source[a + t3]! << 24)) ^ m;
-      out[wb + w] = (source[b + t0]! | (source[b + t1]! << 8) | (source[b + t2]! << 16) | (source[b + t3]! << 24)) ^ m;
+      out[wa + w] =
+        (source[a + t0]! | (source[a + t1]! << 8) | (source[a + t2]! << 16) | (source[a + t3]! << 24)) ^ m;
+      out[wb + w] =
+        (source[b + t0]! | (source[b + t1]! << 8) | (source[b + t2]! << 16) | (source[b + t3]! << 24)) ^ m;
     }
   }
   if (image < count) {
@@ -85,16 +87,16 @@ export function xorBatch(source: Uint8Array, target: Uint8Array, count: number, 
 }
 
 const wordViews = new WeakMap<Uint8Array, Int32Array>();
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Little-endian 32-bit view of a mask, so byte k of a word lines up with pixel 4w + k. */
 function maskAsWords(mask: Uint8Array): Int32Array {
   let words = wordViews.get(mask);
   if (!words) {
-    const aligned = new Uint8Array(mask); // fresh buffer: offset 0, so the Int32 view is aligned
-    words = new Int32Array(aligned.buffer, 0, mask.length >> 2);
-    if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
-      throw new Error('CipherLens kernels assume a little-endian CPU');
-    }
+    if (!littleEndian) throw new Error('CipherLens kernels assume a little-endian CPU');
+    // An aligned mask is viewed in place; a misaligned one is copied once to a fresh (aligned) buffer.
+    const aligned = mask.byteOffset % 4 === 0 ? mask : new Uint8Array(mask);
+    words = new Int32Array(aligned.buffer, aligned.byteOffset, mask.length >> 2);
     wordViews.set(mask, words);
   }
   return words;
