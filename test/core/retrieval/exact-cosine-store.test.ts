@@ -176,7 +176,7 @@ describe('ExactCosineStore persistence', () => {
     await writeFile(path, bytes.subarray(0, bytes.length - 3));
     await expect(ExactCosineStore.open(path)).rejects.toMatchObject({ code: 'TRUNCATED' });
     const flipped = Buffer.from(bytes);
-    flipped[flipped.length - 1] ^= 0x40;
+    flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 0x40;
     await writeFile(path, flipped);
     await expect(ExactCosineStore.open(path)).rejects.toMatchObject({ code: 'INTEGRITY' });
     await writeFile(path, 'not an index');
