@@ -26,29 +26,27 @@ function splitmix32(seed: number): () => number {
 
 const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
 
-export function createPrng(seed: number): Prng {
-  const seeder = splitmix32(seed);
-  let s0 = seeder();
-  let s1 = seeder();
-  let s2 = seeder();
-  let s3 = seeder();
-  // An all-zero state would be a fixed point; splitmix32 cannot produce four zeros, but stay safe.
+/** The raw xoshiro128** generator over a 4-word state (exported to check it against the reference C code). */
+export function xoshiro128StarStar(state: readonly [number, number, number, number]): () => number {
+  let [s0, s1, s2, s3] = state.map((word) => word >>> 0) as [number, number, number, number];
+  // An all-zero state is a fixed point of the generator.
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
-
-  const nextUint32 = (): number => {
+  return () => {
     const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
     const t = (s1 << 9) >>> 0;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3 >>> 0, 11);
-    s0 >>>= 0;
-    s1 >>>= 0;
-    s2 >>>= 0;
+    s2 = (s2 ^ s0) >>> 0;
+    s3 = (s3 ^ s1) >>> 0;
+    s1 = (s1 ^ s2) >>> 0;
+    s0 = (s0 ^ s3) >>> 0;
+    s2 = (s2 ^ t) >>> 0;
+    s3 = rotl(s3, 11);
     return result;
   };
+}
+
+export function createPrng(seed: number): Prng {
+  const seeder = splitmix32(seed);
+  const nextUint32 = xoshiro128StarStar([seeder(), seeder(), seeder(), seeder()]);
 
   const nextBelow = (bound: number): number => {
     if (!Number.isInteger(bound) || bound < 1 || bound > 0x1_0000_0000) {
