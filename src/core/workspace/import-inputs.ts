@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { CipherLensError } from '../errors.js';
+import { decodeAnyImage, type AnyImageOptions } from '../image/dicom-aware-decode.js';
+import type { ImportFile } from './import-files.js';
+import type { ImportInput } from './importer.js';
+
+/** Largest file read for import: bigger ones are refused before reading (multi-frame DICOM can be large). */
+export const MAX_IMPORT_FILE_BYTES = 512 * 1024 * 1024;
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** A file on disk; its bytes are read once and identified by their hash. */
+export function fileImportInput(
+  file: ImportFile,
+  label: string | null,
+  options: AnyImageOptions,
+): ImportInput {
+  let bytes: Promise<Uint8Array> | null = null;
+  const read = (): Promise<Uint8Array> => (bytes ??= readImportFile(file.path));
+  const frame = options.dicomFrame ? `, frame ${options.dicomFrame}` : '';
+  return {
+    name: basename(file.path),
+    source: `${file.path}${frame}`,
+    label,
+    identify: async () => sha256(await read()),
+    decode: async () => decodeAnyImage(await read(), { ...options, name: basename(file.path) }),
+  };
+}
+
+/** Bytes that arrived with the request (browser uploads). */
+export function bytesImportInput(
+  name: string,
+  bytes: Uint8Array,
+  label: string | null,
+  options: AnyImageOptions,
+): ImportInput {
+  return {
+    name,
+    source: `uploaded ${name}`,
+    label,
+    identify: async () => sha256(bytes),
+    decode: () => decodeAnyImage(bytes, { ...options, name }),
+  };
+}
+
+async function readImportFile(path: string): Promise<Uint8Array> {
+  try {
+    if ((await stat(path)).size > MAX_IMPORT_FILE_BYTES) {
+      throw new CipherLensError(
+        'IMAGE_TOO_LARGE',
+        `${path} is over ${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB`,
+      );
+    }
+    return await readFile(path);
+  } catch (error) {
+    if (error instanceof CipherLensError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CipherLensError('NOT_FOUND', `${path} no longer exists`);
+    throw new CipherLensError('IMAGE_DECODE', `cannot read ${path}: ${(error as Error).message}`);
+  }
+}

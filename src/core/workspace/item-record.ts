@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { CONDITIONS } from '../crypto/condition.js';
+
+/**
+ * items/<id>.json: what the workspace knows about one imported image besides its pixels (which live only
+ * encrypted, in items/<id>.clens). NOT encrypted: names and labels are visible to anyone with the folder.
+ */
+export const itemRecordSchema = z.object({
+  format: z.literal('cipherlens-item'),
+  version: z.literal(1),
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  name: z.string(),
+  label: z.string().nullable(),
+  size: z.number().int().min(2),
+  condition: z.enum(CONDITIONS),
+  keyFingerprint: z.string().regex(/^[0-9a-f]{16}$/),
+  /** Where it came from, in words. */
+  source: z.string(),
+  /** Identifies the import input (content hash + options + key): a resumed import skips what it finds. */
+  sourceKey: z.string().min(1),
+  conversion: z.array(z.string()),
+  importedAt: z.string(),
+  prediction: z
+    .object({ label: z.string(), probability: z.number(), modelId: z.string() })
+    .nullable()
+    .default(null),
+});
+
+export type ItemRecord = z.infer<typeof itemRecordSchema>;
+export type NewItemRecord = Omit<ItemRecord, 'format' | 'version' | 'id' | 'importedAt' | 'prediction'>;
