@@ -120,9 +120,17 @@ export const EvaluationReportSchema = z.strictObject({
   /** Leave-one-out retrieval over the evaluated items; null with fewer than two labelled items. */
   retrieval: z
     .strictObject({
+      /** Each evaluated item queries all the others (relevance = same label). */
+      protocol: z.literal('leave-one-out'),
+      queries: z.number().int(),
+      /** Queries whose class has no other item: left out of every mean. */
+      queriesWithoutRelevant: z.number().int(),
       mAP: z.number(),
       precisionAtK: z.array(z.strictObject({ k: z.number().int(), value: z.number() })),
+      mAPAtK: z.array(z.strictObject({ k: z.number().int(), value: z.number() })),
+      /** 11-point interpolated precision–recall curve, averaged over queries. */
       prCurve: z.array(z.strictObject({ recall: z.number(), precision: z.number() })),
+      perClass: z.array(z.strictObject({ label: z.string(), queries: z.number().int(), mAP: z.number() })),
     })
     .nullable(),
   run: RunInfoSchema,
@@ -166,37 +174,82 @@ export const EvaluateStudyConfigResponseSchema = z.strictObject({
   perClass: z.array(PerClassRowSchema),
 });
 
-const CorrelationSchema = z.strictObject({
-  horizontal: z.number(),
-  vertical: z.number(),
-  diagonal: z.number(),
+/** Pearson r per direction; null where it is undefined (a constant image has no variance). */
+const CorrelationSchema = z.object({
+  horizontal: z.number().nullable(),
+  vertical: z.number().nullable(),
+  diagonal: z.number().nullable(),
 });
 /** Sampled adjacent-pixel pairs for the scatter plots: x[i] next to y[i]. */
-const PairsSchema = z.strictObject({ x: z.array(z.number().int()), y: z.array(z.number().int()) });
-
-export const ImageStatisticsSchema = z.strictObject({
-  entropy: z.number(),
-  histogram: z.array(z.number().int()).length(256),
-  correlation: CorrelationSchema,
-  pairs: z.strictObject({ horizontal: PairsSchema, vertical: PairsSchema, diagonal: PairsSchema }),
+const PairsSchema = z.object({ x: z.array(z.number().int()), y: z.array(z.number().int()) });
+const SampledCorrelationSchema = z.object({
+  coefficient: z.number().nullable(),
+  pairs: z.number().int(),
+  exhaustive: z.boolean(),
 });
 
-export const SensitivitySchema = z.strictObject({
+export const ImageStatisticsSchema = z.object({
+  mean: z.number(),
+  entropy: z.number(),
+  /** Mean/min/max Shannon entropy over blockSize² blocks. */
+  blockEntropy: z.object({
+    blockSize: z.number().int(),
+    blocks: z.number().int(),
+    mean: z.number(),
+    min: z.number(),
+    max: z.number(),
+  }),
+  histogram: z.array(z.number().int()).length(256),
+  /** χ² test of a flat histogram. */
+  flatness: z.object({
+    statistic: z.number(),
+    degreesOfFreedom: z.number().int(),
+    pValue: z.number(),
+    alpha: z.number(),
+    flat: z.boolean(),
+  }),
+  /** Over every adjacent pair. */
+  correlation: CorrelationSchema,
+  /** Over `pairs` random pairs per direction, as most papers report it. */
+  sampledCorrelation: z.object({
+    horizontal: SampledCorrelationSchema,
+    vertical: SampledCorrelationSchema,
+    diagonal: SampledCorrelationSchema,
+  }),
+  /** The sampled pairs (up to a limit) for the scatter plots. */
+  pairs: z.object({ horizontal: PairsSchema, vertical: PairsSchema, diagonal: PairsSchema }),
+});
+
+const WuCriticalSchema = z.object({
+  alpha: z.number(),
+  npcrCritical: z.number(),
+  uaciLow: z.number(),
+  uaciHigh: z.number(),
+});
+
+export const SensitivitySchema = z.object({
   npcr: z.number(),
   uaci: z.number(),
-  /** Wu, Noonan & Agaian critical values for this image size. */
-  critical: z.array(
-    z.strictObject({
-      alpha: z.number(),
-      npcrCritical: z.number(),
-      uaciLow: z.number(),
-      uaciHigh: z.number(),
-      npcrPass: z.boolean(),
-      uaciPass: z.boolean(),
-    }),
-  ),
+  changedPixels: z.number().int(),
+  npcrPValue: z.number(),
+  uaciPValue: z.number(),
+  /** Wu, Noonan & Agaian critical values for this image size, with pass/fail. */
+  critical: z.array(WuCriticalSchema.extend({ npcrPass: z.boolean(), uaciPass: z.boolean() })),
+  /** Wu's test at α = 0.05, NPCR and UACI both. */
+  pass: z.boolean(),
   /** Plain-language verdict, honest about fixed-keystream weaknesses. */
   verdict: z.string(),
+  /** Plaintext sensitivity: the pixel changed (+1). Key sensitivity: the bit flipped. */
+  changedPixel: z
+    .object({
+      index: z.number().int(),
+      row: z.number().int(),
+      col: z.number().int(),
+      from: z.number(),
+      to: z.number(),
+    })
+    .nullable(),
+  flippedBit: z.number().int().nullable(),
 });
 
 export const SecurityAnalyzeRequestSchema = z.strictObject({
@@ -215,6 +268,12 @@ export const SecurityReportSchema = z.strictObject({
   encrypted: ImageStatisticsSchema,
   /** Expected sample entropy of uniform noise at this size (the real bar for small images, not 8). */
   uniformEntropyExpectation: z.number(),
+  uniformBlockEntropyExpectation: z.number(),
+  idealNpcr: z.number(),
+  idealUaci: z.number(),
+  wuCritical: z.array(WuCriticalSchema),
+  /** How much encryption changed this image (a description, not a test). */
+  plainVsCipher: z.object({ npcr: z.number(), uaci: z.number() }),
   keySensitivity: SensitivitySchema,
   plaintextSensitivity: SensitivitySchema,
   notes: z.array(z.string()),
