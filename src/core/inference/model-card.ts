@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { CONDITIONS, usesKeystream, usesPermutation } from '../crypto/condition.js';
+import { CipherLensError } from '../errors.js';
+
+/** The architectures the training team exports; each keeps the same ONNX input/output contract. */
+export const ARCHITECTURES = ['dcnn', 'resnet', 'mlp', 'bitplane-mlp'] as const;
+export const EMBEDDING_DIM = 512;
+
+const splitMetrics = z.looseObject({
+  accuracy: z.number().min(0).max(1),
+  weightedF1: z.number().min(0).max(1),
+  macroF1: z.number().min(0).max(1),
+});
+
+/**
+ * `<id>.json` beside `<id>.onnx`: what a model was trained on and for which key. Everything inference
+ * depends on is required; free-form training details stay loose so the trainer can add fields.
+ */
+export const modelCardSchema = z
+  .looseObject({
+    format: z.literal('cipherlens-model'),
+    version: z.literal(1),
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'ids are letters, digits, ".", "_" and "-"'),
+    architecture: z.enum(ARCHITECTURES),
+    dataset: z.string().min(1),
+    classes: z.array(z.string().min(1)).min(2),
+    inputSize: z.number().int().min(2).max(4096),
+    embeddingDim: z.literal(EMBEDDING_DIM),
+    condition: z.enum(CONDITIONS),
+    keyFingerprint: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .nullable(),
+    encryptionSpecVersion: z.literal(1),
+    arnoldParametersId: z.string().min(1).nullable(),
+    splitSeed: z.number().int(),
+    training: z.record(z.string(), z.unknown()),
+    metrics: z.looseObject({ validation: splitMetrics.optional(), test: splitMetrics.optional() }),
+    onnx: z.looseObject({
+      file: z.string().min(1),
+      opset: z.number().int().min(13),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      maxAbsDiffVsTorch: z.number().min(0).nullable().optional(),
+    }),
+    torchVersion: z.string().optional(),
+    createdAt: z.string().min(1),
+  })
+  .superRefine((card, context) => {
+    const encrypted = usesKeystream(card.condition) || usesPermutation(card.condition);
+    if (encrypted && card.keyFingerprint === null) {
+      context.addIssue({
+        code: 'custom',
+        path: ['keyFingerprint'],
+        message: `condition "${card.condition}" needs the fingerprint of the key the model was trained with`,
+      });
+    }
+    if (!encrypted && card.keyFingerprint !== null) {
+      context.addIssue({
+        code: 'custom',
+        path: ['keyFingerprint'],
+        message: 'a plain model has no key: use null',
+      });
+    }
+    if (new Set(card.classes).size !== card.classes.length) {
+      context.addIssue({ code: 'custom', path: ['classes'], message: 'class names must be unique' });
+    }
+  });
+
+export type ModelCard = z.infer<typeof modelCardSchema>;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+export function parseModelCard(value: unknown, source = 'model card'): ModelCard {
+  const parsed = modelCardSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new CipherLensError(
+      'BAD_FORMAT',
+      `${source} is not a valid CipherLens model card:\n${z.prettifyError(parsed.error)}`,
+    );
+  }
+  return parsed.data;
+}
+
+export async function loadModelCard(path: string): Promise<ModelCard> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CipherLensError('NOT_FOUND', `cannot read model card ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CipherLensError('BAD_FORMAT', `model card ${path} is not JSON`);
+  }
+  return parseModelCard(json, `model card ${path}`);
+}

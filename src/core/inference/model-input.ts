@@ -1,0 +1,65 @@
+import type { CipherKey } from '../crypto/keys.js';
+import { createImageCipher } from '../crypto/cipher.js';
+import { CipherLensError } from '../errors.js';
+import { decodeGreyImage, type FitMode, type GreyImage } from '../image/decode.js';
+import { checkModelKey } from './compatibility.js';
+import type { ModelCard } from './model-card.js';
+
+/** Plain pixels of one image: a bare N×N byte array, or a decoded image that carries its size. */
+export type PlainImage = Uint8Array | GreyImage;
+
+function plainPixels(image: PlainImage, card: ModelCard, index: number): Uint8Array {
+  const size = card.inputSize;
+  const pixels = image instanceof Uint8Array ? image : image.pixels;
+  if (!(image instanceof Uint8Array) && (image.width !== size || image.height !== size)) {
+    throw new CipherLensError(
+      'BAD_SIZE',
+      `image ${index} is ${image.width}×${image.height}; model ${card.id} takes ${size}×${size} (decode with { size: ${size}, fit: 'resize' } or 'pad')`,
+    );
+  }
+  if (pixels.length !== size * size) {
+    throw new CipherLensError(
+      'BAD_SIZE',
+      `image ${index} has ${pixels.length} pixels; model ${card.id} takes ${size}×${size} = ${size * size}`,
+    );
+  }
+  return pixels;
+}
+
+/**
+ * Plain images → the model's input batch: each image encrypted under the card's condition with `key`
+ * (the one cipher implementation, src/core/crypto), laid end to end. Refuses a key the model was not trained for.
+ */
+export function encryptForModel(
+  card: ModelCard,
+  key: CipherKey | null | undefined,
+  images: readonly PlainImage[],
+  out?: Uint8Array,
+): Uint8Array {
+  checkModelKey(card, key);
+  const pixels = card.inputSize * card.inputSize;
+  const target = out ?? new Uint8Array(images.length * pixels);
+  if (target.length < images.length * pixels) {
+    throw new CipherLensError(
+      'BAD_INPUT',
+      `output buffer holds ${target.length} bytes, ${images.length * pixels} needed`,
+    );
+  }
+  const cipher = key ? createImageCipher(key, card.condition, card.inputSize) : null;
+  images.forEach((image, index) => {
+    const source = plainPixels(image, card, index);
+    const slot = target.subarray(index * pixels, (index + 1) * pixels);
+    if (cipher) cipher.encrypt(source, slot);
+    else slot.set(source);
+  });
+  return target;
+}
+
+/** Decodes an image file or buffer to the model's N×N greyscale; `fit` says how a different size is handled. */
+export function decodeForModel(
+  card: ModelCard,
+  input: string | Uint8Array,
+  fit: FitMode = 'error',
+): Promise<GreyImage> {
+  return decodeGreyImage(input, { size: card.inputSize, fit });
+}
