@@ -1,9 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { gunzipStream } from '../../../src/core/datasets/gzip.js';
 import { readTarEntries, type TarEntry } from '../../../src/core/datasets/tar.js';
-import { makeTar } from './fixtures.js';
+import { makeTar, makeTempDir } from './fixtures.js';
 
 /** Feeds the archive in awkward chunk sizes so block boundaries never line up with chunks. */
 async function* chunked(bytes: Buffer, size = 97): AsyncGenerator<Buffer> {
@@ -70,4 +74,25 @@ describe('readTarEntries', () => {
       message: expect.stringContaining('a.tar.gz is truncated'),
     });
   });
+
+  it.skipIf(!existsSync('/usr/bin/tar')).each(['gnu', 'pax', 'ustar'])(
+    'reads archives written by GNU tar --format=%s',
+    async (format) => {
+      const temp = await makeTempDir();
+      try {
+        const deep = format === 'ustar' ? 'Class' : 'C'.repeat(120);
+        await mkdir(join(temp.dir, 'Root', deep), { recursive: true });
+        await writeFile(join(temp.dir, 'Root', deep, 'a.jpeg'), 'alpha');
+        await writeFile(join(temp.dir, 'Root', deep, 'b.jpeg'), Buffer.alloc(700, 3));
+        const archive = join(temp.dir, 'x.tar.gz');
+        execFileSync('/usr/bin/tar', [`--format=${format}`, '-czf', archive, '-C', temp.dir, 'Root']);
+        const entries = await collect(gunzipStream(createReadStream(archive), archive));
+        const files = entries.filter((e) => e.type === 'file');
+        expect(files.map((e) => e.name).sort()).toEqual([`Root/${deep}/a.jpeg`, `Root/${deep}/b.jpeg`]);
+        expect(files.find((e) => e.name.endsWith('a.jpeg'))!.data!.toString()).toBe('alpha');
+      } finally {
+        await temp.cleanup();
+      }
+    },
+  );
 });
