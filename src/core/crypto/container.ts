@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { CipherLensError } from '../errors.js';
 import { MAX_SIZE, MIN_SIZE } from './arnold.js';
 import { createImageCipher } from './cipher.js';
@@ -257,4 +258,23 @@ function decodeMetadata(bytes: Uint8Array, source: string): ContainerMetadata {
   if (typeof record.name === 'string') metadata.name = record.name;
   if (typeof record.label === 'string') metadata.label = record.label;
   return metadata;
+}
+
+/** The largest well-formed container: bigger files are refused before being read into memory. */
+export const MAX_CONTAINER_BYTES = HEADER_BYTES + MAX_METADATA_BYTES + MAX_SIZE * MAX_SIZE + MAC_BYTES;
+
+export async function readContainerFile(path: string): Promise<Uint8Array> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new CipherLensError('NOT_FOUND', `encrypted image ${path} does not exist`);
+  }
+  if (size > MAX_CONTAINER_BYTES) {
+    throw new CipherLensError(
+      'BAD_FORMAT',
+      `${path} is ${size} bytes: larger than any CipherLens encrypted image`,
+    );
+  }
+  return readFile(path);
 }

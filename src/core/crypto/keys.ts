@@ -6,6 +6,9 @@ import { deriveSubkey } from './subkeys.js';
 
 export const KEY_BYTES = 32;
 
+/** resources/keys/demo.key: published with the source, so anything encrypted with it is readable by anyone. */
+export const DEMO_KEY_FINGERPRINT = 'b574d9e46e54e965';
+
 /** A 256-bit master key. `fingerprint` identifies it publicly; the bytes never leave the back end. */
 export interface CipherKey {
   readonly bytes: Uint8Array;
