@@ -1,0 +1,117 @@
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartConfiguration,
+  type ChartType,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  ScatterController,
+  Title,
+  Tooltip,
+} from 'chart.js';
+import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
+import { el } from './dom.js';
+import { saveCanvasPng, slug } from './download.js';
+import { exportMenu } from './panel.js';
+
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  ScatterController,
+  Filler,
+  Legend,
+  Title,
+  Tooltip,
+  MatrixController,
+  MatrixElement,
+);
+
+/** Colours come from the stylesheet so charts follow the light/dark theme. */
+export function themeColor(name: string, fallback: string): string {
+  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+export const palette = {
+  plain: () => themeColor('--chart-plain', '#3b6fb6'),
+  cipher: () => themeColor('--chart-cipher', '#c2572b'),
+  accent: () => themeColor('--accent', '#2f6f8f'),
+  text: () => themeColor('--text', '#1d2733'),
+  grid: () => themeColor('--chart-grid', 'rgba(0,0,0,0.08)'),
+  surface: () => themeColor('--surface', '#ffffff'),
+};
+
+function applyThemeDefaults(): void {
+  Chart.defaults.color = palette.text();
+  Chart.defaults.borderColor = palette.grid();
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.font.size = 13;
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.animation = false;
+}
+
+/** Copies the chart onto an opaque canvas: a transparent PNG is unreadable in dark viewers. */
+function opaqueCopy(source: HTMLCanvasElement): HTMLCanvasElement {
+  const copy = document.createElement('canvas');
+  copy.width = source.width;
+  copy.height = source.height;
+  const context = copy.getContext('2d');
+  if (!context) throw new Error('canvas 2D context unavailable');
+  context.fillStyle = palette.surface();
+  context.fillRect(0, 0, copy.width, copy.height);
+  context.drawImage(source, 0, 0);
+  return copy;
+}
+
+export interface ChartPanel<T extends ChartType> {
+  element: HTMLElement;
+  chart: Chart<T>;
+}
+
+/**
+ * A chart in a titled card with PNG export. Charts are created after the card is in the document
+ * (chart.js needs a sized parent), so callers append `element` before the next animation frame.
+ */
+export function chartPanel<T extends ChartType>(
+  title: string,
+  config: ChartConfiguration<T>,
+  options: { testId?: string; size?: 'small' | 'medium' | 'large' | 'square'; caption?: string } = {},
+): ChartPanel<T> {
+  applyThemeDefaults();
+  const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': title } });
+  const chart = new Chart(canvas, config);
+  const element = el(
+    'figure',
+    {
+      class: `panel chart-panel chart-${options.size ?? 'medium'}`,
+      attrs: { 'data-testid': options.testId, 'aria-label': title },
+    },
+    el(
+      'header',
+      { class: 'panel-header' },
+      el('h3', { text: title }),
+      exportMenu(title, [
+        { label: 'PNG', run: () => saveCanvasPng(`${slug(title)}.png`, opaqueCopy(canvas)) },
+      ]),
+    ),
+    el('div', { class: 'chart-box' }, canvas),
+    options.caption ? el('figcaption', { class: 'muted', text: options.caption }) : null,
+  );
+  return { element, chart };
+}
+
+/** Destroys every chart inside a subtree: views call this before replacing their content. */
+export function destroyCharts(root: Element): void {
+  for (const canvas of root.querySelectorAll('canvas')) Chart.getChart(canvas)?.destroy();
+}

@@ -1,0 +1,99 @@
+import type { LibraryItem } from '../../shared/index.js';
+import type { AppContext } from '../app/context.js';
+import { openDialog } from './dialog.js';
+import { button, el } from './dom.js';
+import { attempt, reportSuccess } from './messages.js';
+
+function figure(src: string, caption: string): HTMLElement {
+  return el(
+    'figure',
+    {},
+    el('img', { class: 'preview-image large', attrs: { src, alt: caption } }),
+    el('figcaption', { text: caption }),
+  );
+}
+
+function definitions(rows: readonly [string, string][]): HTMLElement {
+  const list = el('dl', { class: 'definition-list' });
+  for (const [term, value] of rows) list.append(el('dt', { text: term }), el('dd', { text: value }));
+  return list;
+}
+
+/** One image opened from a grid: both renderings, where it came from, and what can be done with it. */
+export function openItemDialog(context: AppContext, item: LibraryItem, onChanged: () => void): void {
+  const labelInput = el('input', {
+    attrs: { type: 'text', value: item.label ?? '', 'aria-label': 'Label', maxlength: 128 },
+  });
+  const saveLabel = async (): Promise<void> => {
+    const label = labelInput.value.trim();
+    const updated = await attempt('Could not change the label', () =>
+      context.api.libraryUpdate({ id: item.id, label: label === '' ? null : label }),
+    );
+    if (updated) {
+      reportSuccess('Label saved', `${updated.name}: ${updated.label ?? 'unlabelled'}`);
+      void context.store.refresh('workspace');
+      onChanged();
+    }
+  };
+  const go = (view: 'classify' | 'retrieve' | 'security'): void => {
+    dialog.close();
+    context.navigate(view, { itemId: item.id });
+  };
+  const dialog = openDialog(
+    item.name,
+    el(
+      'div',
+      { class: 'result-images' },
+      item.thumbnails.plain ? figure(item.thumbnails.plain, 'decrypted (key holder only)') : null,
+      figure(item.thumbnails.encrypted, 'stored, encrypted'),
+    ),
+    item.canDecrypt
+      ? null
+      : el('p', {
+          class: 'inline-note',
+          text: `Encrypted with key ${item.keyFingerprint}; the active key cannot decrypt or classify it. Select that key in Settings.`,
+        }),
+    definitions([
+      ['Label', item.label ?? 'unlabelled'],
+      ['Source', item.source],
+      ['Size', `${item.size} × ${item.size}`],
+      ['Conversion', item.conversion.join('; ') || 'none'],
+      ['Key', item.keyFingerprint],
+      ['Imported', new Date(item.importedAt).toLocaleString()],
+      [
+        'Prediction',
+        item.prediction
+          ? `${item.prediction.label} (${(item.prediction.probability * 100).toFixed(1)}%, ${item.prediction.modelId})`
+          : 'not classified yet',
+      ],
+    ]),
+    el(
+      'div',
+      { class: 'toolbar' },
+      el('label', { class: 'field' }, el('span', { class: 'field-label', text: 'Label' }), labelInput),
+      button('Save label', () => void saveLabel()),
+    ),
+    el(
+      'div',
+      { class: 'toolbar' },
+      button('Classify', () => go('classify'), { class: 'btn btn-primary', disabled: !item.canDecrypt }),
+      button('Find similar', () => go('retrieve'), { disabled: !item.canDecrypt }),
+      button('Security analysis', () => go('security'), { disabled: !item.canDecrypt }),
+      button(
+        'Remove from workspace',
+        () => {
+          void attempt('Could not remove the image', () =>
+            context.api.libraryRemove({ ids: [item.id] }),
+          ).then((result) => {
+            if (!result) return;
+            dialog.close();
+            reportSuccess('Image removed', item.name);
+            void context.store.refresh('workspace');
+            onChanged();
+          });
+        },
+        { class: 'btn btn-danger' },
+      ),
+    ),
+  );
+}

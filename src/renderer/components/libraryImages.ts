@@ -1,0 +1,30 @@
+import type { LibraryItem } from '../../shared/index.js';
+import type { GridImage, GridItem } from './imageGrid.js';
+
+/** The images a tile shows for an item: the stored cipher image, and the plain one for the key holder. */
+export function itemImages(item: LibraryItem, showPlain: boolean): GridImage[] {
+  const images: GridImage[] = [];
+  if (showPlain && item.thumbnails.plain) {
+    images.push({ src: item.thumbnails.plain, alt: `${item.name}, decrypted`, tag: 'plain' });
+  }
+  images.push({ src: item.thumbnails.encrypted, alt: `${item.name}, encrypted`, tag: 'encrypted' });
+  return images;
+}
+
+export function itemTitle(item: LibraryItem): string {
+  return item.label ?? 'unlabelled';
+}
+
+export function libraryGridItem(item: LibraryItem, showPlain: boolean): GridItem {
+  const prediction = item.prediction
+    ? `predicted ${item.prediction.label} (${(item.prediction.probability * 100).toFixed(1)}%)`
+    : null;
+  return {
+    id: item.id,
+    images: itemImages(item, showPlain),
+    title: itemTitle(item),
+    details: [item.name, ...(prediction ? [prediction] : []), ...(item.canDecrypt ? [] : ['other key'])],
+    tone:
+      item.prediction && item.label ? (item.prediction.label === item.label ? 'match' : 'miss') : undefined,
+  };
+}

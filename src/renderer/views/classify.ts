@@ -1,0 +1,147 @@
+import type { OperationResponse } from '../../shared/index.js';
+import type { AppContext, View } from '../app/context.js';
+import { button, el, field, replaceChildren } from '../components/dom.js';
+import { emptyState, loading } from '../components/emptyState.js';
+import { describeError } from '../components/messages.js';
+import { modelNotice } from '../components/modelNotice.js';
+import { panel } from '../components/panel.js';
+import { probabilityBars } from '../components/probabilityBars.js';
+import { type PickedImage, pickedFromItem, sourcePicker } from '../components/sourcePicker.js';
+import { inlineError, viewHeader } from '../components/viewHeader.js';
+import { createBatchClassify } from './classify/batch.js';
+import { runInfoText } from './shared/runInfo.js';
+
+type ClassifyResult = OperationResponse<'classifyImage'>;
+
+function figure(src: string, caption: string): HTMLElement {
+  return el(
+    'figure',
+    {},
+    el('img', { class: 'preview-image', attrs: { src, alt: caption } }),
+    el('figcaption', { text: caption }),
+  );
+}
+
+function resultCard(picked: PickedImage, result: ClassifyResult): HTMLElement {
+  const top = result.predictions[0];
+  const verdict =
+    result.trueLabel === null || !top
+      ? null
+      : top.label === result.trueLabel
+        ? el('span', { class: 'badge badge-ok', text: `Correct: labelled ${result.trueLabel}` })
+        : el('span', { class: 'badge badge-bad', text: `Wrong: labelled ${result.trueLabel}` });
+  return el(
+    'div',
+    { class: 'result-card', attrs: { 'data-testid': 'classify-result' } },
+    el(
+      'div',
+      { class: 'result-images' },
+      picked.preview ? figure(picked.preview, 'your image') : null,
+      figure(result.modelInput, 'what the model saw (encrypted)'),
+    ),
+    el(
+      'div',
+      {},
+      el('h4', {
+        class: 'result-title',
+        text: top ? `${top.label} — ${(top.probability * 100).toFixed(1)}%` : 'No prediction',
+      }),
+      verdict,
+      probabilityBars(result.predictions, result.trueLabel),
+      el('p', { class: 'muted', text: runInfoText(result.run) }),
+      result.conversion.length
+        ? el('p', { class: 'muted', text: `Conversion: ${result.conversion.join('; ')}` })
+        : null,
+    ),
+  );
+}
+
+export function createClassifyView(context: AppContext): View {
+  let picked: PickedImage | null = null;
+  let topK = 5;
+  let sequence = 0;
+  const output = el('div', { attrs: { 'aria-live': 'polite' } });
+  const classifyButton = button('Classify', () => void classify(), {
+    class: 'btn btn-primary',
+    disabled: true,
+    testId: 'classify-run',
+  });
+
+  const classify = async (): Promise<void> => {
+    if (!picked) return;
+    const current = picked;
+    const run = ++sequence;
+    replaceChildren(output, loading('Encrypting and classifying…'));
+    try {
+      const result = await context.api.classifyImage({ source: current.source, topK });
+      if (run !== sequence) return;
+      replaceChildren(output, resultCard(current, result));
+      void context.store.refresh('settings');
+    } catch (error) {
+      if (run === sequence)
+        replaceChildren(output, inlineError(`Could not classify ${current.name}: ${describeError(error)}`));
+    }
+  };
+
+  const picker = sourcePicker(
+    context.api,
+    (image) => {
+      picked = image;
+      classifyButton.disabled = false;
+      void classify();
+    },
+    'classify-source',
+  );
+  const topKInput = el('input', {
+    attrs: { type: 'number', min: 1, max: 100, value: topK, 'data-testid': 'classify-topk' },
+  });
+  topKInput.addEventListener('change', () => {
+    topK = Math.min(100, Math.max(1, Math.floor(Number(topKInput.value) || 1)));
+    topKInput.value = String(topK);
+    if (picked) void classify();
+  });
+  replaceChildren(
+    output,
+    emptyState(
+      'No image classified yet',
+      'Upload an image, drop one on the box, or pick one from the library.',
+    ),
+  );
+
+  const element = el(
+    'section',
+    { attrs: { 'aria-label': 'Classify' } },
+    viewHeader(
+      'Classify',
+      'The image is encrypted with the active key and only the cipher image reaches the model, which was trained on cipher images.',
+    ),
+    modelNotice(context),
+    el(
+      'div',
+      { class: 'columns' },
+      panel(
+        'One image',
+        [picker.element, el('div', { class: 'toolbar' }, field('Top-k classes', topKInput), classifyButton)],
+        {
+          testId: 'classify-single',
+        },
+      ),
+      panel('Prediction', [output], { testId: 'classify-output' }),
+    ),
+    createBatchClassify(context),
+  );
+
+  return {
+    element,
+    show: (params) => {
+      if (!params.itemId) return;
+      context.api
+        .libraryItems({ ids: [params.itemId] })
+        .then(({ items }) => {
+          const item = items[0];
+          if (item) picker.set(pickedFromItem(item));
+        })
+        .catch((error: unknown) => replaceChildren(output, inlineError(describeError(error))));
+    },
+  };
+}

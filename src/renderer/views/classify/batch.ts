@@ -1,0 +1,209 @@
+import type { LibraryItem } from '../../../shared/index.js';
+import type { AppContext } from '../../app/context.js';
+import { isCancellation, type JobResult, startJob } from '../../app/jobs.js';
+import { dataTable } from '../../components/dataTable.js';
+import { button, el, field, formatPercent, replaceChildren, select } from '../../components/dom.js';
+import { emptyState } from '../../components/emptyState.js';
+import { imageGrid } from '../../components/imageGrid.js';
+import { openItemDialog } from '../../components/itemDialog.js';
+import { itemImages } from '../../components/libraryImages.js';
+import { describeError, reportError } from '../../components/messages.js';
+import { panel } from '../../components/panel.js';
+import { inlineError, stat } from '../../components/viewHeader.js';
+import { runInfoText } from '../shared/runInfo.js';
+
+type BatchResult = JobResult<'classify-batch'>;
+type BatchRow = BatchResult['results'][number];
+
+// Names and thumbnails are fetched for at most this many results; the table still lists every result.
+const DETAIL_LIMIT = 500;
+
+async function fetchItems(context: AppContext, ids: readonly string[]): Promise<Map<string, LibraryItem>> {
+  const items = new Map<string, LibraryItem>();
+  const wanted = ids.slice(0, DETAIL_LIMIT);
+  if (wanted.length === 0) return items;
+  const { items: found } = await context.api.libraryItems({ ids: [...wanted] });
+  for (const item of found) items.set(item.id, item);
+  return items;
+}
+
+function topPrediction(row: BatchRow): { label: string; probability: number } | undefined {
+  return row.predictions[0];
+}
+
+function renderResults(
+  context: AppContext,
+  result: BatchResult,
+  items: Map<string, LibraryItem>,
+): HTMLElement[] {
+  const wrong = result.results.filter(
+    (row) => row.trueLabel !== null && topPrediction(row)?.label !== row.trueLabel,
+  );
+  const wrongItems = wrong.flatMap((row) => {
+    const item = items.get(row.id);
+    return item ? [{ row, item }] : [];
+  });
+  return [
+    el(
+      'div',
+      { class: 'stat-row' },
+      stat('Images classified', String(result.results.length), undefined, 'batch-count'),
+      stat(
+        'Top-1 accuracy',
+        result.accuracy === null ? 'no labels' : formatPercent(result.accuracy, 2),
+        'labelled images only',
+        'batch-accuracy',
+      ),
+      stat('Misclassified', String(wrong.length)),
+      stat('Skipped', String(result.skipped.length), result.skipped[0]?.reason),
+    ),
+    el('p', { class: 'muted', text: runInfoText(result.run) }),
+    wrongItems.length > 0
+      ? imageGrid({
+          title: 'Misclassified images',
+          items: wrongItems.map(({ row, item }) => ({
+            id: item.id,
+            images: itemImages(item, true),
+            title: `${row.trueLabel ?? '?'} → ${topPrediction(row)?.label ?? '?'}`,
+            details: [item.name, formatPercent(topPrediction(row)?.probability ?? 0)],
+            tone: 'miss',
+          })),
+          onOpen: (tile) => {
+            const item = items.get(tile.id);
+            if (item) openItemDialog(context, item, () => undefined);
+          },
+          testId: 'batch-misclassified',
+        })
+      : null,
+    dataTable<BatchRow>({
+      title: 'Batch classification results',
+      testId: 'batch-table',
+      rows: result.results,
+      columns: [
+        { label: 'Image', value: (row) => items.get(row.id)?.name ?? row.id },
+        { label: 'True label', value: (row) => row.trueLabel },
+        { label: 'Predicted', value: (row) => topPrediction(row)?.label },
+        {
+          label: 'Probability',
+          value: (row) => topPrediction(row)?.probability,
+          format: (row) => formatPercent(topPrediction(row)?.probability ?? 0),
+          numeric: true,
+        },
+        {
+          label: 'Correct',
+          value: (row) => (row.trueLabel === null ? null : topPrediction(row)?.label === row.trueLabel),
+          format: (row) =>
+            row.trueLabel === null ? '—' : topPrediction(row)?.label === row.trueLabel ? 'yes' : 'no',
+          cellClass: (row) =>
+            row.trueLabel === null
+              ? undefined
+              : topPrediction(row)?.label === row.trueLabel
+                ? 'pass'
+                : 'fail',
+        },
+        {
+          label: 'Other classes',
+          value: (row) =>
+            row.predictions
+              .slice(1)
+              .map((p) => `${p.label} ${formatPercent(p.probability)}`)
+              .join(', '),
+        },
+      ],
+    }),
+  ].filter((node): node is HTMLElement => node !== null);
+}
+
+/** Classify many library images as one job: progress bar, Cancel, then accuracy and the mistakes. */
+export function createBatchClassify(context: AppContext): HTMLElement {
+  const choice = { label: '', topK: 3 };
+  const classField = el('span');
+  const progress = el('div');
+  const output = el('div', { class: 'batch-output', attrs: { 'data-testid': 'batch-output' } });
+  let running = false;
+
+  const renderClassSelect = (): void => {
+    const classes = context.store.workspace?.classes ?? [];
+    replaceChildren(
+      classField,
+      field(
+        'Images',
+        select(
+          [
+            { value: '', label: `All images (${context.store.workspace?.itemCount ?? 0})` },
+            ...classes.map((c) => ({ value: c.label, label: `${c.label} (${c.count})` })),
+          ],
+          choice.label,
+          (value) => {
+            choice.label = value;
+          },
+          'batch-class',
+        ),
+      ),
+    );
+  };
+  context.store.on('workspace', renderClassSelect);
+  renderClassSelect();
+
+  const runBatch = async (): Promise<void> => {
+    if (running) return;
+    if ((context.store.workspace?.itemCount ?? 0) === 0) {
+      replaceChildren(
+        output,
+        emptyState(
+          'No images to classify',
+          'Import images or a dataset sample in the Library first.',
+          button('Open Library', () => context.navigate('library')),
+        ),
+      );
+      return;
+    }
+    running = true;
+    runButton.disabled = true;
+    try {
+      const job = await startJob(context.api, 'classify-batch', 'Classifying images', () =>
+        context.api.classifyBatch({ topK: choice.topK, ...(choice.label ? { label: choice.label } : {}) }),
+      );
+      replaceChildren(progress, job.element);
+      const result = await job.result;
+      const items = await fetchItems(
+        context,
+        result.results.map((row) => row.id),
+      );
+      replaceChildren(output, ...renderResults(context, result, items));
+      void context.store.refresh('settings', 'workspace');
+    } catch (error) {
+      if (isCancellation(error)) reportError(error, 'Batch classification cancelled');
+      else replaceChildren(output, inlineError(`Batch classification failed: ${describeError(error)}`));
+    } finally {
+      running = false;
+      runButton.disabled = false;
+    }
+  };
+
+  const topK = el('input', {
+    attrs: { type: 'number', min: 1, max: 100, value: choice.topK, 'aria-label': 'Top-k' },
+  });
+  topK.addEventListener('change', () => {
+    choice.topK = Math.min(100, Math.max(1, Math.floor(Number(topK.value) || 1)));
+  });
+  const runButton = button('Classify batch', () => void runBatch(), {
+    class: 'btn btn-primary',
+    testId: 'batch-run',
+  });
+  replaceChildren(
+    output,
+    el('p', {
+      class: 'muted',
+      text: 'Classifies every chosen library image with the active model and compares with its label.',
+    }),
+  );
+
+  return panel(
+    'Batch',
+    [el('div', { class: 'toolbar' }, classField, field('Top-k', topK), runButton), progress, output],
+    {
+      testId: 'classify-batch',
+    },
+  );
+}

@@ -1,0 +1,256 @@
+import type { EvaluationReport } from '../../shared/index.js';
+import type { AppContext, View } from '../app/context.js';
+import { isCancellation, startJob } from '../app/jobs.js';
+import { chartPanel, destroyCharts, palette } from '../components/charts.js';
+import { confusionMatrixPanel } from '../components/confusionMatrix.js';
+import { dataTable } from '../components/dataTable.js';
+import { button, el, formatNumber, formatPercent, replaceChildren } from '../components/dom.js';
+import { emptyState, loading } from '../components/emptyState.js';
+import { imageGrid } from '../components/imageGrid.js';
+import { openItemDialog } from '../components/itemDialog.js';
+import { libraryGridItem } from '../components/libraryImages.js';
+import { describeError, reportError } from '../components/messages.js';
+import { modelNotice } from '../components/modelNotice.js';
+import { perClassTable } from '../components/perClassTable.js';
+import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
+import { createAblationSection } from './evaluate/ablation.js';
+import { runInfoText } from './shared/runInfo.js';
+
+// The grid shows at most this many images of one cell; the count above it is always the full one.
+const CELL_LIMIT = 500;
+
+type Retrieval = NonNullable<EvaluationReport['retrieval']>;
+
+function prCurve(retrieval: Retrieval): HTMLElement {
+  return chartPanel(
+    'Precision–recall curve',
+    {
+      type: 'line',
+      data: {
+        datasets: [
+          {
+            label: `mAP ${retrieval.mAP.toFixed(4)}`,
+            data: retrieval.prCurve.map((point) => ({ x: point.recall, y: point.precision })),
+            borderColor: palette.accent(),
+            backgroundColor: palette.accent(),
+            pointRadius: 0,
+            borderWidth: 2,
+            fill: false,
+            tension: 0,
+          },
+        ],
+      },
+      options: {
+        parsing: false,
+        scales: {
+          x: { type: 'linear', min: 0, max: 1, title: { display: true, text: 'recall' } },
+          y: { type: 'linear', min: 0, max: 1.02, title: { display: true, text: 'precision' } },
+        },
+        plugins: { legend: { display: true } },
+      },
+    },
+    {
+      testId: 'pr-curve',
+      caption: 'Leave-one-out retrieval over the evaluated images; relevant = same class.',
+    },
+  ).element;
+}
+
+export function createEvaluateView(context: AppContext): View {
+  const reportArea = el('div', { class: 'evaluate-report', attrs: { 'data-testid': 'evaluate-report' } });
+  const progress = el('div');
+  const cellArea = el('div', { attrs: { 'data-testid': 'cell-images' } });
+  const ablation = createAblationSection(context);
+
+  const openCell = async (actual: string, predicted: string): Promise<void> => {
+    replaceChildren(cellArea, loading(`Loading images of ${actual} predicted as ${predicted}…`));
+    try {
+      const { ids } = await context.api.evaluateCell({ actual, predicted });
+      const title = `Actual ${actual}, predicted ${predicted}: ${ids.length} image${ids.length === 1 ? '' : 's'}`;
+      if (ids.length === 0) {
+        replaceChildren(cellArea, emptyState(title, 'No image of the evaluated set fell into this cell.'));
+        return;
+      }
+      const { items, missing } = await context.api.libraryItems({ ids: ids.slice(0, CELL_LIMIT) });
+      const byId = new Map(items.map((item) => [item.id, item]));
+      replaceChildren(
+        cellArea,
+        imageGrid({
+          title,
+          subtitle:
+            (ids.length > CELL_LIMIT ? `Showing the first ${CELL_LIMIT}. ` : '') +
+            (missing.length
+              ? `${missing.length} have since been removed from the workspace.`
+              : 'Open an image to see it large.'),
+          items: items.map((item) => ({
+            ...libraryGridItem(item, true),
+            tone: actual === predicted ? 'match' : 'miss',
+          })),
+          onOpen: (tile) => {
+            const item = byId.get(tile.id);
+            if (item) openItemDialog(context, item, () => undefined);
+          },
+          testId: 'cell-grid',
+        }),
+      );
+      cellArea.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    } catch (error) {
+      replaceChildren(cellArea, inlineError(`Could not open the cell: ${describeError(error)}`));
+    }
+  };
+
+  const renderReport = (report: EvaluationReport | null): void => {
+    destroyCharts(reportArea);
+    replaceChildren(cellArea);
+    if (!report) {
+      replaceChildren(
+        reportArea,
+        emptyState(
+          'No evaluation yet',
+          'Evaluate the active model on the labelled images of the library (import a MedNIST sample first for a labelled set).',
+          button('Open Library', () => context.navigate('library')),
+        ),
+      );
+      return;
+    }
+    const { classification, retrieval } = report;
+    replaceChildren(
+      reportArea,
+      el(
+        'p',
+        { class: 'muted', attrs: { 'data-testid': 'evaluate-meta' } },
+        `${report.itemCount} labelled images · ${new Date(report.createdAt).toLocaleString()} · key ${report.keyFingerprint} · ${runInfoText(report.run)}`,
+      ),
+      el(
+        'div',
+        { class: 'stat-row' },
+        stat('Accuracy', formatPercent(classification.accuracy, 2), undefined, 'metric-accuracy'),
+        stat(
+          'Weighted F1',
+          formatNumber(classification.weightedF1),
+          'paper: 0.9917 MedNIST / 0.9408 MNIST',
+          'metric-weighted-f1',
+        ),
+        stat('Macro F1', formatNumber(classification.macroF1), undefined, 'metric-macro-f1'),
+        stat(
+          'mAP',
+          retrieval ? formatNumber(retrieval.mAP) : '—',
+          retrieval ? 'paper: 0.9834 / 0.9127' : 'needs two labelled images',
+          'metric-map',
+        ),
+        ...(retrieval?.precisionAtK ?? []).map((p) => stat(`P@${p.k}`, formatNumber(p.value))),
+      ),
+      el(
+        'div',
+        { class: 'columns' },
+        confusionMatrixPanel('Confusion matrix', classification, {
+          onCell: (actual, predicted) => void openCell(actual, predicted),
+          testId: 'confusion-matrix',
+        }),
+        perClassTable('Per-class metrics', classification.perClass, classification, 'per-class-table'),
+      ),
+      cellArea,
+      retrieval
+        ? el(
+            'div',
+            { class: 'columns' },
+            prCurve(retrieval),
+            el(
+              'div',
+              { class: 'stack' },
+              dataTable({
+                title: 'Retrieval metrics',
+                caption: `${retrieval.protocol}: ${retrieval.queries} queries, each against all other evaluated images${retrieval.queriesWithoutRelevant > 0 ? `; ${retrieval.queriesWithoutRelevant} without another image of their class left out` : ''}.`,
+                rows: [
+                  { metric: 'mAP', value: retrieval.mAP },
+                  ...retrieval.precisionAtK.map((p) => ({ metric: `P@${p.k}`, value: p.value })),
+                  ...retrieval.mAPAtK.map((p) => ({ metric: `mAP@${p.k}`, value: p.value })),
+                ],
+                columns: [
+                  { label: 'Metric', value: (row) => row.metric },
+                  {
+                    label: 'Value',
+                    value: (row) => row.value,
+                    format: (row) => formatNumber(row.value),
+                    numeric: true,
+                  },
+                ],
+                testId: 'retrieval-table',
+              }),
+              dataTable({
+                title: 'Retrieval mAP per class',
+                rows: retrieval.perClass,
+                columns: [
+                  { label: 'Class', value: (row) => row.label },
+                  { label: 'Queries', value: (row) => row.queries, numeric: true },
+                  {
+                    label: 'mAP',
+                    value: (row) => row.mAP,
+                    format: (row) => formatNumber(row.mAP),
+                    numeric: true,
+                  },
+                ],
+                testId: 'retrieval-per-class',
+              }),
+            ),
+          )
+        : null,
+    );
+  };
+
+  const load = async (): Promise<void> => {
+    if (!reportArea.firstChild) replaceChildren(reportArea, loading('Loading the latest evaluation…'));
+    try {
+      const { report } = await context.api.evaluateGet();
+      renderReport(report);
+    } catch (error) {
+      replaceChildren(reportArea, inlineError(`Could not load the evaluation: ${describeError(error)}`));
+    }
+  };
+
+  const runButton = button(
+    'Evaluate on labelled library images',
+    () =>
+      void (async () => {
+        runButton.disabled = true;
+        try {
+          const job = await startJob(context.api, 'evaluate', 'Evaluating the model', () =>
+            context.api.evaluateRun({}),
+          );
+          replaceChildren(progress, job.element);
+          renderReport(await job.result);
+          void context.store.refresh('settings');
+        } catch (error) {
+          reportError(error, isCancellation(error) ? 'Evaluation cancelled' : 'Evaluation failed');
+        } finally {
+          runButton.disabled = false;
+        }
+      })(),
+    { class: 'btn btn-primary', testId: 'evaluate-run' },
+  );
+
+  const element = el(
+    'section',
+    { attrs: { 'aria-label': 'Evaluate' } },
+    viewHeader(
+      'Evaluate',
+      'Classification and retrieval quality of the active model on the labelled images of the library, computed on encrypted images.',
+      runButton,
+    ),
+    modelNotice(context),
+    progress,
+    reportArea,
+    ablation.element,
+  );
+  let ablationLoaded = false;
+  return {
+    element,
+    show: () => {
+      void load();
+      if (!ablationLoaded) {
+        ablationLoaded = true;
+        void ablation.load();
+      }
+    },
+  };
+}

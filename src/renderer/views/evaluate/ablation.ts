@@ -1,0 +1,120 @@
+import type { OperationResponse } from '../../../shared/index.js';
+import type { AppContext } from '../../app/context.js';
+import { confusionMatrixPanel } from '../../components/confusionMatrix.js';
+import { type Column, dataTable } from '../../components/dataTable.js';
+import { openDialog } from '../../components/dialog.js';
+import { el, formatNumber, replaceChildren } from '../../components/dom.js';
+import { emptyState, loading } from '../../components/emptyState.js';
+import { attempt, describeError } from '../../components/messages.js';
+import { panel } from '../../components/panel.js';
+import { perClassTable } from '../../components/perClassTable.js';
+import { inlineError } from '../../components/viewHeader.js';
+
+type AblationRow = OperationResponse<'evaluateAblation'>['rows'][number];
+
+const metric = (label: string, pick: (row: AblationRow) => number | null): Column<AblationRow> => ({
+  label,
+  value: pick,
+  format: (row) => {
+    const value = pick(row);
+    return value === null ? 'missing' : formatNumber(value);
+  },
+  numeric: true,
+  cellClass: (row) => (pick(row) === null ? 'missing' : undefined),
+});
+
+const COLUMNS: Column<AblationRow>[] = [
+  { label: 'Condition', value: (r) => r.condition },
+  { label: 'Architecture', value: (r) => r.architecture },
+  metric('Accuracy', (r) => r.accuracy),
+  metric('Macro F1', (r) => r.macroF1),
+  metric('Weighted F1', (r) => r.weightedF1),
+  metric('mAP', (r) => r.mAP),
+  metric('P@10', (r) => r.precisionAt10),
+  {
+    label: 'Matrix',
+    value: (r) => (r.hasConfusionMatrix ? 'open' : 'none'),
+    cellClass: (r) => (r.hasConfusionMatrix ? 'pass' : 'missing'),
+  },
+];
+
+async function openConfiguration(context: AppContext, row: AblationRow): Promise<void> {
+  if (!row.hasConfusionMatrix) return;
+  const config = await attempt(`Could not load ${row.id}`, () =>
+    context.api.evaluateStudyConfig({ id: row.id }),
+  );
+  if (!config) return;
+  const macroF1 = config.row.macroF1 ?? Number.NaN;
+  const weightedF1 = config.row.weightedF1 ?? Number.NaN;
+  const dialog = openDialog(
+    `${row.dataset} · ${row.condition} · ${row.architecture}`,
+    el(
+      'div',
+      { class: 'columns' },
+      confusionMatrixPanel(`Confusion matrix ${row.dataset} ${row.condition} ${row.architecture}`, config, {
+        testId: 'study-matrix',
+      }),
+      perClassTable(`Per-class ${row.dataset} ${row.condition} ${row.architecture}`, config.perClass, {
+        macroF1,
+        weightedF1,
+      }),
+    ),
+  );
+  dialog.dataset['testid'] = 'study-config-dialog';
+}
+
+/** The ablation study (datasets × conditions × architectures) from study/results, with click-through. */
+export function createAblationSection(context: AppContext): {
+  element: HTMLElement;
+  load: () => Promise<void>;
+} {
+  const body = el('div', { class: 'ablation-body' });
+  const element = panel('Ablation study', [body], {
+    testId: 'ablation',
+    subtitle:
+      'Each configuration trained and evaluated on the test split (study/results). Open a row for its confusion matrix.',
+  });
+  const load = async (): Promise<void> => {
+    replaceChildren(body, loading('Reading the study results…'));
+    try {
+      const study = await context.api.evaluateAblation();
+      const problems = study.problems.length
+        ? el(
+            'div',
+            { class: 'inline-note' },
+            el('strong', { text: 'Some result files could not be read:' }),
+            el('ul', {}, ...study.problems.map((p) => el('li', { text: p }))),
+          )
+        : null;
+      if (!study.available || study.rows.length === 0) {
+        replaceChildren(
+          body,
+          emptyState(
+            'No study results yet',
+            'Run `npm run cli -- study` to train and evaluate every configuration; its results appear here as they finish.',
+          ),
+          problems,
+        );
+        return;
+      }
+      const datasets = [...new Set(study.rows.map((row) => row.dataset))];
+      replaceChildren(
+        body,
+        problems,
+        ...datasets.map((dataset) =>
+          dataTable<AblationRow>({
+            title: `Ablation ${dataset}`,
+            caption: 'missing = the configuration has not finished; it is never estimated.',
+            columns: COLUMNS,
+            rows: study.rows.filter((row) => row.dataset === dataset),
+            onOpen: (row) => void openConfiguration(context, row),
+            testId: `ablation-${dataset}`,
+          }),
+        ),
+      );
+    } catch (error) {
+      replaceChildren(body, inlineError(`Could not read the study results: ${describeError(error)}`));
+    }
+  };
+  return { element, load };
+}

@@ -1,0 +1,191 @@
+import type { LibraryItem } from '../../shared/index.js';
+import type { AppContext, View } from '../app/context.js';
+import { button, el, replaceChildren, select } from '../components/dom.js';
+import { emptyState, loading } from '../components/emptyState.js';
+import { imageGrid } from '../components/imageGrid.js';
+import { openItemDialog } from '../components/itemDialog.js';
+import { libraryGridItem } from '../components/libraryImages.js';
+import { describeError } from '../components/messages.js';
+import { pager } from '../components/pager.js';
+import { inlineError, viewHeader } from '../components/viewHeader.js';
+import { createDatasetImport } from './library/datasetImport.js';
+import { createFileImport } from './library/fileImport.js';
+
+const PAGE_SIZE = 48;
+const UNLABELLED = '\u0000unlabelled';
+
+interface Filter {
+  label: string;
+  search: string;
+  showPlain: boolean;
+  offset: number;
+}
+
+export function createLibraryView(context: AppContext): View {
+  const filter: Filter = { label: '', search: '', showPlain: true, offset: 0 };
+  const toolbar = el('div', { class: 'toolbar' });
+  const browse = el('div', { class: 'library-browse', attrs: { 'data-testid': 'library-browse' } });
+  const resume = el('div');
+
+  const searchInput = el('input', {
+    attrs: { type: 'search', placeholder: 'Name or source', 'aria-label': 'Search by name or source' },
+  });
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+  searchInput.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      filter.search = searchInput.value.trim();
+      filter.offset = 0;
+      void load();
+    }, 250);
+  });
+  const plainToggle = el('input', {
+    attrs: { type: 'checkbox', checked: true, 'data-testid': 'show-plain' },
+  });
+  plainToggle.addEventListener('change', () => {
+    filter.showPlain = plainToggle.checked;
+    void load();
+  });
+
+  const renderToolbar = (classes: readonly { label: string; count: number }[]): void => {
+    replaceChildren(
+      toolbar,
+      el(
+        'label',
+        { class: 'field' },
+        el('span', { class: 'field-label', text: 'Class' }),
+        select(
+          [
+            { value: '', label: 'All classes' },
+            ...classes.map((c) => ({ value: c.label, label: `${c.label} (${c.count})` })),
+            { value: UNLABELLED, label: 'Unlabelled' },
+          ],
+          filter.label,
+          (value) => {
+            filter.label = value;
+            filter.offset = 0;
+            void load();
+          },
+          'class-filter',
+        ),
+      ),
+      el('label', { class: 'field' }, el('span', { class: 'field-label', text: 'Search' }), searchInput),
+      el(
+        'label',
+        {
+          class: 'checkbox',
+          attrs: { title: 'Only images encrypted with the active key can be shown decrypted' },
+        },
+        plainToggle,
+        'Show decrypted next to encrypted',
+      ),
+    );
+  };
+
+  const openItem = (item: LibraryItem): void => openItemDialog(context, item, () => void load());
+
+  const renderItems = (page: Awaited<ReturnType<typeof context.api.libraryList>>): void => {
+    renderToolbar(page.classes);
+    if (page.total === 0) {
+      const filtered = filter.label !== '' || filter.search !== '';
+      replaceChildren(
+        browse,
+        filtered
+          ? emptyState('No images match this filter', 'Choose another class or clear the search.')
+          : emptyState(
+              'No images yet — import a folder or a MedNIST sample',
+              'Drop image files or folders (PNG, JPEG, TIFF, DICOM) above, or import a labelled sample of MedNIST or MNIST. Everything is encrypted with the active key as it is stored.',
+            ),
+      );
+      return;
+    }
+    const byId = new Map(page.items.map((item) => [item.id, item]));
+    const showsPairs = filter.showPlain && page.items.some((item) => item.thumbnails.plain);
+    const grid = imageGrid({
+      title: `Workspace images${filter.label && filter.label !== UNLABELLED ? ` — ${filter.label}` : ''}`,
+      subtitle: showsPairs
+        ? 'Left: decrypted with the active key. Right: what is stored and what the model sees.'
+        : 'The stored, encrypted images — what the model sees.',
+      items: page.items.map((item) => libraryGridItem(item, filter.showPlain)),
+      onOpen: (tile) => {
+        const item = byId.get(tile.id);
+        if (item) openItem(item);
+      },
+      testId: 'library-grid',
+    });
+    grid.querySelector('.image-grid')?.classList.toggle('pairs', showsPairs);
+    replaceChildren(
+      browse,
+      grid,
+      pager(page.total, page.offset, PAGE_SIZE, (offset) => {
+        filter.offset = offset;
+        void load();
+      }),
+    );
+  };
+
+  let loadSequence = 0;
+  const load = async (): Promise<void> => {
+    const sequence = ++loadSequence;
+    if (!browse.firstChild) replaceChildren(browse, loading('Loading the library…'));
+    try {
+      const page = await context.api.libraryList({
+        offset: filter.offset,
+        limit: PAGE_SIZE,
+        ...(filter.label === UNLABELLED ? { unlabelled: true } : filter.label ? { label: filter.label } : {}),
+        ...(filter.search ? { search: filter.search } : {}),
+      });
+      // A slower earlier request must not overwrite a newer filter's result.
+      if (sequence === loadSequence) renderItems(page);
+    } catch (error) {
+      if (sequence === loadSequence)
+        replaceChildren(browse, inlineError(`Could not load the library: ${describeError(error)}`));
+    }
+  };
+
+  const renderResume = (): void => {
+    const pending = context.store.workspace?.pendingImport;
+    replaceChildren(
+      resume,
+      pending
+        ? el(
+            'div',
+            { class: 'inline-note', attrs: { 'data-testid': 'pending-import' } },
+            `An import stopped part-way (${pending.done} of ${pending.total} stored). Nothing already imported was lost. `,
+            button('Resume import', () => datasetImport.resume(), { class: 'btn btn-small' }),
+          )
+        : null,
+    );
+  };
+
+  const fileImport = createFileImport(context);
+  const datasetImport = createDatasetImport(context);
+  context.store.on('workspace', () => {
+    renderResume();
+    void load();
+  });
+
+  const element = el(
+    'section',
+    { attrs: { 'aria-label': 'Library' } },
+    viewHeader(
+      'Library',
+      'The workspace: every image is stored encrypted with the key it was imported under. The key holder sees each plain image next to its cipher image.',
+    ),
+    resume,
+    el('div', { class: 'columns' }, fileImport, datasetImport.element),
+    el(
+      'section',
+      { class: 'library-section', attrs: { 'aria-label': 'Browse' } },
+      el('div', { class: 'panel filter-bar' }, toolbar),
+      browse,
+    ),
+  );
+  return {
+    element,
+    show: () => {
+      renderResume();
+      void load();
+    },
+  };
+}

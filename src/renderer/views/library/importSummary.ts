@@ -1,0 +1,56 @@
+import type { ImportResult } from '../../../shared/index.js';
+import { el } from '../../components/dom.js';
+import { reportError, reportSuccess } from '../../components/messages.js';
+
+/** Adds one batch's result to a running total (uploads arrive in several requests). */
+export function mergeImportResults(total: ImportResult, next: ImportResult): ImportResult {
+  return {
+    imported: [...total.imported, ...next.imported],
+    skipped: [...total.skipped, ...next.skipped],
+    alreadyPresent: total.alreadyPresent + next.alreadyPresent,
+  };
+}
+
+export const EMPTY_IMPORT: ImportResult = { imported: [], skipped: [], alreadyPresent: 0 };
+
+/**
+ * What an import did, in the panel that started it: counts, and every skipped file with its reason
+ * (a corrupt file must be named, not silently dropped).
+ */
+export function importSummary(what: string, result: ImportResult): HTMLElement {
+  const counts = [
+    `${result.imported.length} imported`,
+    result.alreadyPresent > 0 ? `${result.alreadyPresent} already in the workspace` : null,
+    result.skipped.length > 0 ? `${result.skipped.length} skipped` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  if (result.skipped.length > 0) {
+    reportError(
+      `${result.skipped.length} file${result.skipped.length === 1 ? '' : 's'} could not be imported`,
+      result.skipped
+        .slice(0, 3)
+        .map((skip) => `${skip.name}: ${skip.reason}`)
+        .join('\n') +
+        (result.skipped.length > 3
+          ? `\n… and ${result.skipped.length - 3} more (listed in the import panel)`
+          : ''),
+    );
+  } else {
+    reportSuccess(`${what}: ${result.imported.length} images imported`);
+  }
+  return el(
+    'div',
+    { class: 'import-summary', attrs: { 'data-testid': 'import-summary', role: 'status' } },
+    el('strong', { text: `${what}: ${counts}` }),
+    result.skipped.length > 0
+      ? el(
+          'ul',
+          { class: 'skip-list', attrs: { 'data-testid': 'skipped-files' } },
+          ...result.skipped.map((skip) =>
+            el('li', {}, el('span', { class: 'mono', text: skip.name }), ` — ${skip.reason}`),
+          ),
+        )
+      : null,
+  );
+}

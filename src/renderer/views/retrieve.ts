@@ -1,0 +1,292 @@
+import type { OperationResponse } from '../../shared/index.js';
+import type { AppContext, View } from '../app/context.js';
+import { isCancellation, startJob } from '../app/jobs.js';
+import { dataTable } from '../components/dataTable.js';
+import { button, el, field, formatNumber, formatPercent, replaceChildren } from '../components/dom.js';
+import { emptyState, loading } from '../components/emptyState.js';
+import { type GridItem, imageGrid } from '../components/imageGrid.js';
+import { openItemDialog } from '../components/itemDialog.js';
+import { describeError, reportError } from '../components/messages.js';
+import { modelNotice } from '../components/modelNotice.js';
+import { panel } from '../components/panel.js';
+import { type PickedImage, pickedFromItem, sourcePicker } from '../components/sourcePicker.js';
+import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
+import { runInfoText } from './shared/runInfo.js';
+
+type QueryResult = OperationResponse<'retrieveQuery'>;
+type Hit = QueryResult['results'][number];
+
+const K_MAX = 100;
+
+function resultTiles(result: QueryResult, decrypted: boolean): GridItem[] {
+  return result.results.map((hit) => {
+    const src = decrypted && hit.thumbnails.plain ? hit.thumbnails.plain : hit.thumbnails.encrypted;
+    return {
+      id: hit.id,
+      images: [
+        { src, alt: `result ${hit.rank}`, tag: decrypted && hit.thumbnails.plain ? 'plain' : 'encrypted' },
+      ],
+      title: `#${hit.rank} ${hit.label ?? 'unlabelled'}`,
+      details: [`similarity ${hit.score.toFixed(4)}`],
+      tone: hit.relevant === null ? undefined : hit.relevant ? 'match' : 'miss',
+    };
+  });
+}
+
+function queryCard(picked: PickedImage, result: QueryResult): HTMLElement {
+  return el(
+    'div',
+    { class: 'result-images', attrs: { 'data-testid': 'retrieve-query' } },
+    el(
+      'figure',
+      {},
+      el('img', { class: 'preview-image', attrs: { src: result.query.plain, alt: 'query, plain' } }),
+      el('figcaption', { text: 'query (plain)' }),
+    ),
+    el(
+      'figure',
+      {},
+      el('img', { class: 'preview-image', attrs: { src: result.query.encrypted, alt: 'query, encrypted' } }),
+      el('figcaption', { text: 'query as searched (encrypted)' }),
+    ),
+    el(
+      'div',
+      {},
+      el('strong', { text: picked.name }),
+      el('p', {
+        class: 'muted',
+        text: result.query.label ? `label: ${result.query.label}` : 'no label: relevance unknown',
+      }),
+    ),
+  );
+}
+
+export function createRetrieveView(context: AppContext): View {
+  let picked: PickedImage | null = null;
+  let k = 10;
+  let decrypted = true;
+  let last: { picked: PickedImage; result: QueryResult } | null = null;
+  let sequence = 0;
+  const output = el('div', { class: 'retrieve-output', attrs: { 'data-testid': 'retrieve-output' } });
+  const indexStatus = el('div', { class: 'index-status', attrs: { 'data-testid': 'index-status' } });
+
+  const render = (): void => {
+    if (!last) return;
+    const { result } = last;
+    const byId = new Map(result.results.map((hit) => [hit.id, hit]));
+    replaceChildren(
+      output,
+      panel('Query', [
+        queryCard(last.picked, result),
+        el(
+          'div',
+          { class: 'stat-row' },
+          stat(
+            `Precision@${result.results.length}`,
+            result.precisionAtK === null ? '—' : formatPercent(result.precisionAtK, 1),
+            result.precisionAtK === null ? 'the query has no label' : 'share of results in the query’s class',
+            'precision-at-k',
+          ),
+          stat(
+            'Results',
+            String(result.results.length),
+            `of ${result.indexSize} indexed images`,
+            'result-count',
+          ),
+          stat(
+            'Best similarity',
+            result.results[0] ? formatNumber(result.results[0].score) : '—',
+            'cosine of 512-d embeddings',
+          ),
+        ),
+        el('p', { class: 'muted', text: runInfoText(result.run) }),
+      ]),
+      result.results.length === 0
+        ? emptyState(
+            'No results',
+            'The index holds no images this key can search. Import images in the Library.',
+          )
+        : imageGrid({
+            title: `Top ${result.results.length} most similar`,
+            subtitle:
+              'Green: same class as the query; red: another class. Ranked by cosine similarity of encrypted-image embeddings.',
+            items: resultTiles(result, decrypted),
+            testId: 'retrieve-grid',
+            onOpen: (tile) => {
+              if (!byId.has(tile.id)) return;
+              context.api
+                .libraryItems({ ids: [tile.id] })
+                .then(({ items }) => {
+                  const item = items[0];
+                  if (item) openItemDialog(context, item, () => undefined);
+                })
+                .catch((error: unknown) => reportError(error, 'Could not open the image'));
+            },
+          }),
+      dataTable<Hit>({
+        title: 'Retrieval results',
+        rows: result.results,
+        testId: 'retrieve-table',
+        columns: [
+          { label: 'Rank', value: (hit) => hit.rank, numeric: true },
+          { label: 'Item', value: (hit) => hit.id },
+          { label: 'Label', value: (hit) => hit.label },
+          {
+            label: 'Similarity',
+            value: (hit) => hit.score,
+            format: (hit) => formatNumber(hit.score),
+            numeric: true,
+          },
+          {
+            label: 'Relevant',
+            value: (hit) => hit.relevant,
+            format: (hit) => (hit.relevant === null ? '—' : hit.relevant ? 'yes' : 'no'),
+            cellClass: (hit) => (hit.relevant === null ? undefined : hit.relevant ? 'pass' : 'fail'),
+          },
+        ],
+      }),
+    );
+  };
+
+  const refreshIndexStatus = async (): Promise<void> => {
+    try {
+      const status = await context.api.retrieveIndexStatus();
+      replaceChildren(
+        indexStatus,
+        el(
+          'span',
+          { class: 'muted' },
+          status.modelId
+            ? `Index: ${status.indexed} images embedded with ${status.modelId}${status.missing > 0 ? `, ${status.missing} not yet (embedded on the next query)` : ''}.`
+            : 'No index yet: it is built from the library on the first query.',
+        ),
+        status.missing > 0 ? buildButton : null,
+      );
+    } catch (error) {
+      replaceChildren(
+        indexStatus,
+        el('span', { class: 'muted', text: `Index status unavailable: ${describeError(error)}` }),
+      );
+    }
+  };
+
+  const buildButton = button(
+    'Build index now',
+    () =>
+      void (async () => {
+        buildButton.disabled = true;
+        try {
+          const job = await startJob(context.api, 'index-build', 'Building the retrieval index', () =>
+            context.api.retrieveBuildIndex(),
+          );
+          replaceChildren(indexStatus, job.element);
+          await job.result;
+        } catch (error) {
+          reportError(error, isCancellation(error) ? 'Index build cancelled' : 'Index build failed');
+        } finally {
+          buildButton.disabled = false;
+          void refreshIndexStatus();
+        }
+      })(),
+    { class: 'btn btn-small' },
+  );
+
+  const query = async (): Promise<void> => {
+    if (!picked) return;
+    const current = picked;
+    const run = ++sequence;
+    replaceChildren(output, loading(`Searching the ${k} most similar images…`));
+    try {
+      const result = await context.api.retrieveQuery({ source: current.source, k });
+      // A newer query replaces this one; its answer must not land on top.
+      if (run !== sequence) return;
+      last = { picked: current, result };
+      render();
+      void refreshIndexStatus();
+      void context.store.refresh('settings');
+    } catch (error) {
+      if (run === sequence) replaceChildren(output, inlineError(`Retrieval failed: ${describeError(error)}`));
+    }
+  };
+
+  const picker = sourcePicker(
+    context.api,
+    (image) => {
+      picked = image;
+      void query();
+    },
+    'retrieve-source',
+  );
+
+  const kNumber = el('input', {
+    attrs: { type: 'number', min: 1, max: K_MAX, value: k, 'data-testid': 'retrieve-k', 'aria-label': 'k' },
+  });
+  const kRange = el('input', {
+    attrs: { type: 'range', min: 1, max: K_MAX, value: k, 'aria-label': 'k slider' },
+  });
+  const setK = (value: number, rerun: boolean): void => {
+    k = Math.min(K_MAX, Math.max(1, Math.floor(value) || 1));
+    kNumber.value = String(k);
+    kRange.value = String(k);
+    if (rerun && picked) void query();
+  };
+  kNumber.addEventListener('change', () => setK(Number(kNumber.value), true));
+  kRange.addEventListener('input', () => setK(Number(kRange.value), false));
+  kRange.addEventListener('change', () => setK(Number(kRange.value), true));
+
+  const toggle = el('input', {
+    attrs: { type: 'checkbox', checked: decrypted, 'data-testid': 'retrieve-decrypted' },
+  });
+  toggle.addEventListener('change', () => {
+    decrypted = toggle.checked;
+    render();
+  });
+
+  replaceChildren(
+    output,
+    emptyState(
+      'No query yet',
+      'Upload an image or pick one from the library: the most similar encrypted images are listed here.',
+    ),
+  );
+
+  const element = el(
+    'section',
+    { attrs: { 'aria-label': 'Retrieve' } },
+    viewHeader(
+      'Retrieve',
+      'Content-based search over encrypted images: the query is encrypted, embedded by the model, and compared by cosine similarity with the embeddings of the stored cipher images.',
+    ),
+    modelNotice(context),
+    panel(
+      'Query image',
+      [
+        picker.element,
+        el(
+          'div',
+          { class: 'toolbar' },
+          field('Results (k)', el('span', { class: 'k-control' }, kRange, kNumber)),
+          el('label', { class: 'checkbox' }, toggle, 'Show results decrypted'),
+        ),
+        indexStatus,
+      ],
+      { testId: 'retrieve-controls' },
+    ),
+    output,
+  );
+
+  return {
+    element,
+    show: (params) => {
+      void refreshIndexStatus();
+      if (!params.itemId) return;
+      context.api
+        .libraryItems({ ids: [params.itemId] })
+        .then(({ items }) => {
+          const item = items[0];
+          if (item) picker.set(pickedFromItem(item));
+        })
+        .catch((error: unknown) => reportError(error, 'Could not load the query image'));
+    },
+  };
+}

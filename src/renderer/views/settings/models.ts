@@ -1,0 +1,90 @@
+import type { ModelInfo } from '../../../shared/index.js';
+import type { AppContext } from '../../app/context.js';
+import { button, el, formatNumber, replaceChildren } from '../../components/dom.js';
+import { emptyState } from '../../components/emptyState.js';
+import { attempt, reportSuccess } from '../../components/messages.js';
+import { panel } from '../../components/panel.js';
+
+function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTMLElement {
+  const metrics = Object.entries(model.metrics)
+    .map(([name, value]) => `${name} ${formatNumber(value)}`)
+    .join(' · ');
+  return el(
+    'li',
+    {
+      class: active ? 'key-row active' : 'key-row',
+      attrs: { 'data-testid': 'model-row', 'data-model-id': model.id },
+    },
+    el(
+      'div',
+      { class: 'model-info' },
+      el(
+        'div',
+        {},
+        el('strong', { text: model.name }),
+        ' ',
+        active ? el('span', { class: 'badge badge-ok', text: 'active' }) : null,
+        ' ',
+        model.compatible
+          ? el('span', { class: 'badge', text: 'fits the active key' })
+          : el('span', { class: 'badge badge-bad', text: 'mismatch' }),
+      ),
+      el('div', {
+        class: 'muted',
+        text: `${model.dataset} · ${model.architecture} · ${model.condition} · ${model.inputSize}×${model.inputSize} · ${model.classes.length} classes (${model.classes.join(', ')})`,
+      }),
+      el('div', {
+        class: 'muted',
+        text: `Trained for key ${model.keyFingerprint ?? 'none (plain images)'}${metrics ? ` · ${metrics}` : ''}`,
+      }),
+      model.problems.length > 0
+        ? el('p', {
+            class: 'inline-error',
+            attrs: { 'data-testid': 'model-problem' },
+            text: model.problems.join(' '),
+          })
+        : null,
+    ),
+    active
+      ? null
+      : button(
+          'Use this model',
+          () =>
+            void attempt(`Could not select ${model.name}`, async () => {
+              const { active: selected } = await context.api.modelsSelect({ id: model.id });
+              reportSuccess('Model selected', selected.name);
+              await context.store.refresh('models', 'settings');
+            }),
+          { class: 'btn btn-small' },
+        ),
+  );
+}
+
+/** The ONNX models found, whether each fits the active key, and why not when it does not. */
+export function createModelsPanel(context: AppContext): HTMLElement {
+  const list = el('ul', { class: 'key-list', attrs: { 'data-testid': 'model-list' } });
+  const render = (): void => {
+    const models = context.store.models;
+    if (!models || models.models.length === 0) {
+      replaceChildren(
+        list,
+        emptyState(
+          'No models found',
+          'Shipped models live in resources/models (an .onnx file with its model card). Train one with the training pipeline, or copy one there.',
+        ),
+      );
+      return;
+    }
+    replaceChildren(
+      list,
+      ...models.models.map((model) => modelCard(context, model, model.id === models.activeId)),
+    );
+  };
+  context.store.on('models', render);
+  render();
+  return panel('Models', [list], {
+    testId: 'models-panel',
+    subtitle:
+      'A model trained on encrypted images only works with the key and condition it was trained under: with another key its input is noise to it, so CipherLens refuses instead of guessing.',
+  });
+}
