@@ -31,37 +31,120 @@ function pearson(n: number, sx: number, sy: number, sxx: number, syy: number, sx
   return Math.max(-1, Math.min(1, r));
 }
 
-/** Correlation of every pixel with its neighbour in one direction (all (N−1)·N or (N−1)² pairs). */
-export function adjacentCorrelation(pixels: Uint8Array, size: number, direction: Direction): number | null {
+/**
+ * Correlation of every pixel with its right, lower and lower-right neighbour (all (N−1)·N, N·(N−1) and (N−1)²
+ * pairs), in one pass over the image: only the three cross products need a pass per pixel; each direction's
+ * Σx, Σy, Σx², Σy² are the image totals minus its first or last row and column.
+ */
+export function adjacentCorrelations(pixels: Uint8Array, size: number): DirectionalCorrelations {
   assertSquareImage(pixels, size);
-  const { rows, cols, offset } = pairGeometry(size, direction);
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
-  let syy = 0;
-  let sxy = 0;
-  for (let row = 0; row < rows; row++) {
+  const last = size - 1;
+  let total = 0;
+  let squares = 0;
+  let right = 0;
+  let down = 0;
+  let diagonal = 0;
+  for (let row = 0; row < last; row++) {
     const start = row * size;
-    const end = start + cols;
+    const end = start + last;
     for (let i = start; i < end; i++) {
       const x = pixels[i]!;
-      const y = pixels[i + offset]!;
-      sx += x;
-      sy += y;
-      sxx += x * x;
-      syy += y * y;
-      sxy += x * y;
+      total += x;
+      squares += x * x;
+      right += x * pixels[i + 1]!;
+      down += x * pixels[i + size]!;
+      diagonal += x * pixels[i + size + 1]!;
     }
+    const edge = pixels[end]!; // last column: it has a lower neighbour only
+    total += edge;
+    squares += edge * edge;
+    down += edge * pixels[end + size]!;
   }
-  return pearson(rows * cols, sx, sy, sxx, syy, sxy);
+  const lastRow = last * size;
+  for (let i = lastRow; i < lastRow + last; i++) {
+    const x = pixels[i]!; // last row: it has a right neighbour only
+    total += x;
+    squares += x * x;
+    right += x * pixels[i + 1]!;
+  }
+  const corner = pixels[lastRow + last]!;
+  total += corner;
+  squares += corner * corner;
+
+  const edges = edgeSums(pixels, size);
+  const first = pixels[0]!;
+  const pairsAlong = size * last;
+  return {
+    horizontal: pearson(
+      pairsAlong,
+      total - edges.lastCol,
+      total - edges.firstCol,
+      squares - edges.lastColSquares,
+      squares - edges.firstColSquares,
+      right,
+    ),
+    vertical: pearson(
+      pairsAlong,
+      total - edges.lastRow,
+      total - edges.firstRow,
+      squares - edges.lastRowSquares,
+      squares - edges.firstRowSquares,
+      down,
+    ),
+    diagonal: pearson(
+      last * last,
+      total - edges.lastRow - edges.lastCol + corner,
+      total - edges.firstRow - edges.firstCol + first,
+      squares - edges.lastRowSquares - edges.lastColSquares + corner * corner,
+      squares - edges.firstRowSquares - edges.firstColSquares + first * first,
+      diagonal,
+    ),
+  };
 }
 
-export function adjacentCorrelations(pixels: Uint8Array, size: number): DirectionalCorrelations {
-  return {
-    horizontal: adjacentCorrelation(pixels, size, 'horizontal'),
-    vertical: adjacentCorrelation(pixels, size, 'vertical'),
-    diagonal: adjacentCorrelation(pixels, size, 'diagonal'),
+interface EdgeSums {
+  firstRow: number;
+  lastRow: number;
+  firstCol: number;
+  lastCol: number;
+  firstRowSquares: number;
+  lastRowSquares: number;
+  firstColSquares: number;
+  lastColSquares: number;
+}
+
+function edgeSums(pixels: Uint8Array, size: number): EdgeSums {
+  const sums: EdgeSums = {
+    firstRow: 0,
+    lastRow: 0,
+    firstCol: 0,
+    lastCol: 0,
+    firstRowSquares: 0,
+    lastRowSquares: 0,
+    firstColSquares: 0,
+    lastColSquares: 0,
   };
+  const lastRow = (size - 1) * size;
+  for (let k = 0; k < size; k++) {
+    const top = pixels[k]!;
+    const bottom = pixels[lastRow + k]!;
+    const left = pixels[k * size]!;
+    const rightEdge = pixels[k * size + size - 1]!;
+    sums.firstRow += top;
+    sums.firstRowSquares += top * top;
+    sums.lastRow += bottom;
+    sums.lastRowSquares += bottom * bottom;
+    sums.firstCol += left;
+    sums.firstColSquares += left * left;
+    sums.lastCol += rightEdge;
+    sums.lastColSquares += rightEdge * rightEdge;
+  }
+  return sums;
+}
+
+/** One direction of adjacentCorrelations. */
+export function adjacentCorrelation(pixels: Uint8Array, size: number, direction: Direction): number | null {
+  return adjacentCorrelations(pixels, size)[direction];
 }
 
 export interface SampledCorrelation {

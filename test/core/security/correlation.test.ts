@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createPrng } from '../../../src/core/datasets/prng.js';
 import {
@@ -17,7 +18,56 @@ function noise(size: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: size * size }, () => prng.nextUint32() & 255);
 }
 
+/** Textbook two-pass Pearson r over explicitly listed pairs: the reference for the one-pass kernel. */
+function naiveCorrelation(pixels: Uint8Array, size: number, down: number, right: number): number | null {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let y = 0; y + down < size; y++) {
+    for (let x = 0; x + right < size; x++) {
+      xs.push(pixels[y * size + x]!);
+      ys.push(pixels[(y + down) * size + x + right]!);
+    }
+  }
+  const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - mx) * (ys[i]! - my);
+    sxx += (x - mx) ** 2;
+    syy += (ys[i]! - my) ** 2;
+  });
+  return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
+}
+
 describe('adjacent-pixel correlation over all pairs', () => {
+  it('equals the textbook two-pass computation on random images of any size', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 2, max: 24 })
+          .chain((size) =>
+            fc.tuple(fc.constant(size), fc.uint8Array({ minLength: size * size, maxLength: size * size })),
+          ),
+        ([size, pixels]) => {
+          const fused = adjacentCorrelations(pixels, size);
+          const expected = {
+            horizontal: naiveCorrelation(pixels, size, 0, 1),
+            vertical: naiveCorrelation(pixels, size, 1, 0),
+            diagonal: naiveCorrelation(pixels, size, 1, 1),
+          };
+          for (const direction of ['horizontal', 'vertical', 'diagonal'] as const) {
+            if (expected[direction] === null) expect(fused[direction]).toBeNull();
+            else expect(fused[direction]!).toBeCloseTo(expected[direction]!, 9);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("gives a checkerboard's H = V = −1 and D = +1", () => {
     for (const size of [4, 8, 28, 64]) {
       const r = adjacentCorrelations(checkerboard(size), size);
