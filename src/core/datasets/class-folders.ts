@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { CipherLensError } from '../errors.js';
 import type { FitMode } from '../image/decode.js';
@@ -87,7 +87,6 @@ export async function loadClassFolders(rootDir: string, options: ClassFolderOpti
     );
   }
   const digest = createHash('sha256').update(listing.sort(compareCodeUnits).join('')).digest('hex');
-  await stat(root);
   return {
     name: options.name ?? basename(root),
     classes: collected.classes,
