@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import {
+  clearMessages,
+  errorMessages,
+  goTo,
+  openApp,
+  screenshot,
+  scratchDir,
+  watchPageErrors,
+} from '../helpers/app.js';
+import { makeCorruptImage, makeGarbageKeyFile, makeSinglePng } from '../helpers/fixtures.js';
+
+/** Bad inputs through the UI must end in a clear message, never silence or a broken view. */
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+let pageProblems: string[];
+
+test.beforeAll(async ({ browser }) => {
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  pageProblems = watchPageErrors(page);
+  await openApp(page);
+});
+
+test.afterAll(async () => {
+  await page.close();
+});
+
+test.afterEach(() => {
+  expect(pageProblems, 'no page errors or CSP violations').toEqual([]);
+});
+
+test('a corrupt image file is named with the reason it was skipped', async () => {
+  const library = await goTo(page, 'Library');
+  const corrupt = makeCorruptImage(join(scratchDir(), 'bad-inputs'));
+  await library.getByTestId('import-files-input').setInputFiles(corrupt);
+  const skipped = library.getByTestId('skipped-files');
+  await expect(skipped).toContainText('corrupt-scan.png');
+  await expect(skipped.locator('li')).not.toHaveText(/corrupt-scan\.png\s*—\s*$/);
+  await expect(errorMessages(page).first()).toContainText('could not be imported');
+  await expect(errorMessages(page).first()).toContainText('corrupt-scan.png');
+  await screenshot(page, 'error-corrupt-image');
+  await clearMessages(page);
+});
+
+test('a garbage key file is refused with a clear message', async () => {
+  const settings = await goTo(page, 'Settings');
+  const activeBefore = await page.getByTestId('active-key').textContent();
+  await settings
+    .getByTestId('key-import-input')
+    .setInputFiles(makeGarbageKeyFile(join(scratchDir(), 'bad-inputs')));
+  const error = errorMessages(page).first();
+  await expect(error).toContainText('Key import failed');
+  await expect(error.locator('p')).not.toBeEmpty();
+  await expect(page.getByTestId('active-key')).toHaveText(activeBefore ?? '');
+  await screenshot(page, 'error-bad-key');
+  await clearMessages(page);
+});
+
+test('a key export needs a passphrase of 8 characters', async () => {
+  const settings = await goTo(page, 'Settings');
+  await settings.getByTestId('key-row').first().getByRole('button', { name: 'Export…' }).click();
+  await settings.getByTestId('export-passphrase').fill('short');
+  await settings.getByTestId('export-confirm').fill('short');
+  await settings.getByTestId('export-run').click();
+  await expect(errorMessages(page).first()).toContainText('Passphrase too short');
+  await clearMessages(page);
+  await settings.getByTestId('key-export').getByRole('button', { name: 'Cancel' }).click();
+});
+
+test('a model trained for another key is explained, and classification refuses to guess', async () => {
+  const settings = await goTo(page, 'Settings');
+  const previous = (await page.getByTestId('active-key').textContent()) ?? '';
+  await settings.getByTestId('key-label').fill('mismatch key');
+  await settings.getByTestId('key-generate').click();
+  await expect(page.getByTestId('active-key')).not.toHaveText(previous);
+  await clearMessages(page);
+
+  const encryptedModels = settings.getByTestId('model-row').filter({ hasNotText: /·\s*plain\s*·/ });
+  await expect(encryptedModels.first(), 'a shipped model bound to the demo key').toBeVisible();
+  await expect(encryptedModels.first()).toContainText('mismatch');
+  await expect(encryptedModels.first().getByTestId('model-problem')).toContainText(/key/i);
+
+  // Classification with the mismatched model: the notice explains it, and a try gets a clear error.
+  const classify = await goTo(page, 'Classify');
+  await expect(classify.getByTestId('model-notice')).toContainText(
+    /cannot be used with the active key|No model/,
+  );
+  await classify
+    .getByTestId('classify-source-file')
+    .setInputFiles(await makeSinglePng(join(scratchDir(), 'bad-inputs')));
+  await expect(classify.getByTestId('inline-error')).toContainText(/key|model/i);
+  await screenshot(page, 'error-model-mismatch');
+
+  // Leave the demo key active for whatever runs next.
+  const back = await goTo(page, 'Settings');
+  await back
+    .getByTestId('key-row')
+    .filter({ hasText: 'PUBLIC demo key' })
+    .getByRole('button', { name: 'Use this key' })
+    .click();
+  await expect(page.getByTestId('active-key')).toContainText('public demo');
+});

@@ -1,0 +1,211 @@
+import { expect, type Page } from '@playwright/test';
+import { clearMessages, goTo } from './app.js';
+import type { ImportFolder } from './fixtures.js';
+
+/**
+ * The steps of the main flow, shared by the browser and the Electron projects so both hosts are held
+ * to the same behaviour.
+ */
+
+export const MEDNIST_CLASSES = 6;
+
+export async function generateKey(page: Page, label: string): Promise<string> {
+  const settings = await goTo(page, 'Settings');
+  const before = (await page.getByTestId('active-key').textContent()) ?? '';
+  await settings.getByTestId('key-label').fill(label);
+  await settings.getByTestId('key-generate').click();
+  await expect(page.getByTestId('message-success').first()).toContainText('New key generated');
+  const badge = page.getByTestId('active-key');
+  await expect(badge).not.toHaveText(before);
+  await expect(badge).toHaveText(/^Key [0-9a-f]{16}$/);
+  const fingerprint = ((await badge.textContent()) ?? '').replace('Key ', '');
+  await expect(settings.locator(`[data-fingerprint="${fingerprint}"]`)).toContainText('active');
+  // A key is 32 bytes: neither its hex (64 digits) nor its base64 (44 characters) may appear anywhere.
+  const text = await page.locator('body').innerText();
+  expect(text).not.toMatch(/\b[0-9a-f]{64}\b/);
+  expect(text).not.toMatch(/[A-Za-z0-9+/]{43}=/);
+  await clearMessages(page);
+  return fingerprint;
+}
+
+/** Imports through the given file input (folder picker or file picker) and checks the grid. */
+export async function importFolder(
+  page: Page,
+  folder: ImportFolder,
+  files: string | string[],
+  inputTestId: string,
+): Promise<void> {
+  const library = await goTo(page, 'Library');
+  await library.getByTestId(inputTestId).setInputFiles(files);
+  await expect(library.getByTestId('file-import').getByTestId('import-summary')).toContainText(
+    `${folder.total} imported`,
+    {
+      timeout: 60_000,
+    },
+  );
+  await expect(library.getByTestId('skipped-files')).toHaveCount(0);
+
+  const classFilter = library.getByTestId('class-filter');
+  for (const [name, names] of Object.entries(folder.classes)) {
+    await expect(classFilter.locator('option', { hasText: `${name} (${names.length})` })).toHaveCount(1);
+  }
+  const tiles = library.getByTestId('library-grid').getByTestId('grid-tile');
+  await expect(tiles).toHaveCount(folder.total);
+  // The key holder sees the plain image next to the stored cipher image.
+  const first = tiles.first();
+  await expect(first.locator('img[alt$="encrypted"]')).toHaveAttribute('src', /^data:image\/png;base64,/);
+  await expect(first.locator('img[alt$="decrypted"]')).toHaveAttribute('src', /^data:image\/png;base64,/);
+
+  // DICOM files arrive windowed from 16 bits, with the conversion recorded.
+  const dicomCount = folder.classes['DicomCT']?.length ?? 0;
+  await classFilter.selectOption('DicomCT');
+  await expect(tiles).toHaveCount(dicomCount);
+  await tiles.first().press('Enter');
+  const dialog = page.getByTestId('dialog');
+  await expect(dialog).toContainText(/DICOM|\.dcm/i);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await classFilter.selectOption('');
+  await expect(tiles).toHaveCount(folder.total);
+}
+
+export async function useDemoKeyAndShippedModel(page: Page): Promise<void> {
+  const settings = await goTo(page, 'Settings');
+  const demoRow = settings.getByTestId('key-row').filter({ hasText: 'PUBLIC demo key' });
+  await expect(demoRow, 'the host offers the public demo key').toHaveCount(1);
+  const useKey = demoRow.getByRole('button', { name: 'Use this key' });
+  if ((await useKey.count()) > 0) await useKey.click();
+  await expect(page.getByTestId('active-key')).toContainText('public demo');
+
+  const mednist = settings
+    .getByTestId('model-row')
+    .filter({ hasText: /mednist/i })
+    .filter({ hasText: 'arnold+xor' })
+    .first();
+  await expect(mednist, 'a shipped MedNIST arnold+xor model in resources/models').toHaveCount(1);
+  const useModel = mednist.getByRole('button', { name: 'Use this model' });
+  if ((await useModel.count()) > 0) await useModel.click();
+  await expect(mednist).toContainText('active');
+  await expect(mednist).toContainText('fits the active key');
+  await clearMessages(page);
+}
+
+export async function importMedNistSample(page: Page, perClass: number): Promise<void> {
+  const library = await goTo(page, 'Library');
+  const panel = library.getByTestId('dataset-import-panel');
+  await panel.getByTestId('dataset-name').selectOption('mednist');
+  await panel.getByTestId('dataset-per-class').fill(String(perClass));
+  await panel.getByTestId('dataset-per-class').blur();
+  await panel.getByTestId('dataset-import').click();
+  await expect(panel.getByTestId('job-progress').or(panel.getByTestId('import-summary'))).toBeVisible();
+  await expect(panel.getByTestId('import-summary')).toContainText(`${perClass * MEDNIST_CLASSES} imported`, {
+    timeout: 150_000,
+  });
+  await expect(
+    library.getByTestId('class-filter').locator('option', { hasText: `Hand (${perClass})` }),
+  ).toHaveCount(1);
+  await clearMessages(page);
+}
+
+/** Opens the library picker of a source control and picks the first image of a class. */
+export async function pickFromLibrary(page: Page, sourceTestId: string, className: string): Promise<void> {
+  await page.getByTestId(`${sourceTestId}-library`).click();
+  const dialog = page.getByTestId('dialog');
+  // Option values are the class names themselves.
+  await dialog.locator('select').selectOption(className);
+  const tile = dialog.getByTestId('grid-tile').first();
+  await expect(tile.locator('.tile-title')).toHaveText(className);
+  await tile.click();
+  await expect(dialog).toHaveCount(0);
+}
+
+export async function classifyOne(page: Page, className: string): Promise<void> {
+  const classify = await goTo(page, 'Classify');
+  await pickFromLibrary(page, 'classify-source', className);
+  const result = classify.getByTestId('classify-result');
+  await expect(result).toBeVisible({ timeout: 60_000 });
+  const rows = result.getByTestId('predictions').locator('li');
+  expect(await rows.count()).toBeGreaterThanOrEqual(3);
+  await expect(rows.first()).toContainText('%');
+  await expect(result).toContainText(/Correct|Wrong/);
+  await expect(result).toContainText(/Model .+ on \S+/);
+}
+
+export async function classifyBatch(page: Page, minimumAccuracyPercent: number): Promise<void> {
+  const classify = await goTo(page, 'Classify');
+  await classify.getByTestId('batch-run').click();
+  await expect(classify.getByTestId('batch-accuracy')).toBeVisible({ timeout: 150_000 });
+  const accuracy = await classify.getByTestId('batch-accuracy').locator('.stat-value').textContent();
+  expect(Number.parseFloat(accuracy ?? '0'), 'shipped model accuracy on the labelled images').toBeGreaterThan(
+    minimumAccuracyPercent,
+  );
+  await expect(classify.getByTestId('batch-table').locator('tbody tr').first()).toBeVisible();
+}
+
+export async function retrieveTopK(page: Page, className: string): Promise<void> {
+  const retrieve = await goTo(page, 'Retrieve');
+  await pickFromLibrary(page, 'retrieve-source', className);
+  const tiles = retrieve.getByTestId('retrieve-grid').getByTestId('grid-tile');
+  await expect(tiles).toHaveCount(10, { timeout: 150_000 });
+  await expect(tiles.first()).toContainText(/similarity -?\d\.\d{4}/);
+  await expect(retrieve.getByTestId('precision-at-k')).toContainText('%');
+  await expect(retrieve.locator('.grid-tile.tone-match').first()).toBeVisible();
+
+  // A new k replaces the grid.
+  const k = retrieve.getByTestId('retrieve-k');
+  await k.fill('5');
+  await k.press('Tab');
+  await expect(tiles).toHaveCount(5);
+  await retrieve.getByTestId('retrieve-decrypted').uncheck();
+  await expect(tiles.first()).toContainText('encrypted');
+  await retrieve.getByTestId('retrieve-decrypted').check();
+  await expect(tiles.first()).toContainText('plain');
+}
+
+export async function evaluateAndOpenCell(page: Page): Promise<void> {
+  const evaluate = await goTo(page, 'Evaluate');
+  await evaluate.getByTestId('evaluate-run').click();
+  await expect(evaluate.getByTestId('metric-weighted-f1')).toBeVisible({ timeout: 180_000 });
+  await expect(evaluate.getByTestId('metric-map').locator('.stat-value')).toHaveText(/^[01]\.\d{4}$/);
+  await expect(evaluate.getByTestId('per-class-table').locator('tbody tr').first()).toBeVisible();
+  await expect(evaluate.getByTestId('pr-curve').locator('canvas')).toBeVisible();
+
+  // Click the top-left (first diagonal) cell of the heat map, where a person would.
+  const matrix = evaluate.getByTestId('confusion-matrix');
+  const canvas = matrix.locator('canvas');
+  await expect(canvas).toHaveAttribute('data-plot-area', /\d/);
+  const [left = 0, top = 0, width = 0, height = 0] = ((await canvas.getAttribute('data-plot-area')) ?? '')
+    .split(',')
+    .map(Number);
+  const labels = JSON.parse((await matrix.getAttribute('data-labels')) ?? '[]') as string[];
+  await canvas.click({
+    position: { x: left + width / labels.length / 2, y: top + height / labels.length / 2 },
+  });
+  const first = labels[0] ?? '';
+  const cellGrid = evaluate.getByTestId('cell-grid');
+  await expect(cellGrid).toContainText(`Actual ${first}, predicted ${first}`);
+  const heading = (await cellGrid.locator('h3').textContent()) ?? '';
+  const count = Number(/: (\d+) image/.exec(heading)?.[1]);
+  const tableCell = matrix.getByTestId('confusion-table').locator('tbody tr').first().locator('td').first();
+  expect(count).toBe(Number(await tableCell.textContent()));
+  await expect(cellGrid.getByTestId('grid-tile')).toHaveCount(count);
+  await expect(evaluate.getByTestId('ablation')).toBeVisible();
+}
+
+export async function analyseSecurity(page: Page, className: string): Promise<void> {
+  const security = await goTo(page, 'Security');
+  await pickFromLibrary(page, 'security-source', className);
+  await expect(security.getByTestId('histogram-plain').locator('canvas')).toBeVisible({ timeout: 60_000 });
+  await expect(security.getByTestId('histogram-cipher').locator('canvas')).toBeVisible();
+  for (const direction of ['horizontal', 'vertical', 'diagonal']) {
+    await expect(security.getByTestId(`scatter-encrypted-${direction}`)).toContainText(/r = -?\d\.\d{4}/);
+  }
+  await expect(security.getByTestId('entropy-cipher')).toContainText(/\d\.\d{4} bits/);
+  await expect(security.getByTestId('entropy-cipher')).toContainText('uniform noise of this size');
+  const table = security.getByTestId('npcr-table');
+  await expect(table.locator('tbody tr').first()).toContainText('%');
+  await expect(table.locator('td.pass, td.fail').first()).toBeVisible();
+  // A fixed keystream cannot pass plaintext sensitivity, and the product must say so.
+  await expect(security.getByTestId('verdict-plaintext-sensitivity')).toContainText('FAIL');
+  await expect(security.getByTestId('threat-model')).toContainText('two-time pad');
+}
