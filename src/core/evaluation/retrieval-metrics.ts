@@ -21,7 +21,9 @@ export interface RetrievalMetrics {
   /** Queries with no relevant item (left out of every mean). */
   queriesWithoutRelevant: number;
   mAP: number;
-  atK: { k: number; mAP: number; precision: number }[];
+  /** Shaped like the app's API contract (src/shared/analysis.ts). */
+  precisionAtK: { k: number; value: number }[];
+  mAPAtK: { k: number; value: number }[];
   prCurve: { recall: number; precision: number }[];
   perClass: { label: string; queries: number; mAP: number }[];
 }
@@ -310,7 +312,8 @@ export async function evaluateRetrieval(
     database: leaveOneOut ? dbCount - 1 : dbCount,
     queriesWithoutRelevant: withoutRelevant,
     mAP: mean(sums.ap),
-    atK: ks.map((k, i) => ({ k, mAP: mean(sums.apAtK[i]!), precision: mean(sums.precisionAtK[i]!) })),
+    precisionAtK: ks.map((k, i) => ({ k, value: mean(sums.precisionAtK[i]!) })),
+    mAPAtK: ks.map((k, i) => ({ k, value: mean(sums.apAtK[i]!) })),
     prCurve: Array.from({ length: PR_LEVELS }, (_, i) => ({
       recall: i / (PR_LEVELS - 1),
       precision: mean(sums.interpolated[i]!),

@@ -20,6 +20,11 @@ export interface InferenceEngineOptions {
   modelsDir?: string;
   /** The active key; checked against the card before anything runs. Plain models need none. */
   key?: CipherKey | null;
+  /**
+   * false: skip the key check, for callers that only feed images already encrypted for this model and checked
+   * by other means (a dataset export whose manifest fingerprint matches the card). `encrypt` still needs the key.
+   */
+  checkKey?: boolean;
   provider?: ProviderPreference;
   threads?: number;
   /** Images per session.run (default 64). */
@@ -100,7 +105,7 @@ export async function createInferenceEngine(options: InferenceEngineOptions): Pr
   const files =
     typeof options.model === 'string' ? await resolveModel(options.model, options.modelsDir) : options.model;
   const { card } = files;
-  checkModelKey(card, options.key);
+  if (options.checkKey !== false) checkModelKey(card, options.key);
   const log = options.log ?? stderrLogger;
   const worker = startWorker(options.workerUrl);
 

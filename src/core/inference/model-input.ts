@@ -1,5 +1,11 @@
 import type { CipherKey } from '../crypto/keys.js';
 import { createImageCipher } from '../crypto/cipher.js';
+import {
+  CONTAINER_EXTENSION,
+  decryptContainer,
+  openContainer,
+  readContainerFile,
+} from '../crypto/container.js';
 import { CipherLensError } from '../errors.js';
 import { decodeGreyImage, type FitMode, type GreyImage } from '../image/decode.js';
 import { checkModelKey } from './compatibility.js';
@@ -62,4 +68,58 @@ export function decodeForModel(
   fit: FitMode = 'error',
 ): Promise<GreyImage> {
   return decodeGreyImage(input, { size: card.inputSize, fit });
+}
+
+export interface LoadedModelInput {
+  /** One model-ready (encrypted) N×N image. */
+  pixels: Uint8Array;
+  kind: 'image' | 'container';
+  /** Lossy steps applied to a plain image file (empty for containers). */
+  conversion: string[];
+  /** The label stored in a container, if any. */
+  label: string | null;
+}
+
+/**
+ * A file → one model input. A `.clens` container is verified with the key; its ciphertext is used as is when
+ * it was encrypted the way the model expects, otherwise it is decrypted and re-encrypted for the model.
+ * Any other file is decoded as a plain image and encrypted.
+ */
+export async function loadModelInput(
+  card: ModelCard,
+  key: CipherKey | null | undefined,
+  path: string,
+  fit: FitMode = 'error',
+): Promise<LoadedModelInput> {
+  if (path.toLowerCase().endsWith(CONTAINER_EXTENSION)) {
+    if (!key)
+      throw new CipherLensError('BAD_INPUT', `${path} is an encrypted container: a key is needed to open it`);
+    const bytes = await readContainerFile(path);
+    const opened = openContainer(key, bytes, path);
+    const label = opened.metadata.label ?? null;
+    if (opened.header.size !== card.inputSize) {
+      throw new CipherLensError(
+        'BAD_SIZE',
+        `${path} holds a ${opened.header.size}×${opened.header.size} image; model ${card.id} takes ${card.inputSize}×${card.inputSize}`,
+      );
+    }
+    if (opened.header.condition === card.condition) {
+      checkModelKey(card, key);
+      return { pixels: opened.ciphertext, kind: 'container', conversion: [], label };
+    }
+    const plain = decryptContainer(key, bytes, path).pixels;
+    return {
+      pixels: encryptForModel(card, key, [plain]),
+      kind: 'container',
+      conversion: [`re-encrypted from ${opened.header.condition} to ${card.condition}`],
+      label,
+    };
+  }
+  const decoded = await decodeGreyImage(path, { size: card.inputSize, fit });
+  return {
+    pixels: encryptForModel(card, key, [decoded]),
+    kind: 'image',
+    conversion: decoded.conversion,
+    label: null,
+  };
 }

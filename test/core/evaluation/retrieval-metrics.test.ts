@@ -90,13 +90,13 @@ describe('evaluateRetrieval', () => {
     });
     expect(metrics.protocol).toBe('query-vs-database');
     expect(metrics.mAP).toBeCloseTo((1 + 2 / 3 + 0.5) / 3, 6);
-    expect(metrics.atK).toEqual([
-      { k: 1, mAP: 1, precision: 1 },
-      {
-        k: 3,
-        mAP: expect.closeTo((1 + 2 / 3) / 3, 6) as number,
-        precision: expect.closeTo(2 / 3, 6) as number,
-      },
+    expect(metrics.precisionAtK).toEqual([
+      { k: 1, value: 1 },
+      { k: 3, value: expect.closeTo(2 / 3, 6) as number },
+    ]);
+    expect(metrics.mAPAtK).toEqual([
+      { k: 1, value: 1 },
+      { k: 3, value: expect.closeTo((1 + 2 / 3) / 3, 6) as number },
     ]);
     expect(metrics.prCurve[0]).toEqual({ recall: 0, precision: 1 });
     expect(metrics.prCurve[10]!.precision).toBeCloseTo(0.5, 6);
@@ -114,7 +114,7 @@ describe('evaluateRetrieval', () => {
     expect(metrics.database).toBe(3);
     // Every item's nearest other item is its class mate: AP = 1 for all.
     expect(metrics.mAP).toBeCloseTo(1, 12);
-    expect(metrics.atK[0]!.precision).toBe(1);
+    expect(metrics.precisionAtK[0]!.value).toBe(1);
   });
 
   it('agrees with per-query brute force on random embeddings, across query blocks', async () => {

@@ -1,0 +1,106 @@
+import { createInferenceEngine } from '../../core/inference/engine.js';
+import { loadModelInput, type LoadedModelInput } from '../../core/inference/model-input.js';
+import { CipherLensError } from '../../core/errors.js';
+import type { CliCommand } from '../command.js';
+import { parseCommandArgs, reportFailures, runEach } from '../crypto-options.js';
+import { createProgressBar } from '../progress.js';
+import {
+  engineSettings,
+  KEY_OPTIONS_HELP,
+  keyOptions,
+  loadKeyForModel,
+  MODEL_OPTIONS_HELP,
+  modelOptions,
+  parseCount,
+  parseFitOption,
+  resolveModelOption,
+} from './model-options.js';
+
+const usage = `Usage: cipherlens classify <image|file.clens…> [options]
+
+Encrypts each plain image with the key and the model's condition (a .clens container is verified and used
+as is, or re-encrypted for the model), runs the model and prints the most probable classes.
+
+${MODEL_OPTIONS_HELP}
+${KEY_OPTIONS_HELP}
+  --top N              classes to show per image (default 5)
+  --fit MODE           error | resize | pad, for images that are not N×N (default resize)`;
+
+const classify: CliCommand = {
+  name: 'classify',
+  summary: 'classify images with an encrypted-domain model',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('classify', argv, {
+      ...modelOptions,
+      ...keyOptions,
+      top: { type: 'string' },
+      fit: { type: 'string' },
+    });
+    if (positionals.length === 0)
+      throw new CipherLensError('BAD_INPUT', 'no input images given (see `cipherlens classify --help`)');
+    const top = parseCount(values.top, 'top', 5, 1000)!;
+    const fit = parseFitOption(values.fit, 'resize');
+    const settings = engineSettings(values);
+    const model = await resolveModelOption(values);
+    const key = await loadKeyForModel(model.card, values);
+
+    const { done, failures } = await runEach(
+      'encrypting',
+      positionals,
+      (path) => path,
+      async (path): Promise<LoadedModelInput & { input: string }> => ({
+        input: path,
+        ...(await loadModelInput(model.card, key, path, fit)),
+      }),
+    );
+    if (done.length === 0) return reportFailures('classify', failures, positionals.length);
+
+    const engine = await createInferenceEngine({ model, key, ...settings });
+    const progress = done.length > 1 ? createProgressBar('classifying', done.length) : null;
+    let predictions;
+    try {
+      predictions = await engine.classify(
+        done.map((item) => item.pixels),
+        { top, onProgress: (count) => progress?.update(count) },
+      );
+    } finally {
+      await engine.close();
+    }
+    progress?.finish();
+
+    const results = done.map((item, i) => ({
+      input: item.input,
+      kind: item.kind,
+      conversion: item.conversion,
+      storedLabel: item.label,
+      predictions: predictions[i]!.top.map(({ label, probability }) => ({ label, probability })),
+    }));
+    if (values.json) {
+      const report = {
+        model: {
+          id: model.card.id,
+          condition: model.card.condition,
+          keyFingerprint: model.card.keyFingerprint,
+        },
+        provider: engine.provider,
+        results,
+        failures,
+      };
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      process.stdout.write(`model ${model.card.id} (${model.card.condition}) on ${engine.provider}\n`);
+      for (const result of results) {
+        const ranked = result.predictions
+          .map((p) => `${p.label} ${(p.probability * 100).toFixed(1)}%`)
+          .join(', ');
+        const stored = result.storedLabel === null ? '' : ` [stored label: ${result.storedLabel}]`;
+        process.stdout.write(`${result.input}: ${ranked}${stored}\n`);
+        for (const step of result.conversion) process.stdout.write(`  ${step}\n`);
+      }
+    }
+    return reportFailures('classify', failures, positionals.length);
+  },
+};
+
+export default classify;

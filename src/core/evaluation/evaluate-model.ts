@@ -1,0 +1,192 @@
+import { inferAll } from '../inference/batch.js';
+import { createInferenceEngine } from '../inference/engine.js';
+import type { ModelFiles } from '../inference/model-files.js';
+import type { ProviderPreference } from '../inference/providers.js';
+import type { Logger } from '../inference/session.js';
+import { classificationMetrics, type ClassificationMetrics } from './classification-metrics.js';
+import {
+  checkExportMatchesModel,
+  exportCommandHint,
+  readExportedSplit,
+  readExportManifest,
+  type ExportedSplit,
+} from './exported-split.js';
+import { evaluateRetrieval, type RetrievalMetrics } from './retrieval-metrics.js';
+
+export type EvaluationStage =
+  'classify queries' | 'embed database' | 'retrieval vs database' | 'retrieval leave-one-out';
+
+export interface EvaluateModelOptions {
+  model: ModelFiles;
+  /** An export folder of `cipherlens export-dataset` for the model's dataset and condition. */
+  exportDir: string;
+  /** Classified, and the retrieval queries (default test). */
+  split?: string;
+  /** The retrieval database for the query-vs-database protocol (default train). */
+  databaseSplit?: string;
+  provider?: ProviderPreference;
+  threads?: number;
+  batchSize?: number;
+  ks?: readonly number[];
+  topKs?: readonly number[];
+  onProgress?: (stage: EvaluationStage, done: number, total: number) => void;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+/** A JSON-able evaluation of one model on one export. */
+export interface ModelEvaluation {
+  format: 'cipherlens-evaluation';
+  version: 1;
+  createdAt: string;
+  model: {
+    id: string;
+    architecture: string;
+    dataset: string;
+    condition: string;
+    keyFingerprint: string | null;
+    inputSize: number;
+    onnxSha256: string;
+    /** What the training run reported for its test split, for comparison. */
+    reportedTest: { accuracy: number; weightedF1: number; macroF1: number } | null;
+  };
+  data: {
+    dataset: string;
+    condition: string;
+    keyFingerprint: string | null;
+    splitSeed: number;
+    split: string;
+    databaseSplit: string;
+    queries: number;
+    database: number;
+  };
+  classification: ClassificationMetrics;
+  retrieval: { queryVsDatabase: RetrievalMetrics; leaveOneOut: RetrievalMetrics };
+  run: {
+    provider: string;
+    threads: number;
+    imagesPerSecond: number;
+    seconds: { inference: number; retrievalVsDatabase: number; retrievalLeaveOneOut: number; total: number };
+  };
+}
+
+const seconds = (start: number): number => (performance.now() - start) / 1000;
+
+/**
+ * Classification of `split` and retrieval with `split` as queries, against `databaseSplit` and leave-one-out
+ * within `split` (relevance = same class). Reads the encrypted tensors; the key itself is not needed.
+ */
+export async function evaluateModel(options: EvaluateModelOptions): Promise<ModelEvaluation> {
+  const { model, exportDir } = options;
+  const { card } = model;
+  const split = options.split ?? 'test';
+  const databaseSplit = options.databaseSplit ?? 'train';
+  const hint = exportCommandHint(card.dataset, card.condition);
+  const manifest = await readExportManifest(exportDir, hint);
+  checkExportMatchesModel(manifest, model, exportDir);
+  const progress = options.onProgress ?? (() => undefined);
+  const started = performance.now();
+
+  const queries = await readExportedSplit(exportDir, manifest, split);
+  const engine = await createInferenceEngine({
+    model,
+    checkKey: false,
+    provider: options.provider,
+    threads: options.threads,
+    batchSize: options.batchSize,
+    log: options.log,
+  });
+  let queryOutputs: Awaited<ReturnType<typeof inferAll>>;
+  let databaseOutputs: Awaited<ReturnType<typeof inferAll>>;
+  let database: ExportedSplit;
+  const inferenceStart = performance.now();
+  try {
+    queryOutputs = await inferAll(engine, queries.images, {
+      signal: options.signal,
+      onProgress: (d, t) => progress('classify queries', d, t),
+    });
+    database = await readExportedSplit(exportDir, manifest, databaseSplit);
+    databaseOutputs = await inferAll(engine, database.images, {
+      signal: options.signal,
+      onProgress: (d, t) => progress('embed database', d, t),
+    });
+  } finally {
+    await engine.close();
+  }
+  const inferenceSeconds = seconds(inferenceStart);
+
+  const classification = classificationMetrics(
+    queries.labels,
+    queryOutputs.logits,
+    card.classes,
+    options.topKs ?? [1, 2, 3],
+  );
+  const dim = card.embeddingDim;
+  const retrievalOptions = { ks: options.ks ?? [1, 10, 100], threads: options.threads };
+  let start = performance.now();
+  const queryVsDatabase = await evaluateRetrieval(
+    { vectors: queryOutputs.embeddings, labels: queries.labels },
+    { vectors: databaseOutputs.embeddings, labels: database.labels },
+    dim,
+    card.classes,
+    { ...retrievalOptions, onProgress: (d, t) => progress('retrieval vs database', d, t) },
+  );
+  const retrievalVsDatabase = seconds(start);
+  start = performance.now();
+  const leaveOneOut = await evaluateRetrieval(
+    { vectors: queryOutputs.embeddings, labels: queries.labels },
+    null,
+    dim,
+    card.classes,
+    {
+      ...retrievalOptions,
+      onProgress: (d, t) => progress('retrieval leave-one-out', d, t),
+    },
+  );
+  const retrievalLeaveOneOut = seconds(start);
+
+  return {
+    format: 'cipherlens-evaluation',
+    version: 1,
+    createdAt: new Date().toISOString(),
+    model: {
+      id: card.id,
+      architecture: card.architecture,
+      dataset: card.dataset,
+      condition: card.condition,
+      keyFingerprint: card.keyFingerprint,
+      inputSize: card.inputSize,
+      onnxSha256: card.onnx.sha256,
+      reportedTest: card.metrics.test
+        ? {
+            accuracy: card.metrics.test.accuracy,
+            weightedF1: card.metrics.test.weightedF1,
+            macroF1: card.metrics.test.macroF1,
+          }
+        : null,
+    },
+    data: {
+      dataset: manifest.dataset,
+      condition: manifest.condition,
+      keyFingerprint: manifest.keyFingerprint,
+      splitSeed: manifest.splitSeed,
+      split,
+      databaseSplit,
+      queries: queries.count,
+      database: database.count,
+    },
+    classification,
+    retrieval: { queryVsDatabase, leaveOneOut },
+    run: {
+      provider: engine.provider,
+      threads: engine.threads,
+      imagesPerSecond: (queries.count + database.count) / inferenceSeconds,
+      seconds: {
+        inference: inferenceSeconds,
+        retrievalVsDatabase,
+        retrievalLeaveOneOut,
+        total: seconds(started),
+      },
+    },
+  };
+}

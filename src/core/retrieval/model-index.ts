@@ -1,0 +1,120 @@
+import { CipherLensError } from '../errors.js';
+import {
+  checkExportMatchesModel,
+  exportCommandHint,
+  readExportedSplit,
+  readExportManifest,
+} from '../evaluation/exported-split.js';
+import { inferAll } from '../inference/batch.js';
+import { createInferenceEngine, type InferenceEngine } from '../inference/engine.js';
+import type { ModelCard } from '../inference/model-card.js';
+import type { ModelFiles } from '../inference/model-files.js';
+import type { ProviderPreference } from '../inference/providers.js';
+import type { Logger } from '../inference/session.js';
+import { ExactCosineStore } from './exact-cosine-store.js';
+import type { SearchHit, StoreDescription, VectorStore } from './vector-store.js';
+
+export interface BuildExportIndexOptions {
+  model: ModelFiles;
+  exportDir: string;
+  split: string;
+  /** Where the index is saved. */
+  out: string;
+  provider?: ProviderPreference;
+  threads?: number;
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+/** Item ids of exported images: `<dataset>/<split>/<index in the split>`. */
+export const exportItemId = (dataset: string, split: string, index: number): string =>
+  `${dataset}/${split}/${index}`;
+
+/** Embeds one split of a dataset export (already encrypted) with the model and saves it as an exact cosine index. */
+export async function buildExportIndex(options: BuildExportIndexOptions): Promise<ExactCosineStore> {
+  const { model, exportDir, split } = options;
+  const { card } = model;
+  const manifest = await readExportManifest(exportDir, exportCommandHint(card.dataset, card.condition));
+  checkExportMatchesModel(manifest, model, exportDir);
+  const data = await readExportedSplit(exportDir, manifest, split);
+  const engine = await createInferenceEngine({
+    model,
+    checkKey: false,
+    provider: options.provider,
+    threads: options.threads,
+    batchSize: options.batchSize,
+    log: options.log,
+  });
+  let embeddings: Float32Array;
+  try {
+    ({ embeddings } = await inferAll(engine, data.images, {
+      onProgress: options.onProgress,
+      signal: options.signal,
+    }));
+  } finally {
+    await engine.close();
+  }
+  const dim = card.embeddingDim;
+  const store = ExactCosineStore.create(
+    {
+      dimension: dim,
+      modelId: card.id,
+      keyFingerprint: card.keyFingerprint,
+      condition: card.condition,
+      dataset: manifest.dataset,
+      split,
+      classes: manifest.classes,
+    },
+    { path: options.out, threads: options.threads },
+  );
+  await store.add(
+    Array.from({ length: data.count }, (_, i) => ({
+      id: exportItemId(manifest.dataset, split, i),
+      vector: embeddings.subarray(i * dim, (i + 1) * dim),
+      label: manifest.classes[data.labels[i]!]!,
+      metadata: { split, index: i },
+    })),
+  );
+  await store.save();
+  return store;
+}
+
+/** An index answers queries only with the embeddings of the model (and key) that built it. */
+export function checkIndexMatchesModel(
+  description: StoreDescription,
+  card: ModelCard,
+  source = 'the index',
+): void {
+  if (description.modelId !== null && description.modelId !== card.id) {
+    throw new CipherLensError(
+      'MODEL_MISMATCH',
+      `${source} was built with model ${description.modelId}; querying it with ${card.id} would compare unrelated embeddings`,
+    );
+  }
+  if (description.keyFingerprint !== card.keyFingerprint) {
+    throw new CipherLensError(
+      'MODEL_MISMATCH',
+      `${source} holds images encrypted with key ${description.keyFingerprint ?? 'none'}, model ${card.id} is for key ${card.keyFingerprint ?? 'none'}`,
+    );
+  }
+  if (description.dimension !== card.embeddingDim) {
+    throw new CipherLensError(
+      'MODEL_MISMATCH',
+      `${source} holds ${description.dimension}-d vectors, model ${card.id} makes ${card.embeddingDim}-d`,
+    );
+  }
+}
+
+/** Query by image: the model-ready (encrypted) image is embedded, then searched. */
+export async function searchByImage(
+  engine: InferenceEngine,
+  store: VectorStore,
+  modelInput: Uint8Array,
+  k: number,
+): Promise<SearchHit[]> {
+  checkIndexMatchesModel(store.description, engine.card);
+  const embedding = await engine.embed(modelInput);
+  return store.search(embedding, { k });
+}
