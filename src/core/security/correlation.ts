@@ -22,7 +22,10 @@ function pairGeometry(size: number, direction: Direction): PairGeometry {
   return { rows: size - down, cols: size - right, offset: down * size + right };
 }
 
-/** Pearson r from raw sums; exact integer arithmetic while n²·65025 < 2⁵³ (images up to about 600×600), double precision beyond. */
+/**
+ * Pearson r from raw sums: exact integer arithmetic while n²·65025 < 2⁵³ (images up to about 600×600),
+ * double precision beyond.
+ */
 function pearson(n: number, sx: number, sy: number, sxx: number, syy: number, sxy: number): number | null {
   const varianceX = n * sxx - sx * sx;
   const varianceY = n * syy - sy * sy;
