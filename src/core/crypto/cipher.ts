@@ -11,6 +11,7 @@ import { type Condition, usesKeystream, usesPermutation } from './condition.js';
 import { gatherXorBatch, xorBatch } from './kernels.js';
 import type { CipherKey } from './keys.js';
 import { buildKeystream } from './keystream.js';
+import { WasmBatchKernel, wasmKernelsAvailable } from './wasm-kernels.js';
 
 /**
  * Encrypts and decrypts N×N 8-bit greyscale images (row-major, one byte per pixel) under one key and
@@ -23,6 +24,8 @@ export interface ImageCipher {
   /** Arnold parameters id for permuting conditions, null otherwise. */
   readonly parametersId: string | null;
   readonly arnold: Pick<ArnoldPlan, 'a' | 'b' | 'period' | 'iterations'> | null;
+  /** Which batch kernels run: WebAssembly (SIMD) where available and N² is a multiple of 16, else JavaScript. */
+  readonly kernel: KernelChoice;
   encrypt(plain: Uint8Array, out?: Uint8Array): Uint8Array;
   decrypt(cipher: Uint8Array, out?: Uint8Array): Uint8Array;
   /**
@@ -37,6 +40,8 @@ export interface ImageCipher {
  * Least-recently-used, bounded by table memory rather than count: one permuting cipher at 4096² holds
  * ≈ 170 MB of tables, at 28² about 8 KB. The newest entry is always kept, whatever its size.
  */
+export type KernelChoice = 'wasm' | 'js';
+
 const CACHE_BUDGET_BYTES = 1 << 30;
 const cache = new Map<string, { cipher: ImageCipher; bytes: number }>();
 let cachedBytes = 0;
@@ -51,7 +56,8 @@ export function createImageCipher(key: CipherKey, condition: Condition, size: nu
     cache.set(cacheKey, hit);
     return hit.cipher;
   }
-  const entry = { cipher: buildCipher(key, condition, size), bytes: tableBytes(condition, size) };
+  const cipher = buildImageCipher(key, condition, size);
+  const entry = { cipher, bytes: tableBytes(condition, size, cipher.kernel) };
   cache.set(cacheKey, entry);
   cachedBytes += entry.bytes;
   for (const [oldest, old] of cache) {
@@ -68,17 +74,39 @@ export function clearCipherCache(): void {
   cachedBytes = 0;
 }
 
-function tableBytes(condition: Condition, size: number): number {
+function tableBytes(condition: Condition, size: number, kernel: KernelChoice): number {
   const pixels = size * size;
-  // gather + inverse (Int32) + keystream + permuted keystream; xor keeps one keystream.
-  if (usesPermutation(condition)) return pixels * 10;
-  return usesKeystream(condition) ? pixels : 0;
+  // gather + inverse (Int32) + keystream + permuted keystream; xor keeps one keystream. The WebAssembly
+  // instance holds its own copy plus two staging chunks of ≤ 512 KiB (or one image).
+  const tables = usesPermutation(condition) ? pixels * 10 : usesKeystream(condition) ? pixels : 0;
+  const wasm = kernel === 'wasm' ? pixels * 10 + 2 * Math.max(pixels, 512 * 1024) : 0;
+  return tables + wasm;
 }
 
-function buildCipher(key: CipherKey, condition: Condition, size: number): ImageCipher {
+/**
+ * Builds a cipher without the cache. `kernel` forces one implementation (tests, benchmarks); by default
+ * WebAssembly is used where possible, and CIPHERLENS_KERNEL=js in the environment forces JavaScript.
+ */
+export function buildImageCipher(
+  key: CipherKey,
+  condition: Condition,
+  size: number,
+  options: { kernel?: KernelChoice } = {},
+): ImageCipher {
+  assertSupportedSize(size);
   const pixels = size * size;
+  const wanted = options.kernel ?? (process.env.CIPHERLENS_KERNEL === 'js' ? 'js' : 'wasm');
+  if (options.kernel === 'wasm' && !wasmKernelsAvailable(pixels)) {
+    throw new CipherLensError('INTERNAL', `WebAssembly kernels are unavailable for ${size}×${size}`);
+  }
+  const wasm =
+    wanted === 'wasm' && condition !== 'plain' && wasmKernelsAvailable(pixels)
+      ? new WasmBatchKernel(pixels)
+      : null;
   const plan = usesPermutation(condition) ? buildArnoldPlan(arnoldParametersFromKey(key.bytes), size) : null;
   const keystream = usesKeystream(condition) ? buildKeystream(key.bytes, size, size) : new Uint8Array(pixels);
+  if (wasm && plan) wasm.setTable(0, plan.gather);
+  if (wasm && usesKeystream(condition)) wasm.setMask(0, keystream);
   // Built on first decrypt: encrypt-only work (training export) never pays for them.
   let decryptTables: { inverse: Int32Array; mask: Uint8Array } | null = null;
   const getDecryptTables = (gather: Int32Array): { inverse: Int32Array; mask: Uint8Array } => {
@@ -88,9 +116,12 @@ function buildCipher(key: CipherKey, condition: Condition, size: number): ImageC
       const mask = new Uint8Array(pixels);
       for (let j = 0; j < pixels; j++) mask[j] = keystream[inverse[j]!]!;
       decryptTables = { inverse, mask };
+      wasm?.setTable(1, inverse);
+      wasm?.setMask(1, mask);
     }
     return decryptTables;
   };
+  const xorSlot = usesKeystream(condition) ? 0 : null;
 
   const checkBatch = (source: Uint8Array, target: Uint8Array, count: number | undefined): number => {
     const images = count ?? source.length / pixels;
@@ -119,7 +150,8 @@ function buildCipher(key: CipherKey, condition: Condition, size: number): ImageC
 
   const encryptBatch = (source: Uint8Array, target: Uint8Array, count?: number): void => {
     const images = checkBatch(source, target, count);
-    if (plan) gatherXorBatch(source, target, images, plan.gather, keystream);
+    if (wasm) wasm.run(source, target, images, plan ? 0 : null, xorSlot);
+    else if (plan) gatherXorBatch(source, target, images, plan.gather, keystream);
     else if (condition === 'xor') xorBatch(source, target, images, keystream);
     else if (source !== target) target.set(source.subarray(0, images * pixels));
   };
@@ -127,8 +159,10 @@ function buildCipher(key: CipherKey, condition: Condition, size: number): ImageC
     const images = checkBatch(source, target, count);
     if (plan) {
       const tables = getDecryptTables(plan.gather);
-      gatherXorBatch(source, target, images, tables.inverse, tables.mask);
-    } else if (condition === 'xor') xorBatch(source, target, images, keystream);
+      if (wasm) wasm.run(source, target, images, 1, xorSlot === null ? null : 1);
+      else gatherXorBatch(source, target, images, tables.inverse, tables.mask);
+    } else if (wasm) wasm.run(source, target, images, null, xorSlot);
+    else if (condition === 'xor') xorBatch(source, target, images, keystream);
     else if (source !== target) target.set(source.subarray(0, images * pixels));
   };
   const single =
@@ -154,6 +188,7 @@ function buildCipher(key: CipherKey, condition: Condition, size: number): ImageC
     keyFingerprint: key.fingerprint,
     parametersId: plan?.parametersId ?? null,
     arnold: plan ? { a: plan.a, b: plan.b, period: plan.period, iterations: plan.iterations } : null,
+    kernel: wasm ? 'wasm' : 'js',
     encrypt: single(encryptBatch),
     decrypt: single(decryptBatch),
     encryptBatch,

@@ -1,7 +1,7 @@
 import { createCipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clearCipherCache, createImageCipher } from '../../../src/core/crypto/cipher.js';
+import { buildImageCipher, clearCipherCache, createImageCipher } from '../../../src/core/crypto/cipher.js';
 import { CONDITIONS, type Condition } from '../../../src/core/crypto/condition.js';
 import { keyFromBytes } from '../../../src/core/crypto/keys.js';
 import { buildKeystream } from '../../../src/core/crypto/keystream.js';
@@ -78,6 +78,40 @@ describe('round trip', () => {
     expect(same(encrypted, plain)).toBe(false);
     expect(same(cipher.decrypt(encrypted), plain)).toBe(true);
     clearCipherCache();
+  });
+});
+
+describe('kernels', () => {
+  it('WebAssembly and JavaScript kernels agree, across 4-image groups, remainders and chunk boundaries', () => {
+    const key = fixedKey(11);
+    for (const size of [4, 8, 28, 64]) {
+      // 64×64 stages 128 images per chunk: 300 crosses two chunk boundaries and ends on a remainder.
+      for (const count of size === 64 ? [1, 300] : [1, 2, 3, 4, 5, 7, 9]) {
+        const plain = randomImages(size, count, size + count);
+        for (const condition of CONDITIONS) {
+          const wasm = buildImageCipher(key, condition, size, { kernel: 'wasm' });
+          const js = buildImageCipher(key, condition, size, { kernel: 'js' });
+          expect(wasm.kernel).toBe(condition === 'plain' ? 'js' : 'wasm');
+          expect(js.kernel).toBe('js');
+          const a = new Uint8Array(plain.length);
+          const b = new Uint8Array(plain.length);
+          wasm.encryptBatch(plain, a);
+          js.encryptBatch(plain, b);
+          expect(same(a, b), `${condition} ${size} ×${count}`).toBe(true);
+          wasm.decryptBatch(a, b);
+          expect(same(b, plain), `${condition} ${size} ×${count} decrypt`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('uses WebAssembly only where N² is a multiple of 16', () => {
+    const key = fixedKey(12);
+    expect(createImageCipher(key, 'arnold+xor', 28).kernel).toBe('wasm');
+    expect(createImageCipher(key, 'arnold+xor', 30).kernel).toBe('js');
+    expect(() => buildImageCipher(key, 'xor', 30, { kernel: 'wasm' })).toThrow(
+      expect.objectContaining({ code: 'INTERNAL' }),
+    );
   });
 });
 
