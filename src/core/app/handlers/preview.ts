@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { createImageCipher } from '../../crypto/cipher.js';
+import { decryptContainer } from '../../crypto/container.js';
+import { CipherLensError } from '../../errors.js';
+import { analyzeImage } from '../../security/analyze-image.js';
+import { toSecurityReport } from '../security-report.js';
+import type { AppContext } from '../context.js';
+import { decodeBase64, pngDataUrl } from '../images.js';
+import { naturalSize, resolveImage } from '../sources.js';
+import type { HandlerGroup } from './types.js';
+
+export function previewHandlers(
+  context: AppContext,
+): HandlerGroup<'previewCipher' | 'previewDecrypt' | 'securityAnalyze'> {
+  return {
+    async previewCipher(request) {
+      const key = context.activeKey();
+      const size = await naturalSize(context, request.source, request.conversion.size);
+      const image = await resolveImage(context, request.source, request.conversion, size);
+      const cipher = createImageCipher(key, request.condition, image.size);
+      const encrypted = cipher.encrypt(image.pixels);
+      const decrypted = cipher.decrypt(encrypted);
+      return {
+        size: image.size,
+        condition: request.condition,
+        keyFingerprint: key.fingerprint,
+        conversion: image.conversion,
+        plain: await pngDataUrl(image.pixels, image.size),
+        encrypted: await pngDataUrl(encrypted, image.size),
+        decrypted: await pngDataUrl(decrypted, image.size),
+        roundTripExact: Buffer.from(decrypted).equals(Buffer.from(image.pixels)),
+      };
+    },
+    async previewDecrypt(request) {
+      const key = context.activeKey();
+      const name = request.source.kind === 'path' ? request.source.path : request.source.name;
+      let bytes: Uint8Array;
+      if (request.source.kind === 'path') {
+        try {
+          bytes = await readFile(request.source.path);
+        } catch (error) {
+          throw new CipherLensError('NOT_FOUND', `cannot read ${name}: ${(error as Error).message}`);
+        }
+      } else bytes = decodeBase64(request.source.dataBase64);
+      const opened = decryptContainer(key, bytes, name);
+      const { size, condition, keyFingerprint } = opened.header;
+      return {
+        size,
+        condition,
+        keyFingerprint,
+        encrypted: await pngDataUrl(opened.ciphertext, size),
+        plain: await pngDataUrl(opened.pixels, size),
+      };
+    },
+    async securityAnalyze(request) {
+      const key = context.activeKey();
+      const size = await naturalSize(context, request.source, request.conversion.size);
+      const image = await resolveImage(context, request.source, request.conversion, size);
+      const report = analyzeImage(image.pixels, key, request.condition, {
+        pairs: request.samplePairs,
+        seed: request.seed,
+      });
+      const encrypted = createImageCipher(key, request.condition, image.size).encrypt(image.pixels);
+      return toSecurityReport(report, {
+        plain: await pngDataUrl(image.pixels, image.size),
+        encrypted: await pngDataUrl(encrypted, image.size),
+      });
+    },
+  };
+}

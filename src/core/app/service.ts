@@ -1,0 +1,72 @@
+import { CipherLensApiError, parseRequest, parseResponse, type ApiHandlers } from '../../shared/api.js';
+import type { ApiErrorPayload } from '../../shared/common.js';
+import { requireOperationName } from '../../shared/api.js';
+import type { JobState } from '../../shared/system.js';
+import { describeError, isCipherLensError } from '../errors.js';
+import { AppContext, type AppServiceOptions } from './context.js';
+import { classifyHandlers } from './handlers/classify.js';
+import { evaluateHandlers } from './handlers/evaluate.js';
+import { importHandlers } from './handlers/import.js';
+import { keyHandlers } from './handlers/keys.js';
+import { previewHandlers } from './handlers/preview.js';
+import { retrieveHandlers } from './handlers/retrieve.js';
+import { systemHandlers } from './handlers/system.js';
+import { workspaceHandlers } from './handlers/workspace.js';
+
+export type { AppServiceOptions } from './context.js';
+
+/** The back end both hosts share: validated calls in, validated responses or an error payload out. */
+export interface AppService {
+  readonly handlers: ApiHandlers;
+  /**
+   * Validates `payload` for `operation`, runs it, validates the response. Throws CipherLensApiError
+   * (BAD_INPUT for a bad payload, the core error's code otherwise); never anything else.
+   */
+  call(operation: string, payload: unknown): Promise<unknown>;
+  onJobEvent(listener: (event: JobState) => void): () => void;
+  /** Cancels running jobs and closes the inference engine. */
+  close(): Promise<void>;
+  readonly context: AppContext;
+}
+
+export async function createAppService(options: AppServiceOptions): Promise<AppService> {
+  const context = await AppContext.create(options);
+  const handlers: ApiHandlers = {
+    ...systemHandlers(context),
+    ...keyHandlers(context),
+    ...workspaceHandlers(context),
+    ...importHandlers(context),
+    ...previewHandlers(context),
+    ...classifyHandlers(context),
+    ...retrieveHandlers(context),
+    ...evaluateHandlers(context),
+  };
+  return {
+    handlers,
+    context,
+    async call(operationName, payload) {
+      try {
+        const operation = requireOperationName(operationName);
+        const request = parseRequest(operation, payload);
+        const handler = handlers[operation] as (request: unknown) => Promise<unknown>;
+        return parseResponse(operation, await handler(request));
+      } catch (error) {
+        throw toApiError(error, options.log);
+      }
+    },
+    onJobEvent: (listener) => context.jobs.onEvent(listener),
+    close: () => context.close(),
+  };
+}
+
+/** Core errors keep their code and message; anything unexpected becomes INTERNAL (and is logged). */
+export function toApiError(error: unknown, log?: (message: string) => void): CipherLensApiError {
+  if (error instanceof CipherLensApiError) return error;
+  if (isCipherLensError(error)) return new CipherLensApiError(error.code, error.message);
+  log?.(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return new CipherLensApiError('INTERNAL', `unexpected error: ${describeError(error)}`);
+}
+
+export function errorPayload(error: unknown): ApiErrorPayload {
+  return toApiError(error).toPayload();
+}

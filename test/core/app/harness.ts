@@ -1,0 +1,50 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeGreyPng } from '../../../src/core/image/decode.js';
+import { userOnlyFileBox } from '../../../src/core/app/key-ring.js';
+import { createAppService, type AppService, type AppServiceOptions } from '../../../src/core/app/service.js';
+import { temporaryFolder } from '../workspace/helpers.js';
+
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const FIXTURES = join(REPO, 'test', 'fixtures');
+export const DEMO_KEY = join(REPO, 'resources', 'keys', 'demo.key');
+
+/** A back end on temporary folders with the tiny dark/bright fixture model and the demo key. */
+export async function startTestService(overrides: Partial<AppServiceOptions> = {}): Promise<AppService> {
+  const root = await temporaryFolder('cipherlens-app-');
+  return createAppService({
+    host: 'browser',
+    version: '0.0.0-test',
+    stateDir: join(root, 'state'),
+    defaultWorkspacePath: join(root, 'workspace'),
+    modelsDirs: [FIXTURES],
+    demoKeyPath: DEMO_KEY,
+    dataDir: null,
+    cacheDir: null,
+    studyResultsDir: null,
+    secretBox: userOnlyFileBox,
+    ...overrides,
+  });
+}
+
+/** A noisy image around `level`: dark (< 128) or bright for the fixture model. */
+export async function brightnessPng(level: number, seed: number, size = 16): Promise<Buffer> {
+  const pixels = new Uint8Array(size * size);
+  for (let i = 0; i < pixels.length; i++)
+    pixels[i] = Math.max(0, Math.min(255, level + ((i * 37 + seed * 11) % 31) - 15));
+  return encodeGreyPng({ pixels, width: size, height: size });
+}
+
+export async function writeBrightnessFolders(root: string, perClass: number): Promise<void> {
+  for (const [label, level] of [
+    ['dark', 40],
+    ['bright', 210],
+  ] as const) {
+    await mkdir(join(root, label), { recursive: true });
+    for (let n = 0; n < perClass; n++)
+      await writeFile(join(root, label, `${label}-${n}.png`), await brightnessPng(level, n));
+  }
+}
+
+export const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
