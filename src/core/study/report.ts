@@ -1,0 +1,315 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { CONDITIONS, type Condition } from '../crypto/condition.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import {
+  STUDY_ARCHITECTURES,
+  STUDY_DATASETS,
+  configurationLabel,
+  type StudyArchitecture,
+  type StudyBudget,
+  type StudyDataset,
+} from './configurations.js';
+import type { StudyResult } from './results.js';
+import { securityResultPath, type SecurityStudyResult } from './security-study.js';
+import { confusionHeatmap, correlationScatter, groupedBarChart, histogramPair } from './svg-charts.js';
+
+/** The published figures (encrypted images, the paper's DCNN). */
+export const PAPER = {
+  mednist: { weightedF1: 0.9917, mAP: 0.9834 },
+  mnist: { weightedF1: 0.9408, mAP: 0.9127 },
+} as const;
+
+interface Metric {
+  key: string;
+  title: string;
+  value: (r: StudyResult) => number;
+}
+
+const METRICS: Metric[] = [
+  { key: 'weighted-f1', title: 'Weighted F1 (test)', value: (r) => r.classification.weightedF1 },
+  { key: 'accuracy', title: 'Accuracy (test)', value: (r) => r.classification.accuracy },
+  { key: 'macro-f1', title: 'Macro F1 (test)', value: (r) => r.classification.macroF1 },
+  {
+    key: 'map-test-train',
+    title: 'mAP, test queries vs train database',
+    value: (r) => r.retrieval.testToTrain.mAP,
+  },
+  {
+    key: 'map-test-test',
+    title: 'mAP, test vs test (leave-one-out)',
+    value: (r) => r.retrieval.testToTest.mAP,
+  },
+  {
+    key: 'p-at-10',
+    title: 'Precision@10, test vs train',
+    value: (r) => r.retrieval.testToTrain.precisionAt10,
+  },
+];
+
+type Lookup = (
+  dataset: StudyDataset,
+  architecture: StudyArchitecture,
+  condition: Condition,
+) => StudyResult | undefined;
+
+function lookupFor(results: StudyResult[]): Lookup {
+  const byKey = new Map<string, StudyResult>();
+  for (const r of results) {
+    const c = r.configuration;
+    const key = `${c.dataset}|${c.architecture}|${c.condition}`;
+    const previous = byKey.get(key);
+    if (!previous || previous.createdAt < r.createdAt) byKey.set(key, r);
+  }
+  return (d, a, c) => byKey.get(`${d}|${a}|${c}`);
+}
+
+const fmt = (v: number | undefined): string =>
+  v === undefined || Number.isNaN(v) ? 'missing' : v.toFixed(4);
+
+function metricTable(dataset: StudyDataset, metric: Metric, lookup: Lookup): string[] {
+  const lines = [
+    `| architecture | ${CONDITIONS.join(' | ')} |`,
+    `| --- | ${CONDITIONS.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const architecture of STUDY_ARCHITECTURES) {
+    const cells = CONDITIONS.map((condition) => {
+      const r = lookup(dataset, architecture, condition);
+      return r ? fmt(metric.value(r)) : 'missing';
+    });
+    lines.push(`| ${architecture} | ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+/** Observations computed from the numbers, so the discussion can never disagree with the tables. */
+function observations(dataset: StudyDataset, lookup: Lookup): string[] {
+  const out: string[] = [];
+  const f1 = (a: StudyArchitecture, c: Condition): number | undefined =>
+    lookup(dataset, a, c)?.classification.weightedF1;
+  for (const architecture of STUDY_ARCHITECTURES) {
+    const plain = f1(architecture, 'plain');
+    if (plain === undefined) continue;
+    const parts = (['arnold', 'xor', 'arnold+xor'] as const).map((c) => {
+      const v = f1(architecture, c);
+      return v === undefined ? `${c}: missing` : `${c} ${v - plain >= 0 ? '+' : ''}${(v - plain).toFixed(4)}`;
+    });
+    out.push(
+      `- **${architecture}**: weighted F1 ${plain.toFixed(4)} on plain images; change under ${parts.join(', ')}.`,
+    );
+  }
+  let best: { architecture: StudyArchitecture; value: number } | null = null;
+  for (const architecture of STUDY_ARCHITECTURES) {
+    const v = f1(architecture, 'arnold+xor');
+    if (v !== undefined && (!best || v > best.value)) best = { architecture, value: v };
+  }
+  if (best) {
+    const paper = PAPER[dataset].weightedF1;
+    out.push(
+      `- Best encrypted (arnold+xor) model: **${best.architecture}**, weighted F1 ${best.value.toFixed(4)} vs the paper's ${paper} (${best.value >= paper ? 'above' : 'below'} by ${Math.abs(best.value - paper).toFixed(4)}).`,
+    );
+  }
+  return out;
+}
+
+async function writePng(svg: string, path: string): Promise<void> {
+  const png = await sharp(Buffer.from(svg)).png().toBuffer();
+  await writeFileAtomic(path, png);
+}
+
+async function readSecurity(resultsDir: string, dataset: StudyDataset): Promise<SecurityStudyResult | null> {
+  try {
+    return JSON.parse(await readFile(securityResultPath(resultsDir, dataset), 'utf8')) as SecurityStudyResult;
+  } catch {
+    return null;
+  }
+}
+
+const zipPairs = (s: { x: number[]; y: number[] }): [number, number][] => s.x.map((x, i) => [x, s.y[i] ?? 0]);
+
+const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
+
+function securitySection(security: SecurityStudyResult, plotPrefix: string): string[] {
+  const lines = [
+    `#### Security statistics, ${security.dataset} (${security.sample.size} test images per condition, ${security.imageSize}×${security.imageSize}, key ${security.keyFingerprint})`,
+    '',
+    '| condition | entropy plain | entropy cipher | uniform-noise expectation | corr H / V / D (cipher, all pairs) | χ² flat (α=0.05) | key sens. NPCR+UACI pass α=0.05 / 0.01 / 0.001 | plaintext sens. NPCR (mean) | plaintext sens. pass α=0.05 |',
+    '| --- | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: |',
+  ];
+  for (const { condition, aggregate } of security.conditions) {
+    const m = aggregate.metrics;
+    const mean = (name: keyof typeof m): string => (m[name] ? m[name].mean.toFixed(4) : 'n/a');
+    const key = aggregate.keySensitivityPassRates.map((p) => pct(p.both)).join(' / ');
+    const plainPass = aggregate.plaintextSensitivityPassRates.find((p) => p.alpha === 0.05);
+    lines.push(
+      `| ${condition} | ${mean('plainEntropy')} | ${mean('cipherEntropy')} | ${mean('uniformEntropy')} | ${mean('cipherCorrelationHorizontal')} / ${mean('cipherCorrelationVertical')} / ${mean('cipherCorrelationDiagonal')} | ${pct(aggregate.cipherFlatRate)} | ${key} | ${m.plaintextNpcrPercent ? `${m.plaintextNpcrPercent.mean.toFixed(4)}%` : 'n/a'} | ${plainPass ? pct(plainPass.both) : 'n/a'} |`,
+    );
+  }
+  lines.push(
+    '',
+    `![Histograms](study/${plotPrefix}-histograms.png)`,
+    '',
+    `![Correlation scatter](study/${plotPrefix}-scatter.png)`,
+    '',
+  );
+  return lines;
+}
+
+export interface ReportOptions {
+  results: StudyResult[];
+  problems: string[];
+  resultsDir: string;
+  docsDir: string;
+  budget: StudyBudget;
+  command: string;
+}
+
+/** Writes docs/study.md and docs/study/*.png from the stored results; returns the Markdown path. */
+export async function writeStudyReport(options: ReportOptions): Promise<string> {
+  const { results, docsDir } = options;
+  const lookup = lookupFor(results);
+  const plotsDir = join(docsDir, 'study');
+  const expected = STUDY_DATASETS.length * STUDY_ARCHITECTURES.length * CONDITIONS.length;
+  const present = new Set(results.map((r) => configurationLabel(r.configuration))).size;
+  const b = options.budget;
+  const md: string[] = [
+    '# Ablation and security study',
+    '',
+    `Generated by \`${options.command}\` from \`study/results/*.json\` — do not edit by hand.`,
+    '',
+    `Configurations with results: **${present} of ${expected}**. A configuration that has not finished is shown as`,
+    '"missing", never estimated.',
+    '',
+    '## Protocol',
+    '',
+    `- Datasets: MedNIST (6 classes, 64×64) and MNIST (10 classes, 28×28); splits fixed with seed 42 (docs/datasets.md).`,
+    `- Conditions: plain, arnold (permutation only), xor (keystream only), arnold+xor (permute, then XOR); one key for`,
+    '  the whole study (the public demo key), so each condition is a fixed, learnable transform.',
+    `- One training budget for every configuration: at most ${b.epochs} epochs, early stopping after ${b.patience} epochs`,
+    `  without validation improvement (best-validation weights kept), a stratified subsample of ${b.maxTrain.toLocaleString('en')}`,
+    `  training images, batch ${b.batchSize}, peak learning rate ${b.learningRate}, seed ${b.seed}; no augmentation.`,
+    '  The budget is deliberately small so all 32 runs fit on a 2-core CPU; the shipped models (docs/results.md) are',
+    '  trained longer on the full training split.',
+    '- Evaluation: the FULL test split. Retrieval uses the 512-d embedding and cosine similarity; relevance = same',
+    '  class; mAP over the full ranking; "test vs train" queries every test image against the full training split,',
+    '  "test vs test" is leave-one-out within the test split.',
+    '',
+  ];
+  if (options.problems.length > 0) {
+    md.push(
+      'Result files that could not be read (ignored):',
+      '',
+      ...options.problems.map((p) => `- ${p}`),
+      '',
+    );
+  }
+  for (const dataset of STUDY_DATASETS) {
+    const paper = PAPER[dataset];
+    md.push(
+      `## ${dataset === 'mednist' ? 'MedNIST' : 'MNIST'}`,
+      '',
+      `Paper (DCNN on Arnold+XOR-encrypted images): weighted F1 **${paper.weightedF1}**, mAP **${paper.mAP}**.`,
+      '',
+    );
+    for (const metric of METRICS) {
+      md.push(`### ${metric.title}`, '', ...metricTable(dataset, metric, lookup), '');
+    }
+    const chartPath = `${dataset}-weighted-f1.png`;
+    await writePng(
+      groupedBarChart({
+        title: `${dataset}: weighted F1 by encryption condition`,
+        groups: [...CONDITIONS],
+        series: STUDY_ARCHITECTURES.map((architecture) => ({
+          name: architecture,
+          values: CONDITIONS.map((c) => lookup(dataset, architecture, c)?.classification.weightedF1 ?? null),
+        })),
+        yMin: dataset === 'mednist' ? 0.8 : 0.5,
+        yMax: 1,
+        yLabel: 'weighted F1',
+      }),
+      join(plotsDir, chartPath),
+    );
+    const mapChartPath = `${dataset}-map.png`;
+    await writePng(
+      groupedBarChart({
+        title: `${dataset}: mAP (test vs train) by encryption condition`,
+        groups: [...CONDITIONS],
+        series: STUDY_ARCHITECTURES.map((architecture) => ({
+          name: architecture,
+          values: CONDITIONS.map((c) => lookup(dataset, architecture, c)?.retrieval.testToTrain.mAP ?? null),
+        })),
+        yMin: 0,
+        yMax: 1,
+        yLabel: 'mAP',
+      }),
+      join(plotsDir, mapChartPath),
+    );
+    md.push(`![Weighted F1](study/${chartPath})`, '', `![mAP](study/${mapChartPath})`, '');
+
+    const encrypted = STUDY_ARCHITECTURES.map((a) => lookup(dataset, a, 'arnold+xor')).filter(
+      (r): r is StudyResult => r !== undefined,
+    );
+    encrypted.sort((x, y) => y.classification.weightedF1 - x.classification.weightedF1);
+    const bestTwo = encrypted.slice(0, 2);
+    for (const r of bestTwo) {
+      const name = `${configurationLabel(r.configuration)}-confusion.png`;
+      await writePng(
+        confusionHeatmap(
+          `${r.configuration.architecture} on arnold+xor ${dataset} (weighted F1 ${r.classification.weightedF1.toFixed(4)})`,
+          r.classification.classes,
+          r.classification.confusionMatrix,
+        ),
+        join(plotsDir, name),
+      );
+      md.push(`![Confusion matrix](study/${name})`, '');
+    }
+    md.push('### What the numbers show', '', ...observations(dataset, lookup), '');
+
+    const security = await readSecurity(options.resultsDir, dataset);
+    if (security) {
+      const example = security.example.reports;
+      const plain = example.plain;
+      const cipher = example['arnold+xor'];
+      await writePng(
+        histogramPair(
+          `${dataset} test image #0 (${security.example.label}): histograms`,
+          plain.plain.histogram,
+          cipher.cipher.histogram,
+        ),
+        join(plotsDir, `${dataset}-histograms.png`),
+      );
+      const panels = (['horizontal', 'vertical', 'diagonal'] as const).flatMap((d) => [
+        {
+          label: `plain ${d[0]!.toUpperCase()}`,
+          pairs: zipPairs(plain.plain.sampledCorrelation[d].samples),
+          coefficient: plain.plain.correlation[d],
+        },
+        {
+          label: `cipher ${d[0]!.toUpperCase()}`,
+          pairs: zipPairs(cipher.cipher.sampledCorrelation[d].samples),
+          coefficient: cipher.cipher.correlation[d],
+        },
+      ]);
+      await writePng(
+        correlationScatter(`${dataset} test image #0: adjacent-pixel pairs, plain vs arnold+xor`, panels),
+        join(plotsDir, `${dataset}-scatter.png`),
+      );
+      md.push(...securitySection(security, dataset));
+    } else {
+      md.push(
+        `Security statistics for ${dataset}: missing (run \`cipherlens study security --dataset ${dataset}\`).`,
+        '',
+      );
+    }
+  }
+  md.push(await discussion(), '');
+  const path = join(docsDir, 'study.md');
+  await writeFileAtomic(path, `${md.join('\n')}\n`);
+  return path;
+}
+
+/** Mechanism-level discussion (why each architecture reacts as it does), kept beside the generator. */
+async function discussion(): Promise<string> {
+  return readFile(new URL('./discussion.md', import.meta.url), 'utf8').catch(() => '');
+}

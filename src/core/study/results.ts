@@ -1,0 +1,118 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { CONDITIONS } from '../crypto/condition.js';
+import { CipherLensError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import {
+  STUDY_ARCHITECTURES,
+  STUDY_DATASETS,
+  configurationHash,
+  type StudyConfiguration,
+} from './configurations.js';
+
+const retrievalSchema = z.object({
+  mAP: z.number(),
+  mAPAt10: z.number(),
+  precisionAt10: z.number(),
+  queries: z.number().int(),
+  databaseSize: z.number().int(),
+});
+
+const perClassSchema = z.object({
+  label: z.string(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  support: z.number().int(),
+});
+
+export const studyResultSchema = z.object({
+  format: z.literal('cipherlens-study-result'),
+  version: z.literal(1),
+  hash: z.string(),
+  configuration: z.object({
+    dataset: z.enum(STUDY_DATASETS),
+    condition: z.enum(CONDITIONS),
+    architecture: z.enum(STUDY_ARCHITECTURES),
+    budget: z.object({
+      epochs: z.number(),
+      patience: z.number(),
+      maxTrain: z.number(),
+      batchSize: z.number(),
+      learningRate: z.number(),
+      seed: z.number(),
+    }),
+    keyFingerprint: z.string(),
+    encryptionSpecVersion: z.number(),
+    splitSeed: z.number(),
+  }),
+  classification: z.object({
+    classes: z.array(z.string()),
+    accuracy: z.number(),
+    macroF1: z.number(),
+    weightedF1: z.number(),
+    confusionMatrix: z.array(z.array(z.number().int())),
+    perClass: z.array(perClassSchema),
+  }),
+  retrieval: z.object({ testToTrain: retrievalSchema, testToTest: retrievalSchema }),
+  training: z.object({
+    durationSeconds: z.number(),
+    epochsRun: z.number().int().nullable(),
+    device: z.string(),
+    torchVersion: z.string().nullable(),
+    validation: z.record(z.string(), z.number()).nullable(),
+  }),
+  evaluationSeconds: z.number(),
+  hardware: z.object({ cpu: z.string(), cores: z.number().int(), platform: z.string() }),
+  modelBytes: z.number().int(),
+  createdAt: z.string(),
+});
+export type StudyResult = z.infer<typeof studyResultSchema>;
+
+export function resultFileName(configuration: StudyConfiguration): string {
+  const c = configuration;
+  return `${c.dataset}-${c.architecture}-${c.condition.replace('+', 'plus')}-${configurationHash(c)}.json`;
+}
+
+export async function writeStudyResult(dir: string, result: StudyResult): Promise<string> {
+  const path = join(dir, resultFileName(result.configuration));
+  await writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
+  return path;
+}
+
+/** Every valid result file in `dir`; a damaged file is reported, never silently used. */
+export async function readStudyResults(dir: string): Promise<{ results: StudyResult[]; problems: string[] }> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  } catch {
+    return { results: [], problems: [] };
+  }
+  const results: StudyResult[] = [];
+  const problems: string[] = [];
+  for (const name of names) {
+    try {
+      const parsed = studyResultSchema.safeParse(JSON.parse(await readFile(join(dir, name), 'utf8')));
+      if (parsed.success) results.push(parsed.data);
+      else problems.push(`${name}: ${z.prettifyError(parsed.error)}`);
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  return { results, problems };
+}
+
+export function findResult(
+  results: StudyResult[],
+  configuration: StudyConfiguration,
+): StudyResult | undefined {
+  const hash = configurationHash(configuration);
+  return results.find((r) => r.hash === hash);
+}
+
+export function assertResultMatches(result: StudyResult, configuration: StudyConfiguration): void {
+  if (result.hash !== configurationHash(configuration)) {
+    throw new CipherLensError('INTERNAL', `study result ${result.hash} does not belong to its configuration`);
+  }
+}
