@@ -1,0 +1,21 @@
+/** HTTP status for an API error code: the client shows `message` either way; the status serves tools and logs. */
+export function statusForCode(code: string): number {
+  switch (code) {
+    case 'UNAUTHORIZED':
+      return 401;
+    case 'NOT_FOUND':
+      return 404;
+    case 'WRONG_KEY':
+    case 'INTEGRITY':
+    case 'MODEL_MISMATCH':
+    case 'CANCELLED':
+      return 409;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'INTERNAL':
+    case 'DEPENDENCY_MISSING':
+      return 500;
+    default:
+      return 400;
+  }
+}

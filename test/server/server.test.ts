@@ -1,0 +1,221 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppService } from '../../src/core/app/service.js';
+import { startBrowserHost, type BrowserHost } from '../../src/server/server.js';
+import type { JobState } from '../../src/shared/system.js';
+import { base64, brightnessPng, startTestService, writeBrightnessFolders } from '../core/app/harness.js';
+import { temporaryFolder } from '../core/workspace/helpers.js';
+
+const TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuv';
+let service: AppService;
+let host: BrowserHost;
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Raw HTTP so tests control every header (fetch would refuse to set Host). */
+function send(
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port: host.port, path, method: options.method ?? 'GET', headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+const apiHeaders = (extra: Record<string, string> = {}) => ({
+  cookie: `cipherlens_token=${TOKEN}`,
+  'content-type': 'application/json',
+  'x-cipherlens': '1',
+  ...extra,
+});
+
+function api(operation: string, payload: unknown, headers = apiHeaders()): Promise<Reply> {
+  return send(`/api/${operation}`, { method: 'POST', headers, body: JSON.stringify(payload) });
+}
+
+beforeAll(async () => {
+  service = await startTestService();
+  const renderer = await temporaryFolder('cipherlens-renderer-');
+  await mkdir(join(renderer, 'assets'), { recursive: true });
+  await writeFile(join(renderer, 'index.html'), '<!doctype html><title>CipherLens</title>');
+  await writeFile(join(renderer, 'assets', 'app.js'), 'console.log(1)');
+  host = await startBrowserHost({ service, rendererDir: renderer, token: TOKEN, port: 0 });
+});
+afterAll(async () => {
+  await host.close();
+  await service.close();
+});
+
+describe('browser host', () => {
+  it('listens on 127.0.0.1 only and prints a URL carrying the token', () => {
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${TOKEN}`);
+  });
+
+  it('trades the URL token for an HttpOnly, SameSite=Strict cookie, then serves the page with a strict CSP', async () => {
+    expect((await send('/')).status).toBe(401);
+    expect((await send('/?token=wrong')).status).toBe(401);
+    const login = await send(`/?token=${TOKEN}`);
+    expect(login.status).toBe(302);
+    expect(login.headers.location).toBe('/');
+    expect(String(login.headers['set-cookie'])).toMatch(
+      /cipherlens_token=.+; HttpOnly; SameSite=Strict; Path=\//,
+    );
+    const page = await send('/', { headers: { cookie: `cipherlens_token=${TOKEN}` } });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>CipherLens</title>');
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'.*script-src 'self'/);
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    const script = await send('/assets/app.js', { headers: { cookie: `cipherlens_token=${TOKEN}` } });
+    expect(script.headers['content-type']).toMatch(/text\/javascript/);
+  });
+
+  it('never serves files outside the renderer folder', async () => {
+    const headers = { cookie: `cipherlens_token=${TOKEN}` };
+    expect((await send('/../../../../etc/passwd', { headers })).status).toBe(404);
+    expect((await send('/%2e%2e/%2e%2e/etc/passwd', { headers })).status).toBe(404);
+  });
+
+  it('answers API calls with the same validated operations', async () => {
+    const reply = await api('appInfo', {});
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ host: 'browser', demoKeyFingerprint: 'b574d9e46e54e965' });
+    const bearer = await api(
+      'keysStatus',
+      {},
+      { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'x-cipherlens': '1' },
+    );
+    expect(JSON.parse(bearer.body).active.fingerprint).toBe('b574d9e46e54e965');
+  });
+
+  it('refuses a missing or wrong token with 401', async () => {
+    const noToken = await api('appInfo', {}, { 'content-type': 'application/json', 'x-cipherlens': '1' });
+    expect(noToken.status).toBe(401);
+    expect(JSON.parse(noToken.body).error.code).toBe('UNAUTHORIZED');
+    const wrong = await api('appInfo', {}, apiHeaders({ cookie: 'cipherlens_token=nope' }));
+    expect(wrong.status).toBe(401);
+  });
+
+  it('refuses a bad payload with 400 and a message naming the problem', async () => {
+    const reply = await api('retrieveQuery', { source: { kind: 'item', id: 'a' }, k: 100000 });
+    expect(reply.status).toBe(400);
+    const { error } = JSON.parse(reply.body);
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toMatch(/invalid retrieveQuery request: k: /);
+    const notJson = await send('/api/appInfo', { method: 'POST', headers: apiHeaders(), body: '{oops' });
+    expect(notJson.status).toBe(400);
+    expect(JSON.parse(notJson.body).error.message).toMatch(/not valid JSON/);
+    expect((await api('noSuchOperation', {})).status).toBe(404);
+  });
+
+  it('requires the API header, a loopback Host and our own Origin (CSRF and DNS rebinding guards)', async () => {
+    const noHeader = await api(
+      'appInfo',
+      {},
+      { cookie: `cipherlens_token=${TOKEN}`, 'content-type': 'application/json' },
+    );
+    expect(noHeader.status).toBe(401);
+    expect((await api('appInfo', {}, apiHeaders({ host: `evil.example:${host.port}` }))).status).toBe(403);
+    expect((await api('appInfo', {}, apiHeaders({ origin: 'http://evil.example' }))).status).toBe(403);
+    expect((await api('appInfo', {}, apiHeaders({ origin: `http://127.0.0.1:${host.port}` }))).status).toBe(
+      200,
+    );
+  });
+
+  it('limits the request body size with 413', async () => {
+    const small = await startBrowserHost({
+      service,
+      rendererDir: '/nonexistent',
+      token: TOKEN,
+      port: 0,
+      maxBodyBytes: 1000,
+    });
+    const reply = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: small.port,
+          path: '/api/importUpload',
+          method: 'POST',
+          headers: apiHeaders(),
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ files: [{ name: 'a.png', dataBase64: 'A'.repeat(5000) }] }));
+    });
+    expect(reply).toBe(413);
+    await small.close();
+  });
+
+  it('imports uploads and reports job progress over server-sent events', async () => {
+    const upload = await api('importUpload', {
+      files: [{ name: 'one.png', dataBase64: base64(await brightnessPng(30, 9)), label: 'dark' }],
+    });
+    expect(upload.status).toBe(200);
+    expect(JSON.parse(upload.body).imported).toHaveLength(1);
+
+    const events: JobState[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: host.port,
+          path: '/api/events',
+          headers: { cookie: `cipherlens_token=${TOKEN}` },
+        },
+        (res) => {
+          expect(res.headers['content-type']).toMatch(/text\/event-stream/);
+          let buffer = '';
+          res.on('data', (chunk: Buffer) => {
+            buffer += chunk.toString();
+            for (const block of buffer.split('\n\n').slice(0, -1)) {
+              const data = /^data: (.*)$/m.exec(block)?.[1];
+              if (data) events.push(JSON.parse(data) as JobState);
+            }
+            buffer = buffer.slice(buffer.lastIndexOf('\n\n') + 2);
+            if (events.some((e) => e.status === 'done')) {
+              req.destroy();
+              resolve();
+            }
+          });
+        },
+      );
+      req.on('error', (error) => (events.some((e) => e.status === 'done') ? resolve() : reject(error)));
+      req.end();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const folder = await temporaryFolder();
+    await writeBrightnessFolders(folder, 2);
+    const started = JSON.parse((await api('importPaths', { paths: [folder] })).body) as { jobId: string };
+    await done;
+    const final = events.filter((e) => e.id === started.jobId).at(-1)!;
+    expect(final.status).toBe('done');
+    expect(final.kind).toBe('import-paths');
+    expect(events.some((e) => e.id === started.jobId && e.status === 'running')).toBe(true);
+  });
+});
