@@ -1,0 +1,208 @@
+/**
+ * Encryption throughput on one core: every condition, encrypt and decrypt, 28×28 and 64×64, batches of 50,000
+ * images, next to the NumPy peer (bench/peers/numpy_cipher.py) run on the same machine in the same run.
+ * Writes bench/results/crypto.json. Timing needs a quiet machine: the load average is recorded beside the numbers.
+ *   npm run bench -- crypto          (CIPHERLENS_BENCH_COUNT=N for a quick, smaller run)
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildImageCipher, clearCipherCache, createImageCipher } from '../src/core/crypto/cipher.js';
+import { CONDITIONS, type Condition } from '../src/core/crypto/condition.js';
+import { keyFromBytes } from '../src/core/crypto/keys.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SIZES = [28, 64] as const;
+const COUNT = Number(process.env.CIPHERLENS_BENCH_COUNT ?? 50_000);
+const REPEATS = 3;
+const KEY_BYTES = Uint8Array.from({ length: 32 }, (_, i) => i);
+
+interface PeerRow {
+  condition: Condition;
+  strongEncrypt: number;
+  strongDecrypt: number;
+  cipherSha256: string;
+  naiveEncrypt?: number;
+  naiveDecrypt?: number;
+}
+
+/** Same formula as the peer's input_batch: byte i = ((i · 2654435761) mod 2^32 >>> 13) & 255. */
+function inputBatch(count: number, size: number): Uint8Array {
+  const batch = new Uint8Array(count * size * size);
+  for (let i = 0; i < batch.length; i++) batch[i] = (Math.imul(i, 2654435761) >>> 13) & 255;
+  return batch;
+}
+
+/** Images per second, best of `repeats` (the least disturbed run on a shared machine). */
+function bestRate(count: number, repeats: number, action: () => void): number {
+  let best = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const started = process.hrtime.bigint();
+    action();
+    best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  return count / best;
+}
+
+function runPeer(
+  size: number,
+  naiveConditions: string,
+): { results: PeerRow[]; numpy: string } | { error: string } {
+  const args = [
+    join(here, 'peers/numpy_cipher.py'),
+    '--bench',
+    '--size',
+    String(size),
+    '--count',
+    String(COUNT),
+    '--repeats',
+    String(REPEATS),
+    '--key',
+    Buffer.from(KEY_BYTES).toString('hex'),
+    '--naive-conditions',
+    naiveConditions,
+  ];
+  const run = spawnSync('/usr/bin/python3', args, {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (run.status !== 0)
+    return { error: `numpy peer failed (${run.status}): ${run.stderr.trim().slice(-400)}` };
+  return JSON.parse(run.stdout) as { results: PeerRow[]; numpy: string };
+}
+
+export async function run(): Promise<void> {
+  const key = keyFromBytes(KEY_BYTES);
+  const loadBefore = loadavg();
+  const rows: Record<string, unknown>[] = [];
+  const breakdown: Record<string, unknown>[] = [];
+  const peers: Record<string, unknown> = {};
+
+  for (const size of SIZES) {
+    const pixels = size * size;
+    const source = inputBatch(COUNT, size);
+    const encrypted = new Uint8Array(source.length);
+    const decrypted = new Uint8Array(source.length);
+    const ours = new Map<Condition, { encrypt: number; decrypt: number; sha256: string }>();
+    for (const condition of CONDITIONS) {
+      clearCipherCache();
+      const buildStarted = process.hrtime.bigint();
+      const cipher = createImageCipher(key, condition, size);
+      const buildMs = Number(process.hrtime.bigint() - buildStarted) / 1e6;
+      const warmCount = Math.min(COUNT, 2048);
+      cipher.encryptBatch(source, encrypted, warmCount);
+      cipher.decryptBatch(encrypted, decrypted, warmCount);
+      const encrypt = bestRate(COUNT, REPEATS, () => cipher.encryptBatch(source, encrypted, COUNT));
+      const decrypt = bestRate(COUNT, REPEATS, () => cipher.decryptBatch(encrypted, decrypted, COUNT));
+      if (!Buffer.from(decrypted).equals(Buffer.from(source)))
+        throw new Error(`round trip failed: ${condition} ${size}`);
+      const sha256 = createHash('sha256').update(encrypted).digest('hex');
+      ours.set(condition, { encrypt, decrypt, sha256 });
+      breakdown.push({ size, condition, kernel: cipher.kernel, tableBuildMs: Number(buildMs.toFixed(3)) });
+    }
+
+    // Where the time goes at this size, for arnold+xor encryption: the WebAssembly kernel (default) against the
+    // JavaScript kernels it replaced — packed 32-bit stores, and the byte loop (a misaligned target forces it) —
+    // and against copying the batch once (the WebAssembly path copies every chunk in and out of its memory).
+    const jsCipher = buildImageCipher(key, 'arnold+xor', size, { kernel: 'js' });
+    const warm = Math.min(COUNT, 2048);
+    jsCipher.encryptBatch(source, decrypted, warm);
+    const jsPacked = bestRate(COUNT, REPEATS, () => jsCipher.encryptBatch(source, decrypted, COUNT));
+    // `encrypted` still holds the WebAssembly kernel's arnold+xor output (the last condition above).
+    if (!Buffer.from(decrypted).equals(Buffer.from(encrypted)))
+      throw new Error(`JS and WebAssembly disagree at ${size}`);
+    const misaligned = new Uint8Array(source.length + 1).subarray(1);
+    jsCipher.encryptBatch(source, misaligned, warm);
+    const jsByteLoop = bestRate(COUNT, REPEATS, () => jsCipher.encryptBatch(source, misaligned, COUNT));
+    if (!Buffer.from(misaligned).equals(Buffer.from(encrypted)))
+      throw new Error(`byte loop disagrees at ${size}`);
+    const memcpy = bestRate(COUNT, REPEATS, () => decrypted.set(source));
+    const wasmRate = ours.get('arnold+xor')!.encrypt;
+    breakdown.push({
+      size,
+      what: 'arnold+xor encrypt, images/s',
+      kernel: createImageCipher(key, 'arnold+xor', size).kernel,
+      wasm: Math.round(wasmRate),
+      wasmGatherOnly: Math.round(ours.get('arnold')!.encrypt),
+      wasmXorOnly: Math.round(ours.get('xor')!.encrypt),
+      jsPacked: Math.round(jsPacked),
+      jsByteLoop: Math.round(jsByteLoop),
+      memcpyOfBatch: Math.round(memcpy),
+      nsPerPixelWasm: Number((1e9 / wasmRate / pixels).toFixed(3)),
+      nsPerPixelJsPacked: Number((1e9 / jsPacked / pixels).toFixed(3)),
+    });
+
+    const peer = runPeer(size, 'arnold+xor');
+    peers[String(size)] = 'error' in peer ? peer : { numpy: peer.numpy };
+    for (const condition of CONDITIONS) {
+      const mine = ours.get(condition)!;
+      const theirs = 'error' in peer ? undefined : peer.results.find((r) => r.condition === condition);
+      for (const op of ['encrypt', 'decrypt'] as const) {
+        const strong = theirs ? (op === 'encrypt' ? theirs.strongEncrypt : theirs.strongDecrypt) : null;
+        const naive = theirs ? (op === 'encrypt' ? theirs.naiveEncrypt : theirs.naiveDecrypt) : undefined;
+        rows.push({
+          size,
+          condition,
+          op,
+          cipherlensImagesPerSecond: Math.round(mine[op]),
+          numpyStrongImagesPerSecond: strong === null ? null : Math.round(strong),
+          ratioVsStrong: strong === null ? null : Number((mine[op] / strong).toFixed(3)),
+          numpyNaiveImagesPerSecond: naive === undefined ? null : Math.round(naive),
+          ratioVsNaive: naive === undefined ? null : Number((mine[op] / naive).toFixed(2)),
+          sameCiphertextAsNumpy: theirs ? theirs.cipherSha256 === mine.sha256 : null,
+        });
+      }
+    }
+  }
+
+  const loadAfter = loadavg();
+  const target64 = rows.filter((r) => r.size === 64 && r.condition === 'arnold+xor');
+  const result = {
+    bench: 'crypto',
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      logicalCores: cpus().length,
+      node: process.version,
+      loadAverageBefore: loadBefore.map((v) => Number(v.toFixed(2))),
+      loadAverageAfter: loadAfter.map((v) => Number(v.toFixed(2))),
+      note: 'one core each: Node runs the kernels on its main thread (WebAssembly, SIMD for XOR), NumPy with OMP/BLAS threads = 1; best of 3',
+    },
+    imagesPerBatch: COUNT,
+    repeats: REPEATS,
+    peers,
+    target: {
+      rule: 'at least the strong NumPy peer at 64×64 (arnold+xor, encrypt and decrypt)',
+      met: target64.every((r) => typeof r.ratioVsStrong === 'number' && r.ratioVsStrong >= 1),
+    },
+    results: rows,
+    breakdown,
+  };
+  const out = join(here, 'results/crypto.json');
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+
+  const lines = [
+    `load ${loadBefore.map((v) => v.toFixed(2)).join(' ')} → ${loadAfter.map((v) => v.toFixed(2)).join(' ')}`,
+  ];
+  lines.push('size  condition    op        cipherlens/s  numpy strong/s  ratio  numpy naive/s  same');
+  for (const r of rows) {
+    lines.push(
+      [
+        String(r.size).padEnd(5),
+        String(r.condition).padEnd(12),
+        String(r.op).padEnd(9),
+        String(r.cipherlensImagesPerSecond).padStart(12),
+        String(r.numpyStrongImagesPerSecond ?? '—').padStart(15),
+        String(r.ratioVsStrong ?? '—').padStart(6),
+        String(r.numpyNaiveImagesPerSecond ?? '—').padStart(14),
+        String(r.sameCiphertextAsNumpy ?? '—').padStart(5),
+      ].join(' '),
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\nwrote ${out}\n`);
+}
