@@ -51,7 +51,11 @@ const apiHeaders = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-function api(operation: string, payload: unknown, headers = apiHeaders()): Promise<Reply> {
+function api(
+  operation: string,
+  payload: unknown,
+  headers: Record<string, string> = apiHeaders(),
+): Promise<Reply> {
   return send(`/api/${operation}`, { method: 'POST', headers, body: JSON.stringify(payload) });
 }
 
