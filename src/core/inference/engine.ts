@@ -32,6 +32,17 @@ export interface InferenceEngineOptions {
   log?: Logger;
   /** The worker entry; bundled hosts point this at their emitted `inference-worker.js`. */
   workerUrl?: URL;
+  /** Where the session runs instead of a worker thread (the Electron host passes a utility process). */
+  transport?: () => InferenceTransport;
+}
+
+/** The channel to the thread or process hosting the ONNX session (a worker_threads Worker fits as is). */
+export interface InferenceTransport {
+  postMessage(request: InferenceRequest): void;
+  on(event: 'message', listener: (reply: InferenceReply) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  terminate(): Promise<unknown>;
 }
 
 export interface EngineRunOptions {
@@ -107,7 +118,7 @@ export async function createInferenceEngine(options: InferenceEngineOptions): Pr
   const { card } = files;
   if (options.checkKey !== false) checkModelKey(card, options.key);
   const log = options.log ?? stderrLogger;
-  const worker = startWorker(options.workerUrl);
+  const worker: InferenceTransport = options.transport ? options.transport() : startWorker(options.workerUrl);
 
   type Waiter = {
     resolve: (outputs: InferenceOutputs) => void;
