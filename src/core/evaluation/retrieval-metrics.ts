@@ -1,7 +1,7 @@
 import { CipherLensError } from '../errors.js';
 import { similarityKernel } from '../retrieval/similarity-kernel.js';
-import { TopKSelector } from '../retrieval/top-k.js';
 import { normalizeRows } from '../retrieval/vectors.js';
+import { MAX_RANKED_ITEMS, PartialRanking } from './ranking.js';
 
 /**
  * Retrieval quality with relevance = same class, every query ranked against the whole database by cosine
@@ -48,11 +48,7 @@ const SCORE_BLOCK_VALUES = 16 * 1024 * 1024;
 
 /** Mutable per-run buffers, sized once for the database. */
 interface Workspace {
-  relevant: Float32Array;
-  irrelevant: Float32Array;
-  topIndices: Int32Array;
-  topScores: Float32Array;
-  selector: TopKSelector;
+  ranking: PartialRanking;
   groupRecall: Float64Array;
   groupPrecision: Float64Array;
 }
@@ -81,7 +77,7 @@ function checkInput(input: RetrievalInput, dim: number, what: string): number {
  */
 function scoreQuery(
   scores: Float32Array,
-  labels: ArrayLike<number>,
+  labels: Int32Array,
   label: number,
   self: number,
   relevantCount: number,
@@ -89,43 +85,32 @@ function scoreQuery(
   work: Workspace,
   result: QueryResult,
 ): void {
-  // Full-ranking AP: only irrelevant items scoring at least the lowest relevant score change any precision.
-  let minRelevant = Infinity;
-  let r = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (i === self || labels[i] !== label) continue;
-    const s = scores[i]!;
-    work.relevant[r++] = s;
-    if (s < minRelevant) minRelevant = s;
-  }
-  let n = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (i === self || labels[i] === label) continue;
-    const s = scores[i]!;
-    if (s >= minRelevant) work.irrelevant[n++] = s;
-  }
-  const relevant = work.relevant.subarray(0, r).sort();
-  const irrelevant = work.irrelevant.subarray(0, n).sort();
-  // Walk thresholds from the highest relevant score down; ties form one group.
+  const ranking = work.ranking;
+  const kMax = ks[ks.length - 1]!;
+  const ranked = ranking.rank(scores, labels, label, self, kMax);
+  // Walk score thresholds from the top; equal scores form one threshold. Once every relevant item has been
+  // seen, nothing further changes AP.
   let sum = 0;
   let groups = 0;
+  let relevantAbove = 0;
   let irrelevantAbove = 0;
-  let irrelevantCursor = n - 1;
-  for (let i = r - 1; i >= 0;) {
-    const threshold = relevant[i]!;
-    let j = i;
-    while (j >= 0 && relevant[j] === threshold) j--;
-    const relevantAbove = r - 1 - j;
-    while (irrelevantCursor >= 0 && irrelevant[irrelevantCursor]! >= threshold) {
-      irrelevantAbove++;
-      irrelevantCursor--;
+  for (let p = 0; p < ranked && relevantAbove < relevantCount;) {
+    let q = p;
+    let groupRelevant = 0;
+    do {
+      if (ranking.isRelevant(q)) groupRelevant++;
+      q++;
+    } while (q < ranked && ranking.sameScore(q, p));
+    relevantAbove += groupRelevant;
+    irrelevantAbove += q - p - groupRelevant;
+    if (groupRelevant > 0) {
+      const precision = relevantAbove / (relevantAbove + irrelevantAbove);
+      sum += groupRelevant * precision;
+      work.groupRecall[groups] = relevantAbove / relevantCount;
+      work.groupPrecision[groups] = precision;
+      groups++;
     }
-    const precision = relevantAbove / (relevantAbove + irrelevantAbove);
-    sum += (i - j) * precision;
-    work.groupRecall[groups] = relevantAbove / relevantCount;
-    work.groupPrecision[groups] = precision;
-    groups++;
-    i = j;
+    p = q;
   }
   result.ap = sum / relevantCount;
 
@@ -140,14 +125,12 @@ function scoreQuery(
   }
   while (level >= 0) result.interpolated[level--] = best;
 
-  // @k metrics on the top max(k) items.
-  const kMax = ks[ks.length - 1]!;
-  const taken = work.selector.select(scores, kMax, work.topIndices, work.topScores, self);
+  // @k metrics: the first k positions of the ranking (equal scores in database order).
   let hits = 0;
   let precisionSum = 0;
   let kIndex = 0;
   for (let i = 0; i < kMax; i++) {
-    if (i < taken && labels[work.topIndices[i]!] === label) {
+    if (i < ranked && ranking.isRelevant(i)) {
       hits++;
       precisionSum += hits / (i + 1);
     }
@@ -160,13 +143,15 @@ function scoreQuery(
   }
 }
 
-function createWorkspace(dbCount: number, kMax: number): Workspace {
+function createWorkspace(dbCount: number): Workspace {
+  if (dbCount > MAX_RANKED_ITEMS) {
+    throw new CipherLensError(
+      'BAD_INPUT',
+      `retrieval evaluation ranks at most ${MAX_RANKED_ITEMS} items, got ${dbCount}`,
+    );
+  }
   return {
-    relevant: new Float32Array(dbCount),
-    irrelevant: new Float32Array(dbCount),
-    topIndices: new Int32Array(kMax),
-    topScores: new Float32Array(kMax),
-    selector: new TopKSelector(kMax),
+    ranking: new PartialRanking(dbCount),
     groupRecall: new Float64Array(dbCount),
     groupPrecision: new Float64Array(dbCount),
   };
@@ -197,12 +182,12 @@ export function queryMetrics(
   const result = createQueryResult(sorted.length);
   scoreQuery(
     scores,
-    labels,
+    Int32Array.from(labels),
     label,
     self,
     relevantCount,
     sorted,
-    createWorkspace(scores.length, sorted.at(-1)!),
+    createWorkspace(scores.length),
     result,
   );
   return {
@@ -238,15 +223,15 @@ export async function evaluateRetrieval(
   const dbVectors = leaveOneOut ? queryVectors : normalizeRows(db.vectors, dbCount, dim);
 
   const classCount = classes.length;
+  const dbLabels = Int32Array.from(db.labels);
   const perClassCount = new Array<number>(classCount).fill(0);
   for (let i = 0; i < dbCount; i++) {
-    const label = db.labels[i]!;
+    const label = dbLabels[i]!;
     if (!(label >= 0 && label < classCount))
       throw new CipherLensError('BAD_INPUT', `database label ${label} is not a class`);
     perClassCount[label]!++;
   }
-  const kMax = ks[ks.length - 1]!;
-  const work = createWorkspace(dbCount, kMax);
+  const work = createWorkspace(dbCount);
   const result = createQueryResult(ks.length);
   const sums = {
     ap: 0,
@@ -283,7 +268,7 @@ export async function evaluateRetrieval(
       }
       scoreQuery(
         scores.subarray(row * dbCount, (row + 1) * dbCount),
-        db.labels,
+        dbLabels,
         label,
         self,
         relevantCount,
