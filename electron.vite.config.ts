@@ -9,7 +9,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
-          'inference-worker': resolve(__dirname, 'src/main/inference-utility.ts'),
+          // The utility process that hosts ONNX sessions (see src/main/utility-transport.ts).
+          'inference-utility': resolve(__dirname, 'src/main/inference-utility.ts'),
         },
       },
     },

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app } from 'electron';
+import { resolveDataDir } from '../core/datasets/data-dir.js';
+
+/**
+ * Where the Electron host finds its parts. Packaged: models, keys and study results are extraResources
+ * beside app.asar; development: the repository (app.getAppPath()). Built code lives in out/main/.
+ */
+export function installPaths() {
+  const bundleDir = fileURLToPath(new URL('.', import.meta.url));
+  const resourcesBase = app.isPackaged ? process.resourcesPath : app.getAppPath();
+  const userData = app.getPath('userData');
+  const devData = join(app.getAppPath(), '..', 'shared', 'data');
+  const dataDir = resolveDataDir(
+    process.env.CIPHERLENS_DATA ??
+      (existsSync(devData) && !app.isPackaged ? devData : join(userData, 'datasets')),
+  );
+  return {
+    preload: join(bundleDir, '..', 'preload', 'index.cjs'),
+    rendererDir: join(bundleDir, '..', 'renderer'),
+    inferenceUtility: join(bundleDir, 'inference-utility.js'),
+    modelsDir: join(resourcesBase, 'resources', 'models'),
+    demoKey: join(resourcesBase, 'resources', 'keys', 'demo.key'),
+    studyResults: join(resourcesBase, 'study', 'results'),
+    stateDir: userData,
+    defaultWorkspace: join(userData, 'workspace'),
+    cacheDir: join(userData, 'cache'),
+    dataDir: existsSync(dataDir) ? dataDir : null,
+  };
+}

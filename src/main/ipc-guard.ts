@@ -1,0 +1,45 @@
+import type { AppService } from '../core/app/service.js';
+import { errorPayload } from '../core/app/service.js';
+import type { ApiEnvelope } from '../shared/bridge.js';
+
+/** What main knows about the frame an IPC message came from (Electron's WebFrameMain, narrowed). */
+export interface SenderFrame {
+  readonly url: string;
+}
+
+/**
+ * Only our own window's main frame, showing our own page, may call the API: not an iframe, not a page the
+ * window was somehow navigated to, not another window.
+ */
+export function isTrustedSender(
+  frame: SenderFrame | null | undefined,
+  mainFrame: SenderFrame | null | undefined,
+  appOrigins: readonly string[],
+): boolean {
+  if (!frame || !mainFrame || frame !== mainFrame) return false;
+  let origin: string;
+  try {
+    origin = new URL(frame.url).origin;
+  } catch {
+    return false;
+  }
+  return appOrigins.includes(origin);
+}
+
+export const UNTRUSTED_SENDER: ApiEnvelope = {
+  ok: false,
+  error: { code: 'UNAUTHORIZED', message: 'refused: this call did not come from the CipherLens window' },
+};
+
+/** Runs one validated call and wraps the outcome for IPC, where thrown errors would lose their code. */
+export async function dispatchToEnvelope(
+  service: AppService,
+  operation: string,
+  payload: unknown,
+): Promise<ApiEnvelope> {
+  try {
+    return { ok: true, value: await service.call(operation, payload) };
+  } catch (error) {
+    return { ok: false, error: errorPayload(error) };
+  }
+}

@@ -1,0 +1,25 @@
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
+import type { ApiEnvelope, CipherLensBridge } from '../shared/bridge.js';
+import { ipcChannel, JOB_EVENT_CHANNEL, OPERATION_NAMES } from '../shared/operation-names.js';
+import type { JobEvent } from '../shared/system.js';
+
+// Sandboxed preload: only `electron` may be required, so this file bundles the operation names and
+// nothing else. Each API call is one named function; the renderer never sees ipcRenderer itself.
+const calls = Object.fromEntries(
+  OPERATION_NAMES.map((operation) => [
+    operation,
+    (request?: unknown): Promise<ApiEnvelope> => ipcRenderer.invoke(ipcChannel(operation), request ?? {}),
+  ]),
+);
+
+const bridge: CipherLensBridge = {
+  ...(calls as Omit<CipherLensBridge, 'onJobEvent' | 'pathForFile'>),
+  onJobEvent(listener) {
+    const forward = (_event: Electron.IpcRendererEvent, job: JobEvent): void => listener(job);
+    ipcRenderer.on(JOB_EVENT_CHANNEL, forward);
+    return () => void ipcRenderer.removeListener(JOB_EVENT_CHANNEL, forward);
+  },
+  pathForFile: (file) => webUtils.getPathForFile(file),
+};
+
+contextBridge.exposeInMainWorld('cipherlens', bridge);
