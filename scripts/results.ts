@@ -1,0 +1,249 @@
+/**
+ * Reproduces docs/results.md and docs/results.json: evaluates every shipped model (resources/models/*.json) on
+ * its dataset export (data/exports/<dataset>-<condition>/, from `cipherlens export-dataset`) — classification of
+ * the test split, retrieval with test queries against the train split and test leave-one-out — and tabulates
+ * the numbers next to the paper's.
+ *   npm run results                      (node --import tsx scripts/results.ts)
+ *   … -- --models id1,id2 --threads 2    (a subset; the other models' rows are kept from docs/results.json)
+ *   … -- --models-dir D --exports-dir E --out-dir O   (other folders; defaults resources/models, data/exports, docs)
+ */
+import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createProgressBar, type ProgressBar } from '../src/cli/progress.js';
+import { defaultExportDir } from '../src/core/datasets/data-dir.js';
+import { describeError } from '../src/core/errors.js';
+import {
+  evaluateModel,
+  type EvaluationStage,
+  type ModelEvaluation,
+} from '../src/core/evaluation/evaluate-model.js';
+import { formatMetric } from '../src/core/evaluation/report-markdown.js';
+import { writeFileAtomic } from '../src/core/fs/atomic.js';
+import { listModels, type ModelFiles } from '../src/core/inference/model-files.js';
+
+const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
+
+/** The published abstract's numbers (encrypted images, the proposed DCNN); see docs/results.md for caveats. */
+const PAPER: Record<string, { weightedF1: number; mAP: number }> = {
+  mednist: { weightedF1: 0.9917, mAP: 0.9834 },
+  mnist: { weightedF1: 0.9408, mAP: 0.9127 },
+};
+const TARGETS: Record<string, { weightedF1: number; mAP: number }> = {
+  mednist: { weightedF1: 0.995, mAP: 0.99 },
+  mnist: { weightedF1: 0.98, mAP: 0.97 },
+};
+const CONDITION_ORDER = ['plain', 'arnold', 'xor', 'arnold+xor'];
+const ARCHITECTURE_ORDER = ['dcnn', 'resnet', 'mlp', 'bitplane-mlp'];
+
+interface Row {
+  id: string;
+  status: 'evaluated' | 'failed';
+  error?: string;
+  evaluation?: ModelEvaluation;
+}
+
+interface ResultsFile {
+  format: 'cipherlens-results';
+  version: 1;
+  createdAt: string;
+  command: string;
+  machine: { cpu: string; cores: number; loadAverage: number[] };
+  protocol: Record<string, string>;
+  paper: typeof PAPER;
+  targets: typeof TARGETS;
+  models: Row[];
+}
+
+const PROTOCOL = {
+  classification:
+    'test split of the export (stratified, seed 42), argmax of the logits; scikit-learn definitions',
+  retrievalMain:
+    'test images as queries against the train split as database, cosine similarity of the 512-d embeddings, relevant = same class, AP over the full ranking (scikit-learn average_precision_score), mAP = mean over queries',
+  retrievalLeaveOneOut: 'each test image queries the rest of the test split',
+};
+
+function primary(rows: Row[], dataset: string): ModelEvaluation | undefined {
+  return rows
+    .map((r) => r.evaluation)
+    .find(
+      (e) =>
+        e?.model.dataset === dataset && e.model.condition === 'arnold+xor' && e.model.architecture === 'dcnn',
+    );
+}
+
+const metric = (value: number | undefined): string => (value === undefined ? '—' : formatMetric(value));
+const verdict = (value: number, target: number): string =>
+  value >= target ? `${formatMetric(value)} ✓` : `${formatMetric(value)} ✗`;
+const at = (list: { k: number; value: number }[], k: number): number | undefined =>
+  list.find((m) => m.k === k)?.value;
+
+function markdown(file: ResultsFile): string {
+  const evaluated = file.models.filter((r) => r.evaluation).map((r) => r.evaluation!);
+  const lines = [
+    '# Reproduced results',
+    '',
+    `Produced by \`${file.command}\` on ${file.createdAt.slice(0, 10)} (${file.machine.cpu}, ${file.machine.cores} cores). Every number below was measured by that command from the shipped models in \`resources/models/\` and the tensor exports in \`data/exports/\`; docs/results.json holds the full reports (per-class metrics, confusion matrices, PR curves).`,
+    '',
+    '## Protocol',
+    '',
+    `- Classification: ${file.protocol.classification}.`,
+    `- Retrieval (main): ${file.protocol.retrievalMain}.`,
+    `- Retrieval (leave-one-out): ${file.protocol.retrievalLeaveOneOut}. Definitions: docs/retrieval.md.`,
+    '- The paper does not state its splits or which set it queried against which; its numbers are quoted from the abstract.',
+    '',
+    '## The method on encrypted images (Arnold + XOR, DCNN) next to the paper',
+    '',
+    '| dataset | weighted F1 | paper | target | mAP test→train | paper | target | mAP leave-one-out | accuracy |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const dataset of Object.keys(PAPER)) {
+    const e = primary(file.models, dataset);
+    const paper = PAPER[dataset]!;
+    const target = TARGETS[dataset]!;
+    if (!e) {
+      lines.push(
+        `| ${dataset} | not evaluated | ${formatMetric(paper.weightedF1)} | ≥ ${target.weightedF1} | — | ${formatMetric(paper.mAP)} | ≥ ${target.mAP} | — | — |`,
+      );
+      continue;
+    }
+    const wf1 = e.classification.weighted.f1;
+    const map = e.retrieval.queryVsDatabase.mAP;
+    lines.push(
+      `| ${dataset} | ${verdict(wf1, target.weightedF1)} | ${formatMetric(paper.weightedF1)} | ≥ ${target.weightedF1} | ${verdict(map, target.mAP)} | ${formatMetric(paper.mAP)} | ≥ ${target.mAP} | ${formatMetric(e.retrieval.leaveOneOut.mAP)} | ${formatMetric(e.classification.accuracy)} |`,
+    );
+  }
+  lines.push('', '✓ / ✗: target met or missed.', '', '## Every shipped model', '');
+  lines.push(
+    '| model | dataset | condition | architecture | accuracy | weighted F1 | macro F1 | mAP test→train | mAP@10 | P@10 | mAP leave-one-out | reported by training (test wF1) |',
+    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  const order = (e: ModelEvaluation): number =>
+    Object.keys(PAPER).indexOf(e.model.dataset) * 100 +
+    CONDITION_ORDER.indexOf(e.model.condition) * 10 +
+    ARCHITECTURE_ORDER.indexOf(e.model.architecture);
+  for (const e of [...evaluated].sort((a, b) => order(a) - order(b))) {
+    const c = e.classification;
+    const r = e.retrieval.queryVsDatabase;
+    lines.push(
+      `| ${e.model.id} | ${e.model.dataset} | ${e.model.condition} | ${e.model.architecture} | ${formatMetric(c.accuracy)} | ${formatMetric(c.weighted.f1)} | ${formatMetric(c.macro.f1)} | ${formatMetric(r.mAP)} | ${metric(at(r.mAPAtK, 10))} | ${metric(at(r.precisionAtK, 10))} | ${formatMetric(e.retrieval.leaveOneOut.mAP)} | ${metric(e.model.reportedTest?.weightedF1)} |`,
+    );
+  }
+  const failed = file.models.filter((r) => r.status === 'failed');
+  if (failed.length > 0) {
+    lines.push('', '### Not evaluated', '');
+    for (const row of failed) lines.push(`- ${row.id}: ${row.error}`);
+  }
+  lines.push(
+    '',
+    '## Run times',
+    '',
+    '| model | queries | database | inference s (images/s) | retrieval test→train s | leave-one-out s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const e of evaluated) {
+    const s = e.run.seconds;
+    lines.push(
+      `| ${e.model.id} | ${e.data.queries} | ${e.data.database} | ${s.inference.toFixed(1)} (${e.run.imagesPerSecond.toFixed(0)}) | ${s.retrievalVsDatabase.toFixed(2)} | ${s.retrievalLeaveOneOut.toFixed(2)} |`,
+    );
+  }
+  lines.push(
+    '',
+    `Load average while running: ${file.machine.loadAverage.map((l) => l.toFixed(2)).join(', ')} (the machine is shared; times are not benchmarks).`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+async function previousRows(outDir: string): Promise<Row[]> {
+  try {
+    return (JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as ResultsFile).models;
+  } catch {
+    return [];
+  }
+}
+
+async function evaluateWithProgress(
+  model: ModelFiles,
+  exportsDir: string | undefined,
+  threads: number | undefined,
+): Promise<ModelEvaluation> {
+  let bar: ProgressBar | null = null;
+  let stage: EvaluationStage | null = null;
+  const evaluation = await evaluateModel({
+    model,
+    exportDir: exportsDir
+      ? join(exportsDir, `${model.card.dataset}-${model.card.condition}`)
+      : defaultExportDir(model.card.dataset, model.card.condition),
+    threads,
+    provider: 'cpu',
+    onProgress(next, done, total) {
+      if (next !== stage) {
+        bar?.finish();
+        bar = createProgressBar(`${model.card.id}: ${next}`, total);
+        stage = next;
+      }
+      bar?.update(done, total);
+    },
+  });
+  (bar as ProgressBar | null)?.finish();
+  return evaluation;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      models: { type: 'string' },
+      threads: { type: 'string' },
+      'models-dir': { type: 'string' },
+      'exports-dir': { type: 'string' },
+      'out-dir': { type: 'string' },
+    },
+  });
+  const threads = values.threads ? Number(values.threads) : undefined;
+  const outDir = values['out-dir'] ?? DOCS_DIR;
+  const wanted = values.models?.split(',').filter(Boolean);
+  const models = (await listModels(values['models-dir'])).filter(
+    (m) => !wanted || wanted.includes(m.card.id),
+  );
+  if (models.length === 0) {
+    process.stderr.write('results: no models in resources/models (train them first: cipherlens train …)\n');
+    process.exitCode = 1;
+    return;
+  }
+  const rows = new Map((await previousRows(outDir)).map((row) => [row.id, row]));
+  if (!wanted) rows.clear();
+  for (const model of models) {
+    try {
+      const evaluation = await evaluateWithProgress(model, values['exports-dir'], threads);
+      rows.set(model.card.id, { id: model.card.id, status: 'evaluated', evaluation });
+      const c = evaluation.classification;
+      process.stderr.write(
+        `${model.card.id}: weighted F1 ${formatMetric(c.weighted.f1)}, mAP ${formatMetric(evaluation.retrieval.queryVsDatabase.mAP)} (leave-one-out ${formatMetric(evaluation.retrieval.leaveOneOut.mAP)})\n`,
+      );
+    } catch (error) {
+      rows.set(model.card.id, { id: model.card.id, status: 'failed', error: describeError(error) });
+      process.stderr.write(`${model.card.id}: not evaluated: ${describeError(error)}\n`);
+    }
+  }
+  const file: ResultsFile = {
+    format: 'cipherlens-results',
+    version: 1,
+    createdAt: new Date().toISOString(),
+    command: 'npm run results',
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadAverage: loadavg() },
+    protocol: PROTOCOL,
+    paper: PAPER,
+    targets: TARGETS,
+    models: [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+  };
+  await writeFileAtomic(join(outDir, 'results.json'), `${JSON.stringify(file, null, 2)}\n`);
+  await writeFileAtomic(join(outDir, 'results.md'), markdown(file));
+  process.stderr.write(
+    `wrote ${join(outDir, 'results.md')} and results.json (${file.models.length} models)\n`,
+  );
+}
+
+await main();
