@@ -143,16 +143,18 @@ class MLP(nn.Module):
     """Fully connected on standardised pixel values: N² -> H -> ReLU -> FC 512 -> classes. Blind to pixel order, so
     a fixed permutation costs it nothing; XOR scrambles intensities non-linearly and does cost it."""
 
-    def __init__(self, size: int, num_classes: int, mean: float, std: float, dropout: float = 0.3):
+    def __init__(self, size: int, num_classes: int, mean: float, std: float, dropout: float = 0.3,
+                 input_dropout: float = 0.0, hidden: int | None = None):
         super().__init__()
         self.pre = ScaledPixels(mean, std)
         inputs = size * size
-        width = hidden_width(inputs)
+        width = hidden or hidden_width(inputs)
+        self.input_dropout = nn.Dropout(input_dropout)
         self.hidden = nn.Sequential(nn.Linear(inputs, width), nn.ReLU(inplace=True), nn.Dropout(dropout))
         self.head = EmbeddingHead(width, num_classes, dropout)
 
     def forward(self, images: torch.Tensor):
-        return self.head(self.hidden(self.pre(images).flatten(1)))
+        return self.head(self.hidden(self.input_dropout(self.pre(images).flatten(1))))
 
 
 class PixelBitPlaneLayer(nn.Module):
@@ -174,31 +176,40 @@ class PixelBitPlaneLayer(nn.Module):
 class BitPlaneMLP(nn.Module):
     """FC over bit-planes: per-pixel bit-plane layer (F features, tanh) -> FC H -> ReLU -> FC 512 -> classes."""
 
-    def __init__(self, size: int, num_classes: int, dropout: float = 0.3, features_per_pixel: int = 2):
+    def __init__(self, size: int, num_classes: int, dropout: float = 0.3, input_dropout: float = 0.0,
+                 hidden: int | None = None, features_per_pixel: int = 2):
         super().__init__()
         pixels = size * size
         self.bits = BitPlanes()
         self.pixel_layer = PixelBitPlaneLayer(pixels, features_per_pixel)
         inputs = pixels * features_per_pixel
-        width = hidden_width(inputs)
+        width = hidden or hidden_width(inputs)
+        self.input_dropout = nn.Dropout(input_dropout)
         self.hidden = nn.Sequential(nn.Linear(inputs, width), nn.ReLU(inplace=True), nn.Dropout(dropout))
         self.head = EmbeddingHead(width, num_classes, dropout)
 
     def forward(self, images: torch.Tensor):
         per_pixel = torch.tanh(self.pixel_layer(self.bits(images)))
-        return self.head(self.hidden(per_pixel.flatten(1)))
+        return self.head(self.hidden(self.input_dropout(per_pixel.flatten(1))))
 
 
-def build_model(architecture: str, size: int, num_classes: int, mean: float, std: float) -> nn.Module:
+FULLY_CONNECTED = ("mlp", "bitplane-mlp")
+
+
+def build_model(architecture: str, size: int, num_classes: int, mean: float, std: float, dropout: float = 0.3,
+                input_dropout: float = 0.0, hidden: int | None = None) -> nn.Module:
+    """`input_dropout` and `hidden` (first hidden width) apply to the fully connected architectures only."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {architecture!r}; expected one of {', '.join(ARCHITECTURES)}")
+    if architecture not in FULLY_CONNECTED and (input_dropout or hidden):
+        raise ValueError(f"input dropout and hidden width apply to {' and '.join(FULLY_CONNECTED)}, not {architecture}")
     if architecture == "dcnn":
-        return DCNN(size, num_classes, mean, std)
+        return DCNN(size, num_classes, mean, std, dropout)
     if architecture == "resnet":
-        return ResNet(size, num_classes, mean, std)
+        return ResNet(size, num_classes, mean, std, dropout)
     if architecture == "mlp":
-        return MLP(size, num_classes, mean, std)
-    if architecture == "bitplane-mlp":
-        return BitPlaneMLP(size, num_classes)
-    raise ValueError(f"unknown architecture {architecture!r}; expected one of {', '.join(ARCHITECTURES)}")
+        return MLP(size, num_classes, mean, std, dropout, input_dropout, hidden)
+    return BitPlaneMLP(size, num_classes, dropout, input_dropout, hidden)
 
 
 def count_parameters(model: nn.Module) -> int:

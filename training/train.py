@@ -29,7 +29,7 @@ from . import onnx_export
 from .data import Export, Split, load_export, pixel_statistics, subsample
 from .errors import TrainingError
 from .metrics import classification_metrics
-from .models import ARCHITECTURES, EMBEDDING_DIM, build_model, count_parameters
+from .models import ARCHITECTURES, EMBEDDING_DIM, FULLY_CONNECTED, build_model, count_parameters
 from .progress import Progress, take_stdout
 
 CARD_FORMAT = "cipherlens-model"
@@ -54,6 +54,9 @@ class Config:
     max_train: int | None
     max_val: int | None
     max_test: int | None
+    dropout: float
+    input_dropout: float
+    hidden: int | None
     threads: int
     device: str
     resume: bool
@@ -84,6 +87,11 @@ def parse_args(argv: list[str]) -> Config:
     parser.add_argument("--max-train", type=int, help="stratified subsample of the training split")
     parser.add_argument("--max-val", type=int, help="stratified subsample of the validation split")
     parser.add_argument("--max-test", type=int, help="stratified subsample of the test split")
+    parser.add_argument("--dropout", type=float, default=0.3, help="dropout before each fully connected layer")
+    parser.add_argument("--input-dropout", type=float, default=0.0,
+                        help="dropout on the network input (mlp, bitplane-mlp: whole pixels' features)")
+    parser.add_argument("--hidden", type=int, help="width of the first hidden layer (mlp, bitplane-mlp; default: "
+                        "1024, less for large images so the model stays a few MB)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--resume", action="store_true", help="continue from a checkpoint; skip if already done")
@@ -95,7 +103,8 @@ def parse_args(argv: list[str]) -> Config:
         data=args.data, architecture=args.arch, out=args.out, model_id=args.model_id, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.lr, weight_decay=args.weight_decay, patience=args.patience,
         seed=args.seed, max_train=args.max_train, max_val=args.max_val, max_test=args.max_test,
-        threads=args.threads, device=args.device, resume=args.resume, verify=args.verify, node=args.node,
+        dropout=args.dropout, input_dropout=args.input_dropout, hidden=args.hidden, threads=args.threads,
+        device=args.device, resume=args.resume, verify=args.verify, node=args.node,
     )
     check_config(config)
     return config
@@ -107,6 +116,12 @@ def check_config(config: Config) -> None:
             raise TrainingError("BAD_INPUT", f"--{name.replace('_', '-')} must be at least 1")
     if not config.learning_rate > 0:
         raise TrainingError("BAD_INPUT", "--lr must be positive")
+    if not (0 <= config.dropout < 1 and 0 <= config.input_dropout < 1):
+        raise TrainingError("BAD_INPUT", "--dropout and --input-dropout must lie in [0, 1)")
+    if config.hidden is not None and config.hidden < 1:
+        raise TrainingError("BAD_INPUT", "--hidden must be at least 1")
+    if config.architecture not in FULLY_CONNECTED and (config.input_dropout or config.hidden):
+        raise TrainingError("BAD_INPUT", f"--input-dropout and --hidden apply to mlp and bitplane-mlp, not {config.architecture}")
     if config.weight_decay < 0 or config.patience < 0:
         raise TrainingError("BAD_INPUT", "--weight-decay and --patience must not be negative")
     if config.model_id is not None and not all(c.isalnum() or c in "-_." for c in config.model_id):
@@ -134,6 +149,7 @@ def config_fingerprint(config: Config, export: Export) -> str:
         "architecture": config.architecture,
         "budget": [config.epochs, config.batch_size, config.learning_rate, config.weight_decay, config.patience,
                    config.seed, config.max_train, config.max_val, config.max_test],
+        "model": [config.dropout, config.input_dropout, config.hidden],
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -224,7 +240,8 @@ def train(config: Config, progress: Progress) -> dict:
 
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
-    model = build_model(config.architecture, size, num_classes, mean, std).to(device)
+    model = build_model(config.architecture, size, num_classes, mean, std, config.dropout, config.input_dropout,
+                        config.hidden).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     train_images, train_labels = as_tensors(train_split)
     val_images, val_labels = as_tensors(val_split)
@@ -377,6 +394,9 @@ def train(config: Config, progress: Progress) -> dict:
             "testSize": len(test_labels),
             "maxTrain": config.max_train,
             "parameters": count_parameters(model),
+            "dropout": config.dropout,
+            "inputDropout": config.input_dropout,
+            "hiddenWidth": model.hidden[0].out_features if config.architecture in FULLY_CONNECTED else None,
             "augmentation": "none",
             "selection": "best validation accuracy (ties: lower validation loss)",
             "pixelMean": mean,
