@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrowserHost } from './helpers/host.js';
 import { REPO_ROOT, SCREENSHOT_DIR } from './helpers/paths.js';
@@ -30,10 +31,17 @@ function ensureBuilt(): void {
 
 /**
  * Builds once, starts the browser host on a free port with a temporary workspace, and hands its URL
- * to the tests through the environment. The returned function is Playwright's teardown.
+ * to the tests through the environment. The returned function is Playwright's teardown. With
+ * CIPHERLENS_E2E_URL set, the suite runs against that host instead.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // A host someone already started (e.g. `npm run serve` while debugging): use it as it is.
+  if (process.env['CIPHERLENS_E2E_URL']) {
+    const scratch = mkdtempSync(join(tmpdir(), 'cipherlens-e2e-files-'));
+    process.env['CIPHERLENS_E2E_SCRATCH'] = scratch;
+    return async () => rmSync(scratch, { recursive: true, force: true });
+  }
   ensureBuilt();
   const host = await startBrowserHost();
   process.env['CIPHERLENS_E2E_URL'] = host.url;

@@ -18,7 +18,7 @@ import {
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import { el } from './dom.js';
 import { saveCanvasPng, slug } from './download.js';
-import { exportMenu } from './panel.js';
+import { type ExportAction, exportMenu } from './panel.js';
 
 Chart.register(
   BarController,
@@ -86,7 +86,13 @@ export interface ChartPanel<T extends ChartType> {
 export function chartPanel<T extends ChartType>(
   title: string,
   config: ChartConfiguration<T>,
-  options: { testId?: string; size?: 'small' | 'medium' | 'large' | 'square'; caption?: string } = {},
+  options: {
+    testId?: string;
+    size?: 'small' | 'medium' | 'large' | 'square';
+    caption?: string;
+    /** More export formats beside PNG, e.g. the numbers behind the chart. */
+    exports?: readonly ExportAction[];
+  } = {},
 ): ChartPanel<T> {
   applyThemeDefaults();
   const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': title } });
@@ -103,6 +109,7 @@ export function chartPanel<T extends ChartType>(
       el('h3', { text: title }),
       exportMenu(title, [
         { label: 'PNG', run: () => saveCanvasPng(`${slug(title)}.png`, opaqueCopy(canvas)) },
+        ...(options.exports ?? []),
       ]),
     ),
     el('div', { class: 'chart-box' }, canvas),

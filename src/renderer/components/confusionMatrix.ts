@@ -4,7 +4,6 @@ import { chartPanel, palette } from './charts.js';
 import { toCsv } from './csv.js';
 import { el } from './dom.js';
 import { saveJson, saveText, slug } from './download.js';
-import { exportMenu } from './panel.js';
 
 export interface ConfusionMatrixData {
   labels: readonly string[];
@@ -219,17 +218,17 @@ export function confusionMatrixPanel(
       },
       plugins: [countLabels, plotAreaAttribute],
     },
-    { testId: options.testId, size: 'square' },
-  );
-  const header = element.querySelector('.panel-header');
-  header?.appendChild(
-    exportMenu(`${title} counts`, [
-      { label: 'CSV', run: () => matrixCsv(title, data) },
-      {
-        label: 'JSON',
-        run: () => saveJson(`${slug(title)}.json`, { labels: data.labels, matrix: data.matrix }),
-      },
-    ]),
+    {
+      testId: options.testId,
+      size: 'square',
+      exports: [
+        { label: 'CSV', run: () => matrixCsv(title, data) },
+        {
+          label: 'JSON',
+          run: () => saveJson(`${slug(title)}.json`, { labels: data.labels, matrix: data.matrix }),
+        },
+      ],
+    },
   );
   element.dataset['labels'] = JSON.stringify(data.labels);
   element.appendChild(

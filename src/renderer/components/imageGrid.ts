@@ -127,6 +127,11 @@ export function imageGrid(options: ImageGridOptions): HTMLElement {
     attrs: { role: 'group', 'aria-label': options.title, 'data-testid': 'image-grid' },
   });
   options.items.forEach((item, index) => grid.appendChild(tile(item, index, options.onOpen)));
+  // Tiles with a plain and a cipher image need twice the width to stay legible.
+  grid.classList.toggle(
+    'pairs',
+    options.items.some((item) => item.images.length > 1),
+  );
   enableKeyboard(grid, options.items, options.onOpen);
   return el(
     'section',

@@ -35,6 +35,35 @@ export function openItemDialog(context: AppContext, item: LibraryItem, onChanged
       onChanged();
     }
   };
+  // Two clicks to remove: the encrypted original may be the only copy.
+  const removeButton = (): HTMLButtonElement => {
+    let armed = false;
+    const node = button(
+      'Remove from workspace',
+      () => {
+        if (!armed) {
+          armed = true;
+          node.textContent = 'Click again to remove';
+          return;
+        }
+        void attempt('Could not remove the image', () => context.api.libraryRemove({ ids: [item.id] })).then(
+          (result) => {
+            if (!result) return;
+            dialog.close();
+            reportSuccess('Image removed', item.name);
+            void context.store.refresh('workspace');
+            onChanged();
+          },
+        );
+      },
+      { class: 'btn btn-danger' },
+    );
+    node.addEventListener('blur', () => {
+      armed = false;
+      node.textContent = 'Remove from workspace';
+    });
+    return node;
+  };
   const go = (view: 'classify' | 'retrieve' | 'security'): void => {
     dialog.close();
     context.navigate(view, { itemId: item.id });
@@ -79,21 +108,7 @@ export function openItemDialog(context: AppContext, item: LibraryItem, onChanged
       button('Classify', () => go('classify'), { class: 'btn btn-primary', disabled: !item.canDecrypt }),
       button('Find similar', () => go('retrieve'), { disabled: !item.canDecrypt }),
       button('Security analysis', () => go('security'), { disabled: !item.canDecrypt }),
-      button(
-        'Remove from workspace',
-        () => {
-          void attempt('Could not remove the image', () =>
-            context.api.libraryRemove({ ids: [item.id] }),
-          ).then((result) => {
-            if (!result) return;
-            dialog.close();
-            reportSuccess('Image removed', item.name);
-            void context.store.refresh('workspace');
-            onChanged();
-          });
-        },
-        { class: 'btn btn-danger' },
-      ),
+      removeButton(),
     ),
   );
 }

@@ -17,7 +17,7 @@ export function itemTitle(item: LibraryItem): string {
 
 export function libraryGridItem(item: LibraryItem, showPlain: boolean): GridItem {
   const prediction = item.prediction
-    ? `predicted ${item.prediction.label} (${(item.prediction.probability * 100).toFixed(1)}%)`
+    ? `→ ${item.prediction.label} ${(item.prediction.probability * 100).toFixed(0)}%`
     : null;
   return {
     id: item.id,

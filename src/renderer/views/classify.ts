@@ -50,7 +50,12 @@ function resultCard(picked: PickedImage, result: ClassifyResult): HTMLElement {
       probabilityBars(result.predictions, result.trueLabel),
       el('p', { class: 'muted', text: runInfoText(result.run) }),
       result.conversion.length
-        ? el('p', { class: 'muted', text: `Conversion: ${result.conversion.join('; ')}` })
+        ? el(
+            'details',
+            { class: 'conversion-details' },
+            el('summary', { text: 'How the image was converted' }),
+            el('ul', { class: 'muted' }, ...result.conversion.map((step) => el('li', { text: step }))),
+          )
         : null,
     ),
   );

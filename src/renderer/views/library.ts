@@ -113,7 +113,6 @@ export function createLibraryView(context: AppContext): View {
       },
       testId: 'library-grid',
     });
-    grid.querySelector('.image-grid')?.classList.toggle('pairs', showsPairs);
     replaceChildren(
       browse,
       grid,

@@ -96,7 +96,7 @@ export function createRetrieveView(context: AppContext): View {
           stat(
             'Best similarity',
             result.results[0] ? formatNumber(result.results[0].score) : '—',
-            'cosine of 512-d embeddings',
+            'cosine similarity of the embeddings',
           ),
         ),
         el('p', { class: 'muted', text: runInfoText(result.run) }),

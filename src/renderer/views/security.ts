@@ -34,8 +34,8 @@ function sensitivityRows(report: SecurityReport): SensitivityRow[] {
   const rows = (test: string, s: Sensitivity): SensitivityRow[] =>
     s.critical.map((critical) => ({ test, npcr: s.npcr, uaci: s.uaci, critical }));
   return [
-    ...rows('Key sensitivity (1 key bit flipped)', report.keySensitivity),
-    ...rows('Plaintext sensitivity (1 pixel changed)', report.plaintextSensitivity),
+    ...rows('Key (1 bit flipped)', report.keySensitivity),
+    ...rows('Plaintext (1 pixel changed)', report.plaintextSensitivity),
   ];
 }
 

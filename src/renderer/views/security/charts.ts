@@ -40,7 +40,12 @@ export function histogramChart(
         scales: {
           x: {
             title: { display: true, text: 'grey level' },
-            ticks: { maxTicksLimit: 9, autoSkip: true },
+            // Ticks at multiples of 32 read as grey levels; chart.js's auto-skip picks 29, 58, …
+            ticks: {
+              autoSkip: false,
+              maxRotation: 0,
+              callback: (_value, index) => (index % 32 === 0 || index === 255 ? String(index) : null),
+            },
             grid: { display: false },
           },
           y: { title: { display: true, text: 'pixels' }, beginAtZero: true },

@@ -35,15 +35,16 @@ function keyRow(
         class: 'muted',
         text: [
           key.label || 'no label',
-          key.isDemo
-            ? 'PUBLIC demo key — the shipped models use it; never use it for real patient images'
-            : null,
           `${count} workspace images`,
-          `added ${new Date(key.addedAt).toLocaleDateString()}`,
-        ]
-          .filter(Boolean)
-          .join(' · '),
+          key.isDemo ? 'shipped with CipherLens' : `added ${new Date(key.addedAt).toLocaleDateString()}`,
+        ].join(' · '),
       }),
+      key.isDemo
+        ? el('div', {
+            class: 'demo-warning',
+            text: 'PUBLIC demo key: the shipped models were trained with it, and anyone can decrypt with it. Never use it for patient images.',
+          })
+        : null,
     ),
     el(
       'div',
