@@ -6,21 +6,15 @@ import { ipcChannel, JOB_EVENT_CHANNEL, OPERATION_NAMES } from '../shared/operat
 import { APP_ORIGIN, APP_URL, registerAppScheme, serveRenderer } from './app-protocol.js';
 import { pickPaths } from './dialogs.js';
 import { installPaths } from './install-paths.js';
-import { dispatchToEnvelope, isTrustedSender, UNTRUSTED_SENDER } from './ipc-guard.js';
+import { dispatchToEnvelope, isTrustedSender, originOf, UNTRUSTED_SENDER } from './ipc-guard.js';
 import { safeStorageBox } from './safe-storage-box.js';
 import { utilityTransport } from './utility-transport.js';
 import { denyAllPermissions, lockDownNavigation, secureWebPreferences } from './window-security.js';
 
 /** electron-vite dev serves the renderer over http; a built app uses cipherlens://app/. */
 const DEV_URL = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
-const appOrigins = [APP_ORIGIN, ...(DEV_URL ? [new URL(DEV_URL).origin] : [])];
-const isAppUrl = (url: string): boolean => {
-  try {
-    return appOrigins.includes(new URL(url).origin);
-  } catch {
-    return false;
-  }
-};
+const appOrigins = [APP_ORIGIN, ...(DEV_URL ? [originOf(DEV_URL)] : [])];
+const isAppUrl = (url: string): boolean => appOrigins.includes(originOf(url));
 
 let mainWindow: BrowserWindow | null = null;
 const log = (message: string): void => void process.stderr.write(`cipherlens: ${message}\n`);

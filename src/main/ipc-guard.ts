@@ -17,13 +17,20 @@ export function isTrustedSender(
   appOrigins: readonly string[],
 ): boolean {
   if (!frame || !mainFrame || frame !== mainFrame) return false;
-  let origin: string;
+  return appOrigins.includes(originOf(frame.url));
+}
+
+/**
+ * scheme://host[:port]. Node's URL gives custom schemes the origin "null", so it is built by hand; an
+ * unparsable URL matches nothing.
+ */
+export function originOf(url: string): string {
   try {
-    origin = new URL(frame.url).origin;
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
   } catch {
-    return false;
+    return 'invalid:';
   }
-  return appOrigins.includes(origin);
 }
 
 export const UNTRUSTED_SENDER: ApiEnvelope = {

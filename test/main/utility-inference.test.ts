@@ -1,0 +1,50 @@
+import { fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { loadKeyFile } from '../../src/core/crypto/keys.js';
+import { createInferenceEngine } from '../../src/core/inference/engine.js';
+import { DEMO_KEY, FIXTURES, REPO } from '../core/app/harness.js';
+
+// utility-transport.ts imports electron's utilityProcess; here it forks a Node child with the same contract.
+vi.mock('electron', () => ({
+  utilityProcess: {
+    fork(entry: string) {
+      const child = fork(join(import.meta.dirname, 'parent-port-shim.ts'), [entry], {
+        serialization: 'advanced',
+        execArgv: ['--import', 'tsx'],
+        stdio: 'inherit',
+      });
+      const process = new EventEmitter() as EventEmitter & { postMessage(m: unknown): void; kill(): boolean };
+      process.postMessage = (message) => child.send(message as object);
+      process.kill = () => child.kill();
+      child.on('message', (message) => process.emit('message', message));
+      child.on('exit', (code) => process.emit('exit', code ?? 0));
+      return process;
+    },
+  },
+}));
+
+const { utilityTransport } = await import('../../src/main/utility-transport.js');
+
+describe('inference in a utility process', () => {
+  it('opens the model, classifies encrypted images and closes, all over the utility transport', async () => {
+    const key = await loadKeyFile(DEMO_KEY);
+    const engine = await createInferenceEngine({
+      model: join(FIXTURES, 'tiny-inference-model.json'),
+      key,
+      log: () => undefined,
+      transport: () => utilityTransport(join(REPO, 'src', 'main', 'inference-utility.ts')),
+    });
+    expect(engine.provider).toBe('cpu');
+    const dark = new Uint8Array(256).fill(20);
+    const bright = new Uint8Array(256).fill(230);
+    const [first, second] = await engine.classify(engine.encrypt([dark, bright]));
+    expect(first!.label).toBe('dark');
+    expect(second!.label).toBe('bright');
+    const embeddings = await engine.embed(engine.encrypt([dark]));
+    expect(embeddings).toBeInstanceOf(Float32Array);
+    expect(embeddings.length).toBe(512);
+    await engine.close();
+  });
+});
