@@ -20,6 +20,9 @@ weights of the best validation epoch, measures the test split, and writes <id>.o
   --weight-decay X     AdamW weight decay (default 0.0001)
   --seed N             training seed (default 42)
   --max-train N        train on a stratified subsample of N images (also --max-val, --max-test)
+  --dropout X          dropout before each fully connected layer (default 0.3)
+  --input-dropout X    dropout on the input features (mlp, bitplane-mlp; default 0)
+  --hidden N           first hidden layer width (mlp, bitplane-mlp; default 1024, less for big images)
   --threads N          torch CPU threads (default 2)
   --device D           auto | cpu | cuda (default auto: CUDA when torch sees a GPU)
   --resume             continue an interrupted run from its checkpoint; skip it if its card already exists
@@ -136,6 +139,9 @@ const train: CliCommand = {
       'max-train': { type: 'string' },
       'max-val': { type: 'string' },
       'max-test': { type: 'string' },
+      dropout: { type: 'string' },
+      'input-dropout': { type: 'string' },
+      hidden: { type: 'string' },
       threads: { type: 'string' },
       device: { type: 'string' },
       resume: { type: 'boolean' },
@@ -168,6 +174,9 @@ const train: CliCommand = {
         maxTrain: positiveInteger('--max-train', values['max-train']),
         maxVal: positiveInteger('--max-val', values['max-val']),
         maxTest: positiveInteger('--max-test', values['max-test']),
+        dropout: positiveNumber('--dropout', values.dropout, true),
+        inputDropout: positiveNumber('--input-dropout', values['input-dropout'], true),
+        hidden: positiveInteger('--hidden', values.hidden),
         threads: positiveInteger('--threads', values.threads),
         device: parseDevice(values.device),
         resume: values.resume,

@@ -38,6 +38,10 @@ export interface TrainOptions {
   maxTrain?: number;
   maxVal?: number;
   maxTest?: number;
+  dropout?: number;
+  inputDropout?: number;
+  /** Width of the first hidden layer (mlp, bitplane-mlp). */
+  hidden?: number;
   threads?: number;
   device?: 'auto' | 'cpu' | 'cuda';
   /** Continue from a checkpoint, or skip when the same run already finished. */
@@ -89,6 +93,9 @@ export function trainerArguments(options: TrainOptions): string[] {
     ['--max-train', options.maxTrain],
     ['--max-val', options.maxVal],
     ['--max-test', options.maxTest],
+    ['--dropout', options.dropout],
+    ['--input-dropout', options.inputDropout],
+    ['--hidden', options.hidden],
     ['--threads', options.threads],
   ];
   for (const [flag, value] of numeric) if (value !== undefined) args.push(flag, String(value));
