@@ -43,9 +43,9 @@ test.beforeAll(async () => {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
-      CIPHERLENS_WORKSPACE: join(userData, 'workspace'),
-      CIPHERLENS_DATA_DIR: DATA_DIR,
-      NODE_ENV: 'test',
+      CIPHERLENS_DATA: DATA_DIR,
+      // Key ring, settings and workspace in the throwaway folder (see src/renderer/NEEDS.md).
+      CIPHERLENS_HOME: join(userData, 'state'),
     },
   });
   page = await app.firstWindow();

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATA_DIR, REPO_ROOT } from './paths.js';
@@ -46,13 +46,29 @@ function waitForUrl(child: ChildProcess, output: string[]): Promise<string> {
   });
 }
 
-/** Starts `src/server/cli.ts` on a free port with a fresh workspace and the shared data folder. */
+/** Starts `src/server/cli.ts` on a free port with a fresh workspace and key ring, and the shared data folder. */
 export async function startBrowserHost(): Promise<BrowserHost> {
-  const workspace = mkdtempSync(join(tmpdir(), 'cipherlens-e2e-workspace-'));
-  const scratch = mkdtempSync(join(tmpdir(), 'cipherlens-e2e-files-'));
+  // Workspace, key ring and settings all live in one temporary folder: nothing of the person's is touched.
+  const scratchRoot = mkdtempSync(join(tmpdir(), 'cipherlens-e2e-'));
+  const workspace = join(scratchRoot, 'workspace');
+  const scratch = join(scratchRoot, 'files');
+  mkdirSync(scratch);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', '--workspace', workspace, '--data-dir', DATA_DIR],
+    [
+      '--import',
+      'tsx',
+      'src/server/cli.ts',
+      '--port',
+      '0',
+      '--no-open',
+      '--workspace',
+      join(scratchRoot, 'workspace'),
+      '--state-dir',
+      join(scratchRoot, 'state'),
+      '--data-dir',
+      DATA_DIR,
+    ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
   );
   const output: string[] = [];
@@ -65,8 +81,7 @@ export async function startBrowserHost(): Promise<BrowserHost> {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
-    rmSync(workspace, { recursive: true, force: true });
-    rmSync(scratch, { recursive: true, force: true });
+    rmSync(scratchRoot, { recursive: true, force: true });
   };
   return { url, workspace, scratch, stop };
 }

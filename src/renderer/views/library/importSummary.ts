@@ -26,15 +26,17 @@ export function importSummary(what: string, result: ImportResult): HTMLElement {
     .filter(Boolean)
     .join(' · ');
   if (result.skipped.length > 0) {
+    const listed = result.skipped
+      .slice(0, 3)
+      .map((skip) => `${skip.name}: ${skip.reason}`)
+      .join('\n');
+    const more =
+      result.skipped.length > 3
+        ? `\n… and ${result.skipped.length - 3} more, listed in the import panel`
+        : '';
     reportError(
+      listed + more,
       `${result.skipped.length} file${result.skipped.length === 1 ? '' : 's'} could not be imported`,
-      result.skipped
-        .slice(0, 3)
-        .map((skip) => `${skip.name}: ${skip.reason}`)
-        .join('\n') +
-        (result.skipped.length > 3
-          ? `\n… and ${result.skipped.length - 3} more (listed in the import panel)`
-          : ''),
     );
   } else {
     reportSuccess(`${what}: ${result.imported.length} images imported`);
