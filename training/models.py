@@ -74,8 +74,9 @@ def flattened_features(features: nn.Module, size: int) -> int:
 
 
 class DCNN(nn.Module):
-    """The paper's deep CNN: conv-BN-ReLU blocks with max pooling, flattened (keeping position, which matters once
-    pixels are permuted) into FC 512 -> classes."""
+    """The paper's deep CNN: conv-BN-ReLU blocks (16, 32, 64, 128 channels) each followed by 2× max pooling until the
+    map is at most 4×4, flattened (keeping position, which matters once pixels are permuted) into FC 512 -> classes.
+    One convolution per block keeps a MedNIST epoch near a minute and a half on two CPU cores."""
 
     def __init__(self, size: int, num_classes: int, mean: float, std: float, dropout: float = 0.3):
         super().__init__()
@@ -83,11 +84,8 @@ class DCNN(nn.Module):
         widths = [16, 32, 64, 128, 128][: pooling_stages(size)]
         layers: list[nn.Module] = []
         cin = 1
-        for index, width in enumerate(widths):
-            layers.append(conv_bn_relu(cin, width))
-            if index > 0:
-                layers.append(conv_bn_relu(width, width))
-            layers.append(nn.MaxPool2d(2))
+        for width in widths:
+            layers += [conv_bn_relu(cin, width), nn.MaxPool2d(2)]
             cin = width
         self.features = nn.Sequential(*layers)
         self.head = EmbeddingHead(flattened_features(self.features, size), num_classes, dropout)
