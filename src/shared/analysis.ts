@@ -156,8 +156,11 @@ export const AblationRowSchema = z.strictObject({
   accuracy: z.number().nullable(),
   macroF1: z.number().nullable(),
   weightedF1: z.number().nullable(),
+  /** Test queries against the train database (the paper's protocol). */
   mAP: z.number().nullable(),
   precisionAt10: z.number().nullable(),
+  /** Test against test, leave-one-out. */
+  mAPTestToTest: z.number().nullable(),
   hasConfusionMatrix: z.boolean(),
 });
 export const EvaluateAblationResponseSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeGreyPng } from '../../../src/core/image/decode.js';
@@ -13,12 +13,18 @@ export const DEMO_KEY = join(REPO, 'resources', 'keys', 'demo.key');
 /** A back end on temporary folders with the tiny dark/bright fixture model and the demo key. */
 export async function startTestService(overrides: Partial<AppServiceOptions> = {}): Promise<AppService> {
   const root = await temporaryFolder('cipherlens-app-');
+  // Only the dark/bright model: other fixtures in test/fixtures must not change which model is active.
+  const models = join(root, 'models');
+  await mkdir(models);
+  for (const file of ['tiny-inference-model.json', 'tiny-inference-model.onnx']) {
+    await copyFile(join(FIXTURES, file), join(models, file));
+  }
   return createAppService({
     host: 'browser',
     version: '0.0.0-test',
     stateDir: join(root, 'state'),
     defaultWorkspacePath: join(root, 'workspace'),
-    modelsDirs: [FIXTURES],
+    modelsDirs: [models],
     demoKeyPath: DEMO_KEY,
     dataDir: null,
     cacheDir: null,
