@@ -21,6 +21,8 @@ import type { HandlerGroup } from './types.js';
 type PathsRequest = z.output<typeof ImportPathsRequestSchema>;
 type DatasetRequest = z.output<typeof ImportDatasetRequestSchema>;
 
+const JOURNAL_EVERY = 50;
+
 /** Same options, same tag: a resumed import recognises what it already stored. */
 const conversionTag = (conversion: ConversionOptions, size: number): string =>
   JSON.stringify({ size, fit: conversion.fit, frame: conversion.dicomFrame, window: conversion.dicomWindow });
@@ -55,14 +57,23 @@ export function importHandlers(
   ): Promise<ImportOutcome> => {
     const workspace = context.workspace;
     const key = context.activeKey();
-    await writePendingImport(workspace, { ...pending, done: 0, total: inputs.length });
+    const journal = { ...pending, done: 0, total: inputs.length };
+    await writePendingImport(workspace, journal);
+    let journalWrite = Promise.resolve();
     const outcome = await importImages(workspace, inputs, {
       key,
       condition: STORAGE_CONDITION,
       conversionTag: tag,
       signal: job.signal,
-      onProgress: (done, total, message) => job.progress(done, total, message),
+      onProgress: (done, total, message) => {
+        job.progress(done, total, message);
+        // The journal's count is only what the resume offer shows; the images themselves are the truth.
+        if (done % JOURNAL_EVERY === 0 && done > 0) {
+          journalWrite = journalWrite.then(() => writePendingImport(workspace, { ...journal, done }));
+        }
+      },
     });
+    await journalWrite;
     await clearPendingImport(workspace);
     return { ...outcome, skipped: [...rejected, ...outcome.skipped] };
   };
