@@ -9,7 +9,7 @@ import {
   scratchDir,
   watchPageErrors,
 } from '../helpers/app.js';
-import { makeCorruptImage, makeGarbageKeyFile, makeSinglePng } from '../helpers/fixtures.js';
+import { makeContainers, makeCorruptImage, makeGarbageKeyFile, makeSinglePng } from '../helpers/fixtures.js';
 
 /** Bad inputs through the UI must end in a clear message, never silence or a broken view. */
 test.describe.configure({ mode: 'serial' });
@@ -56,6 +56,35 @@ test('a garbage key file is refused with a clear message', async () => {
   await expect(page.getByTestId('active-key')).toHaveText(activeBefore ?? '');
   await screenshot(page, 'error-bad-key');
   await clearMessages(page);
+});
+
+test('an encrypted file opens with its key; another key or an altered file is refused', async () => {
+  const settings = await goTo(page, 'Settings');
+  const useDemo = settings
+    .getByTestId('key-row')
+    .filter({ hasText: 'PUBLIC demo key' })
+    .getByRole('button', { name: 'Use this key' });
+  if ((await useDemo.count()) > 0) await useDemo.click();
+  await expect(page.getByTestId('active-key')).toContainText('public demo');
+  await clearMessages(page);
+
+  const files = makeContainers(join(scratchDir(), 'containers'));
+  const library = await goTo(page, 'Library');
+  const input = library.getByTestId('decrypt-file-input');
+  const output = library.getByTestId('decrypt-output');
+  await input.setInputFiles(files.demo);
+  await expect(output.locator('img[alt="decrypted with the active key"]')).toHaveAttribute(
+    'src',
+    /^data:image\/png/,
+  );
+  await input.setInputFiles(files.foreign);
+  await expect(output.getByTestId('inline-error')).toContainText('other-key.clens');
+  await expect(output.getByTestId('inline-error')).toContainText(/key/i);
+  await output.scrollIntoViewIfNeeded();
+  await screenshot(page, 'error-wrong-key-file');
+  await input.setInputFiles(files.tampered);
+  await expect(output.getByTestId('inline-error')).toContainText('tampered.clens');
+  await expect(output.getByTestId('inline-error')).toContainText(/integrity|altered|tamper|authentic/i);
 });
 
 test('a key export needs a passphrase of 8 characters', async () => {

@@ -1,7 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { encryptToContainer } from '../../src/core/crypto/container.js';
+import { generateKey, parseKey } from '../../src/core/crypto/keys.js';
 import { writeDicom } from '../../test/core/image/dicom-writer.js';
+import { REPO_ROOT } from './paths.js';
 
 export interface ImportFolder {
   root: string;
@@ -106,4 +109,33 @@ export async function makeSinglePng(parent: string): Promise<string> {
   const path = join(parent, 'probe.png');
   await writePng(path, shapePixels('disc', 1));
   return path;
+}
+
+export interface Containers {
+  /** Encrypted with the public demo key: opens when that key is active. */
+  demo: string;
+  /** Encrypted with a key the app has never seen. */
+  foreign: string;
+  /** The demo file with one ciphertext byte changed. */
+  tampered: string;
+}
+
+/** .clens files as `cipherlens encrypt` writes them, made with the core's own container writer. */
+export function makeContainers(parent: string): Containers {
+  mkdirSync(parent, { recursive: true });
+  const demoKey = parseKey(readFileSync(join(REPO_ROOT, 'resources', 'keys', 'demo.key'), 'utf8'));
+  const plain = shapePixels('square', 2);
+  const demoBytes = encryptToContainer(demoKey, 'arnold+xor', SIZE, plain, { name: 'square.png' });
+  const tamperedBytes = new Uint8Array(demoBytes);
+  const middle = Math.floor(tamperedBytes.length / 2);
+  tamperedBytes[middle] = (tamperedBytes[middle] ?? 0) ^ 0xff;
+  const files: Containers = {
+    demo: join(parent, 'demo-key.clens'),
+    foreign: join(parent, 'other-key.clens'),
+    tampered: join(parent, 'tampered.clens'),
+  };
+  writeFileSync(files.demo, demoBytes);
+  writeFileSync(files.foreign, encryptToContainer(generateKey(), 'arnold+xor', SIZE, plain));
+  writeFileSync(files.tampered, tamperedBytes);
+  return files;
 }

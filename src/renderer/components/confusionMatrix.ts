@@ -58,6 +58,8 @@ const countLabels: Plugin<'matrix'> = {
         width: number;
         height: number;
       };
+      // Zeros recede so the confusions stand out; dark cells get white text.
+      ctx.globalAlpha = cell.v === 0 ? 0.35 : 1;
       ctx.fillStyle = cell.share > 0.55 ? '#ffffff' : palette.text();
       ctx.fillText(String(cell.v), x + width / 2, y + height / 2);
     });

@@ -9,6 +9,7 @@ import { describeError } from '../components/messages.js';
 import { pager } from '../components/pager.js';
 import { inlineError, viewHeader } from '../components/viewHeader.js';
 import { createDatasetImport } from './library/datasetImport.js';
+import { createDecryptFile } from './library/decryptFile.js';
 import { createFileImport } from './library/fileImport.js';
 
 const PAGE_SIZE = 48;
@@ -172,7 +173,12 @@ export function createLibraryView(context: AppContext): View {
       'The workspace: every image is stored encrypted with the key it was imported under. The key holder sees each plain image next to its cipher image.',
     ),
     resume,
-    el('div', { class: 'columns' }, fileImport, datasetImport.element),
+    el(
+      'div',
+      { class: 'columns' },
+      fileImport,
+      el('div', { class: 'stack' }, datasetImport.element, createDecryptFile(context)),
+    ),
     el(
       'section',
       { class: 'library-section', attrs: { 'aria-label': 'Browse' } },

@@ -1,4 +1,4 @@
-import type { ConditionName, SecurityReport } from '../../shared/index.js';
+import type { ConditionName, OperationResponse, SecurityReport } from '../../shared/index.js';
 import { CONDITION_NAMES } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
 import { destroyCharts, palette } from '../components/charts.js';
@@ -13,6 +13,7 @@ import { correlationScatterGrid, DIRECTIONS, histogramChart } from './security/c
 import { threatModelPanel } from './security/threatModel.js';
 
 type Sensitivity = SecurityReport['keySensitivity'];
+type RoundTrip = OperationResponse<'previewCipher'>;
 
 interface SensitivityRow {
   test: string;
@@ -200,36 +201,38 @@ function verdictBlock(title: string, sensitivity: Sensitivity): HTMLElement {
   );
 }
 
-function renderReport(report: SecurityReport): HTMLElement[] {
+const figure = (src: string, caption: string): HTMLElement =>
+  el(
+    'figure',
+    {},
+    el('img', { class: 'preview-image large', attrs: { src, alt: caption } }),
+    el('figcaption', { text: caption }),
+  );
+
+/** Plain, cipher and decrypted images, and whether decryption gave back the plain bytes exactly. */
+function imagesPanel(report: SecurityReport, roundTrip: RoundTrip): HTMLElement {
+  return panel('Images', [
+    el(
+      'div',
+      { class: 'result-images' },
+      figure(report.images.plain, 'plain'),
+      figure(report.images.encrypted, `cipher (${CONDITION_LABELS[report.condition]})`),
+      figure(roundTrip.decrypted, 'decrypted again'),
+    ),
+    el(
+      'p',
+      { attrs: { 'data-testid': 'round-trip' } },
+      roundTrip.roundTripExact
+        ? el('span', { class: 'badge badge-ok', text: 'Round trip exact: decrypt(encrypt(image)) = image' })
+        : el('span', { class: 'badge badge-bad', text: 'Round trip NOT exact' }),
+      ` ${report.size}×${report.size} pixels · key ${report.keyFingerprint}`,
+    ),
+  ]);
+}
+
+function renderReport(report: SecurityReport, roundTrip: RoundTrip): HTMLElement[] {
   return [
-    panel('Images', [
-      el(
-        'div',
-        { class: 'result-images' },
-        el(
-          'figure',
-          {},
-          el('img', {
-            class: 'preview-image large',
-            attrs: { src: report.images.plain, alt: 'plain image' },
-          }),
-          el('figcaption', { text: 'plain' }),
-        ),
-        el(
-          'figure',
-          {},
-          el('img', {
-            class: 'preview-image large',
-            attrs: { src: report.images.encrypted, alt: 'cipher image' },
-          }),
-          el('figcaption', { text: `cipher (${CONDITION_LABELS[report.condition]})` }),
-        ),
-      ),
-      el('p', {
-        class: 'muted',
-        text: `${report.size}×${report.size} pixels · key ${report.keyFingerprint}`,
-      }),
-    ]),
+    imagesPanel(report, roundTrip),
     el(
       'div',
       { class: 'stat-row', attrs: { 'data-testid': 'entropy' } },
@@ -303,10 +306,13 @@ export function createSecurityView(context: AppContext): View {
     destroyCharts(output);
     replaceChildren(output, loading('Encrypting, flipping key bits and pixels, measuring…'));
     try {
-      const report = await context.api.securityAnalyze({ source: current.source, condition });
+      const [report, roundTrip] = await Promise.all([
+        context.api.securityAnalyze({ source: current.source, condition }),
+        context.api.previewCipher({ source: current.source, condition }),
+      ]);
       if (run !== sequence) return;
       destroyCharts(output);
-      replaceChildren(output, ...renderReport(report));
+      replaceChildren(output, ...renderReport(report, roundTrip));
     } catch (error) {
       if (run === sequence)
         replaceChildren(output, inlineError(`Security analysis failed: ${describeError(error)}`));
