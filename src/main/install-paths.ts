@@ -11,7 +11,8 @@ import { resolveDataDir } from '../core/datasets/data-dir.js';
 export function installPaths() {
   const bundleDir = fileURLToPath(new URL('.', import.meta.url));
   const resourcesBase = app.isPackaged ? process.resourcesPath : app.getAppPath();
-  const userData = app.getPath('userData');
+  // CIPHERLENS_HOME moves settings, keys, workspace and cache (as in the browser host): tests use a throwaway one.
+  const userData = process.env.CIPHERLENS_HOME ?? app.getPath('userData');
   const devData = join(app.getAppPath(), '..', 'shared', 'data');
   const dataDir = resolveDataDir(
     process.env.CIPHERLENS_DATA ??
