@@ -22,10 +22,10 @@ test.describe.configure({ mode: 'serial' });
 const binary = electronBinary();
 const mainEntry = join(REPO_ROOT, 'out', 'main', 'index.js');
 
-test.skip(
-  binary === null,
-  'Electron binary not installed (node_modules/electron/dist is missing; installs here use ELECTRON_SKIP_BINARY_DOWNLOAD=1). Run `npx install-electron` where downloads are allowed to enable these tests.',
-);
+const SKIP_REASON =
+  'Electron binary not installed (node_modules/electron/dist is missing; installs here use ELECTRON_SKIP_BINARY_DOWNLOAD=1). Run `npx install-electron` where downloads are allowed to enable these tests.';
+if (binary === null) console.log(`[e2e] electron project skipped: ${SKIP_REASON}`);
+test.skip(binary === null, SKIP_REASON);
 
 let app: ElectronApplication;
 let page: Page;
