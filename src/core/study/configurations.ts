@@ -22,9 +22,9 @@ export interface StudyBudget {
 }
 
 export const DEFAULT_STUDY_BUDGET: StudyBudget = {
-  epochs: 3,
-  patience: 2,
-  maxTrain: 12_000,
+  epochs: 2,
+  patience: 1,
+  maxTrain: 10_000,
   batchSize: 128,
   learningRate: 1e-3,
   seed: 42,

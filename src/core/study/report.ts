@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import {
   STUDY_ARCHITECTURES,
   STUDY_DATASETS,
+  configurationHash,
   configurationLabel,
   type StudyArchitecture,
   type StudyBudget,
@@ -54,9 +55,11 @@ type Lookup = (
   condition: Condition,
 ) => StudyResult | undefined;
 
-function lookupFor(results: StudyResult[]): Lookup {
+/** Only results of the current budget count: an older budget's result is a different experiment. */
+function lookupFor(results: StudyResult[], budget: StudyBudget): Lookup {
   const byKey = new Map<string, StudyResult>();
   for (const r of results) {
+    if (configurationHash({ ...r.configuration, budget }) !== r.hash) continue;
     const c = r.configuration;
     const key = `${c.dataset}|${c.architecture}|${c.condition}`;
     const previous = byKey.get(key);
@@ -168,7 +171,7 @@ export interface ReportOptions {
 /** Writes docs/study.md and docs/study/*.png from the stored results; returns the Markdown path. */
 export async function writeStudyReport(options: ReportOptions): Promise<string> {
   const { results, docsDir } = options;
-  const lookup = lookupFor(results);
+  const lookup = lookupFor(results, options.budget);
   const plotsDir = join(docsDir, 'study');
   const expected = STUDY_DATASETS.length * STUDY_ARCHITECTURES.length * CONDITIONS.length;
   const present = new Set(results.map((r) => configurationLabel(r.configuration))).size;
