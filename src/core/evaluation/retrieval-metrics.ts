@@ -1,4 +1,6 @@
-import { CipherLensError } from '../errors.js';
+import { availableParallelism } from 'node:os';
+import { CipherLensError, type ErrorCode } from '../errors.js';
+import { startModuleWorker } from '../inference/worker-thread.js';
 import { similarityKernel } from '../retrieval/similarity-kernel.js';
 import { normalizeRows } from '../retrieval/vectors.js';
 import { MAX_RANKED_ITEMS, PartialRanking } from './ranking.js';
@@ -40,6 +42,8 @@ export interface RetrievalOptions {
   onProgress?: (done: number, total: number) => void;
   /** Queries scored per GEMM (default: as many as keep the score block ≤ 64 MiB, at most 1024). */
   queryBlock?: number;
+  /** Worker threads (default: one per core, up to 4, for evaluations of ≥ 2·10⁷ query–item pairs; else 1). */
+  workers?: number;
 }
 
 const PR_LEVELS = 11;
@@ -198,9 +202,159 @@ export function queryMetrics(
   };
 }
 
+/** One worker's share: a range of (normalised) queries against the whole (normalised) database. Cloneable. */
+export interface RetrievalJob {
+  queries: Float32Array;
+  queryLabels: Int32Array;
+  /** Index of this job's first query among all queries (its own database index under leave-one-out). */
+  firstQuery: number;
+  database: Float32Array;
+  databaseLabels: Int32Array;
+  leaveOneOut: boolean;
+  dim: number;
+  classCount: number;
+  ks: number[];
+  threads: number | undefined;
+  queryBlock: number | undefined;
+}
+
+/** Sums over a job's queries; jobs add up. */
+export interface RetrievalSums {
+  scored: number;
+  withoutRelevant: number;
+  ap: number;
+  apAtK: number[];
+  precisionAtK: number[];
+  interpolated: number[];
+  perClassAp: number[];
+  perClassQueries: number[];
+}
+
+function emptySums(kCount: number, classCount: number): RetrievalSums {
+  return {
+    scored: 0,
+    withoutRelevant: 0,
+    ap: 0,
+    apAtK: new Array<number>(kCount).fill(0),
+    precisionAtK: new Array<number>(kCount).fill(0),
+    interpolated: new Array<number>(PR_LEVELS).fill(0),
+    perClassAp: new Array<number>(classCount).fill(0),
+    perClassQueries: new Array<number>(classCount).fill(0),
+  };
+}
+
+export function addSums(total: RetrievalSums, part: RetrievalSums): RetrievalSums {
+  const add = (a: number[], b: number[]): number[] => a.map((value, i) => value + b[i]!);
+  return {
+    scored: total.scored + part.scored,
+    withoutRelevant: total.withoutRelevant + part.withoutRelevant,
+    ap: total.ap + part.ap,
+    apAtK: add(total.apAtK, part.apAtK),
+    precisionAtK: add(total.precisionAtK, part.precisionAtK),
+    interpolated: add(total.interpolated, part.interpolated),
+    perClassAp: add(total.perClassAp, part.perClassAp),
+    perClassQueries: add(total.perClassQueries, part.perClassQueries),
+  };
+}
+
+/** Scores a job's queries block by block (one GEMM per block) on this thread; `onProgress` gets queries done. */
+export async function runRetrievalJob(
+  job: RetrievalJob,
+  onProgress?: (done: number) => void,
+): Promise<RetrievalSums> {
+  const { dim, ks, leaveOneOut, databaseLabels } = job;
+  const queryCount = job.queryLabels.length;
+  const dbCount = databaseLabels.length;
+  const perClassCount = new Array<number>(job.classCount).fill(0);
+  for (const label of databaseLabels) perClassCount[label]!++;
+  const work = createWorkspace(dbCount);
+  const result = createQueryResult(ks.length);
+  const sums = emptySums(ks.length, job.classCount);
+  const kernel = await similarityKernel(job.threads);
+  const block = job.queryBlock ?? Math.max(1, Math.min(1024, Math.floor(SCORE_BLOCK_VALUES / dbCount)));
+  const dbMatrix = { data: job.database, rows: dbCount, dim };
+  for (let first = 0; first < queryCount; first += block) {
+    const rows = Math.min(block, queryCount - first);
+    const scores = await kernel.scores(
+      { data: job.queries.subarray(first * dim, (first + rows) * dim), rows, dim },
+      dbMatrix,
+    );
+    for (let row = 0; row < rows; row++) {
+      const label = job.queryLabels[first + row]!;
+      const self = leaveOneOut ? job.firstQuery + first + row : -1;
+      const relevantCount = perClassCount[label]! - (leaveOneOut ? 1 : 0);
+      if (relevantCount <= 0) {
+        sums.withoutRelevant++;
+        continue;
+      }
+      scoreQuery(
+        scores.subarray(row * dbCount, (row + 1) * dbCount),
+        databaseLabels,
+        label,
+        self,
+        relevantCount,
+        ks,
+        work,
+        result,
+      );
+      sums.scored++;
+      sums.ap += result.ap;
+      sums.perClassAp[label] = sums.perClassAp[label]! + result.ap;
+      sums.perClassQueries[label]!++;
+      for (let i = 0; i < ks.length; i++) {
+        sums.apAtK[i] = sums.apAtK[i]! + result.apAtK[i]!;
+        sums.precisionAtK[i] = sums.precisionAtK[i]! + result.precisionAtK[i]!;
+      }
+      for (let i = 0; i < PR_LEVELS; i++)
+        sums.interpolated[i] = sums.interpolated[i]! + result.interpolated[i]!;
+    }
+    onProgress?.(first + rows);
+  }
+  return sums;
+}
+
+/** Runs a job in a worker thread (its own ONNX Runtime session and ranking buffers). */
+function runJobInWorker(job: RetrievalJob, onProgress: (done: number) => void): Promise<RetrievalSums> {
+  return new Promise((resolve, reject) => {
+    const worker = startModuleWorker(import.meta.url, 'retrieval-worker');
+    let settled = false;
+    const finish = (action: () => void): void => {
+      if (settled) return;
+      settled = true;
+      action();
+      void worker.terminate();
+    };
+    worker.on('message', (message: RetrievalWorkerReply) => {
+      if (message.type === 'progress') onProgress(message.done);
+      else if (message.type === 'done') finish(() => resolve(message.sums));
+      else finish(() => reject(new CipherLensError(message.code as ErrorCode, message.message)));
+    });
+    worker.on('error', (error) =>
+      finish(() =>
+        reject(
+          new CipherLensError('INTERNAL', `retrieval worker failed: ${error.message}`, { cause: error }),
+        ),
+      ),
+    );
+    worker.on('exit', (code) =>
+      finish(() => reject(new CipherLensError('INTERNAL', `retrieval worker exited (code ${code})`))),
+    );
+    worker.postMessage(job);
+  });
+}
+
+export type RetrievalWorkerReply =
+  | { type: 'progress'; done: number }
+  | { type: 'done'; sums: RetrievalSums }
+  | { type: 'error'; code: string; message: string };
+
+/** Below this many query × item pairs, starting workers costs more than it saves. */
+const PARALLEL_PAIRS = 20_000_000;
+
 /**
- * Ranks every query against the database. With `database` omitted the queries are their own database,
- * leave-one-out: each query is removed from its own ranking.
+ * Ranks every query against the database. With `database` null the queries are their own database,
+ * leave-one-out: each query is removed from its own ranking. Large evaluations are split over worker threads
+ * (`workers`, default: the cores available), each with its own GEMM and ranking.
  */
 export async function evaluateRetrieval(
   queries: RetrievalInput,
@@ -219,83 +373,76 @@ export async function evaluateRetrieval(
   const dbCount = leaveOneOut ? queryCount : checkInput(db, dim, 'database');
   if (queryCount === 0 || dbCount === 0)
     throw new CipherLensError('BAD_INPUT', 'retrieval needs queries and a database');
+  if (dbCount > MAX_RANKED_ITEMS) {
+    throw new CipherLensError(
+      'BAD_INPUT',
+      `retrieval evaluation ranks at most ${MAX_RANKED_ITEMS} items, got ${dbCount}`,
+    );
+  }
+  const classCount = classes.length;
+  const checkLabels = (labels: ArrayLike<number>, what: string): Int32Array => {
+    const out = Int32Array.from(labels);
+    for (const label of out) {
+      if (!(label >= 0 && label < classCount))
+        throw new CipherLensError('BAD_INPUT', `${what} label ${label} is not a class`);
+    }
+    return out;
+  };
+  const databaseLabels = checkLabels(db.labels, 'database');
+  const queryLabels = leaveOneOut ? databaseLabels : checkLabels(queries.labels, 'query');
   const queryVectors = normalizeRows(queries.vectors, queryCount, dim);
   const dbVectors = leaveOneOut ? queryVectors : normalizeRows(db.vectors, dbCount, dim);
-
-  const classCount = classes.length;
-  const dbLabels = Int32Array.from(db.labels);
-  const perClassCount = new Array<number>(classCount).fill(0);
-  for (let i = 0; i < dbCount; i++) {
-    const label = dbLabels[i]!;
-    if (!(label >= 0 && label < classCount))
-      throw new CipherLensError('BAD_INPUT', `database label ${label} is not a class`);
-    perClassCount[label]!++;
+  if (options.queryBlock !== undefined && (!Number.isInteger(options.queryBlock) || options.queryBlock < 1)) {
+    throw new CipherLensError('BAD_INPUT', `query block must be ≥ 1, got ${options.queryBlock}`);
   }
-  const work = createWorkspace(dbCount);
-  const result = createQueryResult(ks.length);
-  const sums = {
-    ap: 0,
-    apAtK: new Float64Array(ks.length),
-    precisionAtK: new Float64Array(ks.length),
-    interpolated: new Float64Array(PR_LEVELS),
-    perClassAp: new Float64Array(classCount),
-    perClassQueries: new Array<number>(classCount).fill(0),
-  };
-  let scored = 0;
-  let withoutRelevant = 0;
 
-  const kernel = await similarityKernel(options.threads);
-  const block = options.queryBlock ?? Math.max(1, Math.min(1024, Math.floor(SCORE_BLOCK_VALUES / dbCount)));
-  if (!Number.isInteger(block) || block < 1)
-    throw new CipherLensError('BAD_INPUT', `query block must be ≥ 1, got ${block}`);
-  const dbMatrix = { data: dbVectors, rows: dbCount, dim };
-  for (let first = 0; first < queryCount; first += block) {
-    const rows = Math.min(block, queryCount - first);
-    const scores = await kernel.scores(
-      { data: queryVectors.subarray(first * dim, (first + rows) * dim), rows, dim },
-      dbMatrix,
+  const cores = availableParallelism();
+  const workers = Math.max(
+    1,
+    Math.min(
+      queryCount,
+      options.workers ?? (queryCount * dbCount >= PARALLEL_PAIRS ? Math.min(cores, 4) : 1),
+    ),
+  );
+  const threads = options.threads ?? Math.max(1, Math.floor(cores / workers));
+  const jobs: RetrievalJob[] = [];
+  for (let w = 0; w < workers; w++) {
+    const from = Math.floor((w * queryCount) / workers);
+    const to = Math.floor(((w + 1) * queryCount) / workers);
+    jobs.push({
+      queries: queryVectors.subarray(from * dim, to * dim),
+      queryLabels: queryLabels.subarray(from, to),
+      firstQuery: from,
+      database: dbVectors,
+      databaseLabels,
+      leaveOneOut,
+      dim,
+      classCount,
+      ks,
+      threads,
+      queryBlock: options.queryBlock,
+    });
+  }
+  const done = new Array<number>(workers).fill(0);
+  const report = (w: number) => (count: number) => {
+    done[w] = count;
+    options.onProgress?.(
+      done.reduce((sum, d) => sum + d, 0),
+      queryCount,
     );
-    for (let row = 0; row < rows; row++) {
-      const q = first + row;
-      const label = queries.labels[q]!;
-      if (!(label >= 0 && label < classCount))
-        throw new CipherLensError('BAD_INPUT', `query label ${label} is not a class`);
-      const self = leaveOneOut ? q : -1;
-      const relevantCount = perClassCount[label]! - (leaveOneOut ? 1 : 0);
-      if (relevantCount <= 0) {
-        withoutRelevant++;
-        continue;
-      }
-      scoreQuery(
-        scores.subarray(row * dbCount, (row + 1) * dbCount),
-        dbLabels,
-        label,
-        self,
-        relevantCount,
-        ks,
-        work,
-        result,
-      );
-      scored++;
-      sums.ap += result.ap;
-      sums.perClassAp[label] = sums.perClassAp[label]! + result.ap;
-      sums.perClassQueries[label]!++;
-      for (let i = 0; i < ks.length; i++) {
-        sums.apAtK[i] = sums.apAtK[i]! + result.apAtK[i]!;
-        sums.precisionAtK[i] = sums.precisionAtK[i]! + result.precisionAtK[i]!;
-      }
-      for (let i = 0; i < PR_LEVELS; i++)
-        sums.interpolated[i] = sums.interpolated[i]! + result.interpolated[i]!;
-    }
-    options.onProgress?.(first + rows, queryCount);
-  }
+  };
+  const parts =
+    workers === 1
+      ? [await runRetrievalJob(jobs[0]!, report(0))]
+      : await Promise.all(jobs.map((job, w) => runJobInWorker(job, report(w))));
+  const sums = parts.reduce(addSums, emptySums(ks.length, classCount));
 
-  const mean = (sum: number): number => (scored > 0 ? sum / scored : 0);
+  const mean = (sum: number): number => (sums.scored > 0 ? sum / sums.scored : 0);
   return {
     protocol: leaveOneOut ? 'leave-one-out' : 'query-vs-database',
     queries: queryCount,
     database: leaveOneOut ? dbCount - 1 : dbCount,
-    queriesWithoutRelevant: withoutRelevant,
+    queriesWithoutRelevant: sums.withoutRelevant,
     mAP: mean(sums.ap),
     precisionAtK: ks.map((k, i) => ({ k, value: mean(sums.precisionAtK[i]!) })),
     mAPAtK: ks.map((k, i) => ({ k, value: mean(sums.apAtK[i]!) })),

@@ -1,6 +1,3 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CipherKey } from '../crypto/keys.js';
 import { CipherLensError, type ErrorCode } from '../errors.js';
@@ -13,6 +10,7 @@ import type { ExecutionProvider, ProviderPreference } from './providers.js';
 import { stderrLogger, type Logger } from './session.js';
 import { topClasses, type RankedClass } from './softmax.js';
 import type { InferenceReply, InferenceRequest } from './worker-protocol.js';
+import { startModuleWorker } from './worker-thread.js';
 
 export interface InferenceEngineOptions {
   /** Model id (in `modelsDir`), card path or ONNX path; or files already resolved. */
@@ -81,21 +79,6 @@ export interface InferenceEngine {
 
 export type ModelImages = Uint8Array | readonly Uint8Array[];
 
-/**
- * How to start the worker. Built code runs `inference-worker.js` directly. From TypeScript sources (tsx,
- * vitest) a worker cannot load a .ts entry even when the parent runs under tsx (tsx issue #354), so a small
- * evaluated bootstrap registers tsx's loader inside the worker first, then imports the entry.
- */
-function startWorker(override: URL | undefined): Worker {
-  if (override) return new Worker(override);
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./inference-worker.js', import.meta.url));
-  const entry = new URL('./inference-worker.ts', import.meta.url).href;
-  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
-  const tsxApi = pathToFileURL(join(dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs')).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true });
-}
-
 function joinImages(images: ModelImages, card: ModelCard): Uint8Array {
   if (images instanceof Uint8Array) return images;
   const pixels = card.inputSize * card.inputSize;
@@ -118,7 +101,11 @@ export async function createInferenceEngine(options: InferenceEngineOptions): Pr
   const { card } = files;
   if (options.checkKey !== false) checkModelKey(card, options.key);
   const log = options.log ?? stderrLogger;
-  const worker: InferenceTransport = options.transport ? options.transport() : startWorker(options.workerUrl);
+  const worker: InferenceTransport = options.transport
+    ? options.transport()
+    : options.workerUrl
+      ? new Worker(options.workerUrl)
+      : startModuleWorker(import.meta.url, 'inference-worker');
 
   type Waiter = {
     resolve: (outputs: InferenceOutputs) => void;

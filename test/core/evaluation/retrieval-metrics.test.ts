@@ -154,6 +154,39 @@ describe('evaluateRetrieval', () => {
     expect(metrics.database).toBe(500);
   });
 
+  it('gives the same result when split over worker threads', async () => {
+    const dim = 8;
+    const queries = {
+      vectors: randomVectors(90, dim, 31),
+      labels: Array.from({ length: 90 }, (_, i) => i % 3),
+    };
+    const database = {
+      vectors: randomVectors(400, dim, 32),
+      labels: Array.from({ length: 400 }, (_, i) => (i * 7) % 3),
+    };
+    const progress: number[] = [];
+    const inThread = await evaluateRetrieval(queries, database, dim, ['a', 'b', 'c'], {
+      workers: 1,
+      threads: 1,
+    });
+    const split = await evaluateRetrieval(queries, database, dim, ['a', 'b', 'c'], {
+      workers: 3,
+      threads: 1,
+      queryBlock: 11,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(split.mAP).toBeCloseTo(inThread.mAP, 6);
+    split.mAPAtK.forEach((m, i) => expect(m.value).toBeCloseTo(inThread.mAPAtK[i]!.value, 6));
+    expect(split.perClass.map((c) => c.queries)).toEqual(inThread.perClass.map((c) => c.queries));
+    expect(progress.at(-1)).toBe(90);
+    const looSplit = await evaluateRetrieval(queries, null, dim, ['a', 'b', 'c'], { workers: 2, threads: 1 });
+    const looInThread = await evaluateRetrieval(queries, null, dim, ['a', 'b', 'c'], {
+      workers: 1,
+      threads: 1,
+    });
+    expect(looSplit.mAP).toBeCloseTo(looInThread.mAP, 6);
+  });
+
   it('skips queries whose class has no other member and reports them', async () => {
     const items = { vectors: atAngles([0, 0.1, 2]), labels: [0, 0, 1] };
     const metrics = await evaluateRetrieval(items, null, 2, ['A', 'B'], { threads: 1 });
