@@ -65,13 +65,16 @@ const PROTOCOL = {
   retrievalLeaveOneOut: 'each test image queries the rest of the test split',
 };
 
-function primary(rows: Row[], dataset: string): ModelEvaluation | undefined {
-  return rows
+/** Rows of the headline table: the paper's architecture (DCNN) and the best model, both on Arnold+XOR images. */
+function headline(rows: Row[], dataset: string): { role: string; evaluation: ModelEvaluation | undefined }[] {
+  const encrypted = rows
     .map((r) => r.evaluation)
-    .find(
-      (e) =>
-        e?.model.dataset === dataset && e.model.condition === 'arnold+xor' && e.model.architecture === 'dcnn',
-    );
+    .filter((e): e is ModelEvaluation => e?.model.dataset === dataset && e.model.condition === 'arnold+xor');
+  const dcnn = encrypted.find((e) => e.model.architecture === 'dcnn');
+  const best = [...encrypted].sort((a, b) => b.classification.weighted.f1 - a.classification.weighted.f1)[0];
+  const result = [{ role: "DCNN (the paper's method)", evaluation: dcnn }];
+  if (best && best !== dcnn) result.push({ role: `best: ${best.model.architecture}`, evaluation: best });
+  return result;
 }
 
 const metric = (value: number | undefined): string => (value === undefined ? '—' : formatMetric(value));
@@ -94,26 +97,27 @@ function markdown(file: ResultsFile): string {
     `- Retrieval (leave-one-out): ${file.protocol.retrievalLeaveOneOut}. Definitions: docs/retrieval.md.`,
     '- The paper does not state its splits or which set it queried against which; its numbers are quoted from the abstract.',
     '',
-    '## The method on encrypted images (Arnold + XOR, DCNN) next to the paper',
+    '## Encrypted images (Arnold + XOR) next to the paper',
     '',
-    '| dataset | weighted F1 | paper | target | mAP test→train | paper | target | mAP leave-one-out | accuracy |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| dataset | model | weighted F1 | paper | target | mAP test→train | paper | target | mAP leave-one-out | accuracy |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const dataset of Object.keys(PAPER)) {
-    const e = primary(file.models, dataset);
     const paper = PAPER[dataset]!;
     const target = TARGETS[dataset]!;
-    if (!e) {
+    for (const { role, evaluation: e } of headline(file.models, dataset)) {
+      if (!e) {
+        lines.push(
+          `| ${dataset} | ${role}: not evaluated | — | ${formatMetric(paper.weightedF1)} | ≥ ${target.weightedF1} | — | ${formatMetric(paper.mAP)} | ≥ ${target.mAP} | — | — |`,
+        );
+        continue;
+      }
+      const wf1 = e.classification.weighted.f1;
+      const map = e.retrieval.queryVsDatabase.mAP;
       lines.push(
-        `| ${dataset} | not evaluated | ${formatMetric(paper.weightedF1)} | ≥ ${target.weightedF1} | — | ${formatMetric(paper.mAP)} | ≥ ${target.mAP} | — | — |`,
+        `| ${dataset} | ${role} (${e.model.id}) | ${verdict(wf1, target.weightedF1)} | ${formatMetric(paper.weightedF1)} | ≥ ${target.weightedF1} | ${verdict(map, target.mAP)} | ${formatMetric(paper.mAP)} | ≥ ${target.mAP} | ${formatMetric(e.retrieval.leaveOneOut.mAP)} | ${formatMetric(e.classification.accuracy)} |`,
       );
-      continue;
     }
-    const wf1 = e.classification.weighted.f1;
-    const map = e.retrieval.queryVsDatabase.mAP;
-    lines.push(
-      `| ${dataset} | ${verdict(wf1, target.weightedF1)} | ${formatMetric(paper.weightedF1)} | ≥ ${target.weightedF1} | ${verdict(map, target.mAP)} | ${formatMetric(paper.mAP)} | ≥ ${target.mAP} | ${formatMetric(e.retrieval.leaveOneOut.mAP)} | ${formatMetric(e.classification.accuracy)} |`,
-    );
   }
   lines.push('', '✓ / ✗: target met or missed.', '', '## Every shipped model', '');
   lines.push(
