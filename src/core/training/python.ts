@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
 
 import { CipherLensError } from '../errors.js';
 
@@ -26,7 +27,7 @@ export function resolvePython(configured?: string, env: NodeJS.ProcessEnv = proc
  */
 export function trainerEnvironment(trainerRoot: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, PYTHONUNBUFFERED: '1' };
-  env.PYTHONPATH = base.PYTHONPATH ? `${trainerRoot}:${base.PYTHONPATH}` : trainerRoot;
+  env.PYTHONPATH = base.PYTHONPATH ? `${trainerRoot}${delimiter}${base.PYTHONPATH}` : trainerRoot;
   env.OMP_WAIT_POLICY ??= 'PASSIVE';
   if (process.platform === 'linux' && existsSync(JEMALLOC_PATH) && !(base.LD_PRELOAD ?? '').includes('jemalloc')) {
     env.LD_PRELOAD = base.LD_PRELOAD ? `${JEMALLOC_PATH}:${base.LD_PRELOAD}` : JEMALLOC_PATH;
