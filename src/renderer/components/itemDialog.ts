@@ -2,22 +2,8 @@ import type { LibraryItem } from '../../shared/index.js';
 import type { AppContext } from '../app/context.js';
 import { openDialog } from './dialog.js';
 import { button, el } from './dom.js';
+import { definitionList, imageFigure } from './figures.js';
 import { attempt, reportSuccess } from './messages.js';
-
-function figure(src: string, caption: string): HTMLElement {
-  return el(
-    'figure',
-    {},
-    el('img', { class: 'preview-image large', attrs: { src, alt: caption } }),
-    el('figcaption', { text: caption }),
-  );
-}
-
-function definitions(rows: readonly [string, string][]): HTMLElement {
-  const list = el('dl', { class: 'definition-list' });
-  for (const [term, value] of rows) list.append(el('dt', { text: term }), el('dd', { text: value }));
-  return list;
-}
 
 /** One image opened from a grid: both renderings, where it came from, and what can be done with it. */
 export function openItemDialog(context: AppContext, item: LibraryItem, onChanged: () => void): void {
@@ -73,8 +59,10 @@ export function openItemDialog(context: AppContext, item: LibraryItem, onChanged
     el(
       'div',
       { class: 'result-images' },
-      item.thumbnails.plain ? figure(item.thumbnails.plain, 'decrypted (key holder only)') : null,
-      figure(item.thumbnails.encrypted, 'stored, encrypted'),
+      item.thumbnails.plain
+        ? imageFigure(item.thumbnails.plain, 'decrypted (key holder only)', 'large')
+        : null,
+      imageFigure(item.thumbnails.encrypted, 'stored, encrypted', 'large'),
     ),
     item.canDecrypt
       ? null
@@ -82,7 +70,7 @@ export function openItemDialog(context: AppContext, item: LibraryItem, onChanged
           class: 'inline-note',
           text: `Encrypted with key ${item.keyFingerprint}; the active key cannot decrypt or classify it. Select that key in Settings.`,
         }),
-    definitions([
+    definitionList([
       ['Label', item.label ?? 'unlabelled'],
       ['Source', item.source],
       ['Size', `${item.size} × ${item.size}`],

@@ -35,7 +35,7 @@ export function sourcePicker(
   api: CipherLensClient,
   onPick: (picked: PickedImage) => void,
   testId: string,
-): { element: HTMLElement; set: (picked: PickedImage) => void } {
+): { element: HTMLElement; set: (picked: PickedImage) => void; setItem: (itemId: string) => Promise<void> } {
   const current = el(
     'div',
     { class: 'picked', attrs: { 'aria-live': 'polite' } },
@@ -57,6 +57,18 @@ export function sourcePicker(
       ),
     );
     onPick(picked);
+  };
+
+  // Another view sent an item ("Classify", "Find similar" in the item dialog): load it by id.
+  const setItem = async (itemId: string): Promise<void> => {
+    try {
+      const { items } = await api.libraryItems({ ids: [itemId] });
+      const item = items[0];
+      if (item) set(pickedFromItem(item));
+      else reportError(`Image ${itemId} is no longer in the workspace.`, 'Could not load the image');
+    } catch (error) {
+      reportError(error, 'Could not load the image');
+    }
   };
 
   const fromFile = async (file: File): Promise<void> => {
@@ -100,5 +112,5 @@ export function sourcePicker(
     const file = transfer.files[0];
     if (file) void fromFile(file);
   });
-  return { element, set };
+  return { element, set, setItem };
 }

@@ -2,25 +2,17 @@ import type { OperationResponse } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
 import { button, el, field, replaceChildren } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
+import { imageFigure } from '../components/figures.js';
 import { describeError } from '../components/messages.js';
 import { modelNotice } from '../components/modelNotice.js';
 import { panel } from '../components/panel.js';
 import { probabilityBars } from '../components/probabilityBars.js';
-import { type PickedImage, pickedFromItem, sourcePicker } from '../components/sourcePicker.js';
+import { type PickedImage, sourcePicker } from '../components/sourcePicker.js';
 import { inlineError, viewHeader } from '../components/viewHeader.js';
 import { createBatchClassify } from './classify/batch.js';
 import { runInfoText } from './shared/runInfo.js';
 
 type ClassifyResult = OperationResponse<'classifyImage'>;
-
-function figure(src: string, caption: string): HTMLElement {
-  return el(
-    'figure',
-    {},
-    el('img', { class: 'preview-image', attrs: { src, alt: caption } }),
-    el('figcaption', { text: caption }),
-  );
-}
 
 function resultCard(picked: PickedImage, result: ClassifyResult): HTMLElement {
   const top = result.predictions[0];
@@ -36,8 +28,8 @@ function resultCard(picked: PickedImage, result: ClassifyResult): HTMLElement {
     el(
       'div',
       { class: 'result-images' },
-      picked.preview ? figure(picked.preview, 'your image') : null,
-      figure(result.modelInput, 'what the model saw (encrypted)'),
+      picked.preview ? imageFigure(picked.preview, 'your image') : null,
+      imageFigure(result.modelInput, 'what the model saw (encrypted)'),
     ),
     el(
       'div',
@@ -140,13 +132,7 @@ export function createClassifyView(context: AppContext): View {
     element,
     show: (params) => {
       if (!params.itemId) return;
-      context.api
-        .libraryItems({ ids: [params.itemId] })
-        .then(({ items }) => {
-          const item = items[0];
-          if (item) picker.set(pickedFromItem(item));
-        })
-        .catch((error: unknown) => replaceChildren(output, inlineError(describeError(error))));
+      void picker.setItem(params.itemId);
     },
   };
 }

@@ -4,12 +4,13 @@ import { isCancellation, startJob } from '../app/jobs.js';
 import { dataTable } from '../components/dataTable.js';
 import { button, el, field, formatNumber, formatPercent, replaceChildren } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
+import { imageFigure } from '../components/figures.js';
 import { type GridItem, imageGrid } from '../components/imageGrid.js';
 import { openItemDialog } from '../components/itemDialog.js';
 import { describeError, reportError } from '../components/messages.js';
 import { modelNotice } from '../components/modelNotice.js';
 import { panel } from '../components/panel.js';
-import { type PickedImage, pickedFromItem, sourcePicker } from '../components/sourcePicker.js';
+import { type PickedImage, sourcePicker } from '../components/sourcePicker.js';
 import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
 import { runInfoText } from './shared/runInfo.js';
 
@@ -37,18 +38,8 @@ function queryCard(picked: PickedImage, result: QueryResult): HTMLElement {
   return el(
     'div',
     { class: 'result-images', attrs: { 'data-testid': 'retrieve-query' } },
-    el(
-      'figure',
-      {},
-      el('img', { class: 'preview-image', attrs: { src: result.query.plain, alt: 'query, plain' } }),
-      el('figcaption', { text: 'query (plain)' }),
-    ),
-    el(
-      'figure',
-      {},
-      el('img', { class: 'preview-image', attrs: { src: result.query.encrypted, alt: 'query, encrypted' } }),
-      el('figcaption', { text: 'query as searched (encrypted)' }),
-    ),
+    imageFigure(result.query.plain, 'query (plain)'),
+    imageFigure(result.query.encrypted, 'query as searched (encrypted)'),
     el(
       'div',
       {},
@@ -280,13 +271,7 @@ export function createRetrieveView(context: AppContext): View {
     show: (params) => {
       void refreshIndexStatus();
       if (!params.itemId) return;
-      context.api
-        .libraryItems({ ids: [params.itemId] })
-        .then(({ items }) => {
-          const item = items[0];
-          if (item) picker.set(pickedFromItem(item));
-        })
-        .catch((error: unknown) => reportError(error, 'Could not load the query image'));
+      void picker.setItem(params.itemId);
     },
   };
 }

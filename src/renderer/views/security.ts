@@ -5,9 +5,10 @@ import { destroyCharts, palette } from '../components/charts.js';
 import { dataTable } from '../components/dataTable.js';
 import { button, el, field, formatNumber, replaceChildren, select } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
+import { imageFigure } from '../components/figures.js';
 import { describeError, reportError } from '../components/messages.js';
 import { panel } from '../components/panel.js';
-import { type PickedImage, pickedFromItem, sourcePicker } from '../components/sourcePicker.js';
+import { type PickedImage, sourcePicker } from '../components/sourcePicker.js';
 import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
 import { correlationScatterGrid, DIRECTIONS, histogramChart } from './security/charts.js';
 import { threatModelPanel } from './security/threatModel.js';
@@ -201,23 +202,15 @@ function verdictBlock(title: string, sensitivity: Sensitivity): HTMLElement {
   );
 }
 
-const figure = (src: string, caption: string): HTMLElement =>
-  el(
-    'figure',
-    {},
-    el('img', { class: 'preview-image large', attrs: { src, alt: caption } }),
-    el('figcaption', { text: caption }),
-  );
-
 /** Plain, cipher and decrypted images, and whether decryption gave back the plain bytes exactly. */
 function imagesPanel(report: SecurityReport, roundTrip: RoundTrip): HTMLElement {
   return panel('Images', [
     el(
       'div',
       { class: 'result-images' },
-      figure(report.images.plain, 'plain'),
-      figure(report.images.encrypted, `cipher (${CONDITION_LABELS[report.condition]})`),
-      figure(roundTrip.decrypted, 'decrypted again'),
+      imageFigure(report.images.plain, 'plain', 'large'),
+      imageFigure(report.images.encrypted, `cipher (${CONDITION_LABELS[report.condition]})`, 'large'),
+      imageFigure(roundTrip.decrypted, 'decrypted again', 'large'),
     ),
     el(
       'p',
@@ -370,13 +363,7 @@ export function createSecurityView(context: AppContext): View {
     element,
     show: (params) => {
       if (!params.itemId) return;
-      context.api
-        .libraryItems({ ids: [params.itemId] })
-        .then(({ items }) => {
-          const item = items[0];
-          if (item) picker.set(pickedFromItem(item));
-        })
-        .catch((error: unknown) => reportError(error, 'Could not load the image'));
+      void picker.setItem(params.itemId);
     },
   };
 }

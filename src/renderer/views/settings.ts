@@ -1,6 +1,7 @@
 import type { AppContext, View } from '../app/context.js';
 import { setTheme, storedTheme, type ThemeChoice } from '../app/theme.js';
 import { button, el, field, replaceChildren, select } from '../components/dom.js';
+import { definitionList } from '../components/figures.js';
 import { attempt, reportError, reportSuccess } from '../components/messages.js';
 import { panel } from '../components/panel.js';
 import { viewHeader } from '../components/viewHeader.js';
@@ -17,12 +18,6 @@ function formatBytes(bytes: number): string {
     unit += 1;
   }
   return `${value.toFixed(1)} ${units[unit]}`;
-}
-
-function definitionList(rows: readonly [string, string][]): HTMLElement {
-  const list = el('dl', { class: 'definition-list' });
-  for (const [term, value] of rows) list.append(el('dt', { text: term }), el('dd', { text: value }));
-  return list;
 }
 
 function createExecutionPanel(context: AppContext): HTMLElement {

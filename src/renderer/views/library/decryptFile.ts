@@ -1,18 +1,10 @@
 import type { AppContext } from '../../app/context.js';
 import { el, replaceChildren } from '../../components/dom.js';
+import { imageFigure } from '../../components/figures.js';
 import { fileButton } from '../../components/fileInputs.js';
 import { describeError } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
 import { inlineError } from '../../components/viewHeader.js';
-
-function figure(src: string, caption: string): HTMLElement {
-  return el(
-    'figure',
-    {},
-    el('img', { class: 'preview-image', attrs: { src, alt: caption } }),
-    el('figcaption', { text: caption }),
-  );
-}
 
 /**
  * Opens a .clens file someone sent (e.g. from `cipherlens encrypt`) with the active key. A file for
@@ -32,8 +24,8 @@ export function createDecryptFile(context: AppContext): HTMLElement {
         el(
           'div',
           { class: 'result-images' },
-          figure(result.encrypted, 'as stored in the file'),
-          figure(result.plain, 'decrypted with the active key'),
+          imageFigure(result.encrypted, 'as stored in the file'),
+          imageFigure(result.plain, 'decrypted with the active key'),
         ),
         el('p', {
           class: 'muted',

@@ -2,7 +2,7 @@ import type { ModelInfo } from '../../../shared/index.js';
 import type { AppContext } from '../../app/context.js';
 import { button, el, formatNumber, replaceChildren } from '../../components/dom.js';
 import { emptyState } from '../../components/emptyState.js';
-import { attempt, reportSuccess } from '../../components/messages.js';
+import { attempt, reportError, reportSuccess } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
 
 function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTMLElement {
@@ -52,7 +52,12 @@ function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTML
           () =>
             void attempt(`Could not select ${model.name}`, async () => {
               const { active: selected } = await context.api.modelsSelect({ id: model.id });
-              reportSuccess('Model selected', selected.name);
+              if (selected.compatible) reportSuccess('Model selected', selected.name);
+              else
+                reportError(
+                  selected.problems.join(' '),
+                  `${selected.name} is selected but cannot run with the active key`,
+                );
               await context.store.refresh('models', 'settings');
             }),
           { class: 'btn btn-small' },
