@@ -151,8 +151,11 @@ const index: CliCommand = {
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ index: resolve(values.index), query, hits }, null, 2)}\n`);
       } else {
+        const about = values.id
+          ? `item ${values.id} (label ${String(query.label)})`
+          : `${String(query.image)} (model ${String(query.model)})`;
         process.stdout.write(
-          `top ${hits.length} of ${await store.size()} for ${JSON.stringify(query)}\nrank  score   label        id\n`,
+          `top ${hits.length} of ${await store.size()} for ${about}\nrank  score   label        id\n`,
         );
         printHits(hits);
       }
