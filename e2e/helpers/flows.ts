@@ -189,7 +189,26 @@ export async function evaluateAndOpenCell(page: Page): Promise<void> {
   const tableCell = matrix.getByTestId('confusion-table').locator('tbody tr').first().locator('td').first();
   expect(count).toBe(Number(await tableCell.textContent()));
   await expect(cellGrid.getByTestId('grid-tile')).toHaveCount(count);
-  await expect(evaluate.getByTestId('ablation')).toBeVisible();
+  await openAblationConfiguration(page);
+}
+
+/** The study table, when study/results holds runs: a row opens that configuration's confusion matrix. */
+async function openAblationConfiguration(page: Page): Promise<void> {
+  const ablation = page.getByTestId('ablation');
+  const rows = ablation.locator('tr.clickable');
+  await expect(rows.first().or(ablation.getByTestId('empty-state'))).toBeVisible();
+  if ((await rows.count()) === 0) {
+    await expect(ablation.getByTestId('empty-state')).toContainText('No study results yet');
+    return;
+  }
+  const openable = rows.filter({ hasText: 'open' }).first();
+  await openable.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByTestId('dialog');
+  await expect(dialog.getByTestId('study-matrix').locator('canvas')).toBeVisible();
+  await expect(dialog.locator('tbody tr').first()).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
 }
 
 export async function analyseSecurity(page: Page, className: string): Promise<void> {
