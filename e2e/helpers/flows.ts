@@ -206,7 +206,7 @@ async function openAblationConfiguration(page: Page): Promise<void> {
   await page.keyboard.press('Enter');
   const dialog = page.getByTestId('dialog');
   await expect(dialog.getByTestId('study-matrix').locator('canvas')).toBeVisible();
-  await expect(dialog.locator('tbody tr').first()).toBeVisible();
+  await expect(dialog.locator('.table-panel tbody tr').first()).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
 }
