@@ -10,7 +10,8 @@ import {
   evaluateAndOpenCell,
   generateKey,
   importFolder,
-  importMedNistSample,
+  importDatasetSample,
+  MEDNIST,
   retrieveTopK,
   useDemoKeyAndShippedModel,
 } from '../helpers/flows.js';
@@ -75,12 +76,12 @@ test('arrow keys move through the grid and Enter opens an image', async () => {
 });
 
 test('switches to the public demo key and the shipped MedNIST model', async () => {
-  await useDemoKeyAndShippedModel(page);
+  await useDemoKeyAndShippedModel(page, MEDNIST);
 });
 
 test('imports a MedNIST sample with a progress bar', async () => {
   test.skip(!existsSync(join(DATA_DIR, 'MedNIST.tar.gz')), `MedNIST.tar.gz is not in ${DATA_DIR}`);
-  await importMedNistSample(page, MEDNIST_PER_CLASS);
+  await importDatasetSample(page, MEDNIST, MEDNIST_PER_CLASS);
   await screenshot(page, 'library');
 });
 

@@ -10,7 +10,8 @@ import {
   evaluateAndOpenCell,
   generateKey,
   importFolder,
-  importMedNistSample,
+  importDatasetSample,
+  MEDNIST,
   retrieveTopK,
   useDemoKeyAndShippedModel,
 } from '../helpers/flows.js';
@@ -84,8 +85,8 @@ test('key, folder import with encrypted thumbnails', async () => {
 });
 
 test('MedNIST sample, classify, retrieve, evaluate, security', async () => {
-  await useDemoKeyAndShippedModel(page);
-  await importMedNistSample(page, 10);
+  await useDemoKeyAndShippedModel(page, MEDNIST);
+  await importDatasetSample(page, MEDNIST, 10);
   await classifyOne(page, 'CXR');
   await retrieveTopK(page, 'AbdomenCT');
   await evaluateAndOpenCell(page);

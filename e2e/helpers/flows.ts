@@ -7,7 +7,18 @@ import type { ImportFolder } from './fixtures.js';
  * to the same behaviour.
  */
 
-export const MEDNIST_CLASSES = 6;
+/** A bundled dataset as the flows use it: the name the UI shows and the classes it has. */
+export interface DatasetUnderTest {
+  id: 'mednist' | 'mnist';
+  title: string;
+  classes: readonly string[];
+}
+
+export const MEDNIST: DatasetUnderTest = {
+  id: 'mednist',
+  title: 'MedNIST',
+  classes: ['AbdomenCT', 'BreastMRI', 'CXR', 'ChestCT', 'Hand', 'HeadCT'],
+};
 
 export async function generateKey(page: Page, label: string): Promise<string> {
   const settings = await goTo(page, 'Settings');
@@ -69,7 +80,7 @@ export async function importFolder(
   await expect(tiles).toHaveCount(folder.total);
 }
 
-export async function useDemoKeyAndShippedModel(page: Page): Promise<void> {
+export async function useDemoKeyAndShippedModel(page: Page, dataset: DatasetUnderTest): Promise<void> {
   const settings = await goTo(page, 'Settings');
   const demoRow = settings.getByTestId('key-row').filter({ hasText: 'PUBLIC demo key' });
   await expect(demoRow, 'the host offers the public demo key').toHaveCount(1);
@@ -77,32 +88,41 @@ export async function useDemoKeyAndShippedModel(page: Page): Promise<void> {
   if ((await useKey.count()) > 0) await useKey.click();
   await expect(page.getByTestId('active-key')).toContainText('public demo');
 
-  const mednist = settings
+  const candidates = settings
     .getByTestId('model-row')
-    .filter({ hasText: /mednist/i })
-    .filter({ hasText: 'arnold+xor' })
-    .first();
-  await expect(mednist, 'a shipped MedNIST arnold+xor model in resources/models').toHaveCount(1);
-  const useModel = mednist.getByRole('button', { name: 'Use this model' });
+    .filter({ hasText: new RegExp(`^${dataset.id}\\b`, 'i') })
+    .filter({ hasText: 'arnold+xor' });
+  // The paper's architecture when it is shipped, else whichever encrypted model is.
+  const dcnn = candidates.filter({ hasText: '· dcnn ·' });
+  const model = (await dcnn.count()) > 0 ? dcnn.first() : candidates.first();
+  await expect(model, `a shipped ${dataset.title} arnold+xor model in resources/models`).toHaveCount(1);
+  const useModel = model.getByRole('button', { name: 'Use this model' });
   if ((await useModel.count()) > 0) await useModel.click();
-  await expect(mednist).toContainText('active');
-  await expect(mednist).toContainText('fits the active key');
+  await expect(model).toContainText('active');
+  await expect(model).toContainText('fits the active key');
   await clearMessages(page);
 }
 
-export async function importMedNistSample(page: Page, perClass: number): Promise<void> {
+export async function importDatasetSample(
+  page: Page,
+  dataset: DatasetUnderTest,
+  perClass: number,
+): Promise<void> {
   const library = await goTo(page, 'Library');
   const panel = library.getByTestId('dataset-import-panel');
-  await panel.getByTestId('dataset-name').selectOption('mednist');
+  await panel.getByTestId('dataset-name').selectOption(dataset.id);
   await panel.getByTestId('dataset-per-class').fill(String(perClass));
   await panel.getByTestId('dataset-per-class').blur();
   await panel.getByTestId('dataset-import').click();
   await expect(panel.getByTestId('job-progress').or(panel.getByTestId('import-summary'))).toBeVisible();
-  await expect(panel.getByTestId('import-summary')).toContainText(`${perClass * MEDNIST_CLASSES} imported`, {
-    timeout: 150_000,
-  });
+  await expect(panel.getByTestId('import-summary')).toContainText(
+    `${perClass * dataset.classes.length} imported`,
+    {
+      timeout: 150_000,
+    },
+  );
   await expect(
-    library.getByTestId('class-filter').locator('option', { hasText: `Hand (${perClass})` }),
+    library.getByTestId('class-filter').locator('option', { hasText: `${dataset.classes[0]} (${perClass})` }),
   ).toHaveCount(1);
   await clearMessages(page);
 }

@@ -46,7 +46,7 @@ async function openConfiguration(context: AppContext, row: AblationRow): Promise
   if (!config) return;
   const macroF1 = config.row.macroF1 ?? Number.NaN;
   const weightedF1 = config.row.weightedF1 ?? Number.NaN;
-  const dialog = openDialog(
+  openDialog(
     `${row.dataset} · ${row.condition} · ${row.architecture}`,
     el(
       'div',
@@ -60,7 +60,6 @@ async function openConfiguration(context: AppContext, row: AblationRow): Promise
       }),
     ),
   );
-  dialog.dataset['testid'] = 'study-config-dialog';
 }
 
 /** The ablation study (datasets × conditions × architectures) from study/results, with click-through. */
