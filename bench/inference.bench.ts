@@ -44,8 +44,9 @@ async function chooseModel(): Promise<ModelFiles | null> {
   const wanted = process.env.CIPHERLENS_BENCH_MODEL;
   if (wanted) return models.find((m) => m.card.id === wanted) ?? null;
   const rank = (m: ModelFiles): number =>
-    (m.card.dataset === 'mednist' ? 0 : 4) +
-    (m.card.architecture === 'dcnn' ? 0 : 2) +
+    // The paper's architecture first, then MedNIST's 64×64 images, then the encrypted condition.
+    (m.card.architecture === 'dcnn' ? 0 : 4) +
+    (m.card.dataset === 'mednist' ? 0 : 2) +
     (m.card.condition === 'arnold+xor' ? 0 : 1);
   return models.sort((a, b) => rank(a) - rank(b))[0] ?? null;
 }
