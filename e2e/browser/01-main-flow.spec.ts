@@ -7,7 +7,10 @@ import {
   analyseSecurity,
   classifyBatch,
   classifyOne,
-  evaluateAndOpenCell,
+  changeRetrievalView,
+  openAblationConfiguration,
+  openDiagonalCell,
+  runEvaluation,
   generateKey,
   importFolder,
   importDatasetSample,
@@ -53,7 +56,6 @@ test('an empty workspace says what to do', async () => {
 
 test('generates a key and shows only its fingerprint', async () => {
   await generateKey(page, 'e2e key');
-  await screenshot(page, 'settings', 1500);
 });
 
 test('imports a folder of PNG and DICOM images and shows them encrypted', async () => {
@@ -82,7 +84,12 @@ test('switches to the public demo key and the shipped MedNIST model', async () =
 test('imports a MedNIST sample with a progress bar', async () => {
   test.skip(!existsSync(join(DATA_DIR, 'MedNIST.tar.gz')), `MedNIST.tar.gz is not in ${DATA_DIR}`);
   await importDatasetSample(page, MEDNIST, MEDNIST_PER_CLASS);
-  await screenshot(page, 'library');
+  const library = view(page, 'Library');
+  await library.getByTestId('class-filter').selectOption('CXR');
+  await expect(library.getByTestId('library-grid').getByTestId('grid-tile').first()).toContainText('CXR');
+  await library.getByTestId('library-grid').scrollIntoViewIfNeeded();
+  await screenshot(page, 'library', 1000);
+  await library.getByTestId('class-filter').selectOption('');
 });
 
 test('classifies one MedNIST image and a batch with the shipped model', async () => {
@@ -94,12 +101,16 @@ test('classifies one MedNIST image and a batch with the shipped model', async ()
 
 test('retrieves the k most similar images with scores; a new k replaces the grid', async () => {
   await retrieveTopK(page, 'ChestCT');
-  await screenshot(page, 'retrieve', 1200);
+  await screenshot(page, 'retrieve', 1250);
+  await changeRetrievalView(page);
 });
 
 test('evaluates the model; a confusion-matrix cell opens exactly its images', async () => {
-  await evaluateAndOpenCell(page);
-  await screenshot(page, 'evaluate', 1800);
+  await runEvaluation(page);
+  await screenshot(page, 'evaluate', 1300);
+  await openDiagonalCell(page);
+  await screenshot(page, 'evaluate-cell');
+  await openAblationConfiguration(page);
 });
 
 test('security analysis shows histograms, correlations, entropy and NPCR/UACI verdicts', async () => {
@@ -107,9 +118,18 @@ test('security analysis shows histograms, correlations, entropy and NPCR/UACI ve
   await screenshot(page, 'security', 3000);
 });
 
+test('settings show the key and model that produced these results', async () => {
+  const settings = await goTo(page, 'Settings');
+  await expect(settings.locator('[data-testid="model-row"].active')).toContainText('fits the active key');
+  await screenshot(page, 'settings', 1500);
+});
+
 test('the layout scales up on a 4K screen', async () => {
   await page.setViewportSize({ width: 3840, height: 2160 });
+  // A fresh load, as a person on a 4K screen would open it: charts size their text when they are drawn.
+  await page.reload();
   await goTo(page, 'Evaluate');
+  await expect(view(page, 'Evaluate').getByTestId('confusion-matrix').locator('canvas')).toBeVisible();
   const rootFontSize = await page.evaluate(() =>
     Number.parseFloat(getComputedStyle(document.documentElement).fontSize),
   );

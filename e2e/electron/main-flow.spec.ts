@@ -7,7 +7,10 @@ import { type ImportFolder, makeImportFolder } from '../helpers/fixtures.js';
 import {
   analyseSecurity,
   classifyOne,
-  evaluateAndOpenCell,
+  changeRetrievalView,
+  openAblationConfiguration,
+  openDiagonalCell,
+  runEvaluation,
   generateKey,
   importFolder,
   importDatasetSample,
@@ -89,7 +92,10 @@ test('MedNIST sample, classify, retrieve, evaluate, security', async () => {
   await importDatasetSample(page, MEDNIST, 10);
   await classifyOne(page, 'CXR');
   await retrieveTopK(page, 'AbdomenCT');
-  await evaluateAndOpenCell(page);
+  await changeRetrievalView(page);
+  await runEvaluation(page);
+  await openDiagonalCell(page);
+  await openAblationConfiguration(page);
   await analyseSecurity(page, 'BreastMRI');
   await screenshot(page, 'electron-security');
 });

@@ -170,8 +170,12 @@ export async function retrieveTopK(page: Page, className: string): Promise<void>
   await expect(tiles.first()).toContainText(/similarity -?\d\.\d{4}/);
   await expect(retrieve.getByTestId('precision-at-k')).toContainText('%');
   await expect(retrieve.locator('.grid-tile.tone-match').first()).toBeVisible();
+}
 
-  // A new k replaces the grid.
+/** A new k replaces the grid; the toggle swaps decrypted and encrypted thumbnails. */
+export async function changeRetrievalView(page: Page): Promise<void> {
+  const retrieve = await goTo(page, 'Retrieve');
+  const tiles = retrieve.getByTestId('retrieve-grid').getByTestId('grid-tile');
   const k = retrieve.getByTestId('retrieve-k');
   await k.fill('5');
   await k.press('Tab');
@@ -182,14 +186,17 @@ export async function retrieveTopK(page: Page, className: string): Promise<void>
   await expect(tiles.first()).toContainText('plain');
 }
 
-export async function evaluateAndOpenCell(page: Page): Promise<void> {
+export async function runEvaluation(page: Page): Promise<void> {
   const evaluate = await goTo(page, 'Evaluate');
   await evaluate.getByTestId('evaluate-run').click();
   await expect(evaluate.getByTestId('metric-weighted-f1')).toBeVisible({ timeout: 180_000 });
   await expect(evaluate.getByTestId('metric-map').locator('.stat-value')).toHaveText(/^[01]\.\d{4}$/);
   await expect(evaluate.getByTestId('per-class-table').locator('tbody tr').first()).toBeVisible();
   await expect(evaluate.getByTestId('pr-curve').locator('canvas')).toBeVisible();
+}
 
+export async function openDiagonalCell(page: Page): Promise<void> {
+  const evaluate = await goTo(page, 'Evaluate');
   // Click the top-left (first diagonal) cell of the heat map, where a person would.
   const matrix = evaluate.getByTestId('confusion-matrix');
   const canvas = matrix.locator('canvas');
@@ -209,11 +216,10 @@ export async function evaluateAndOpenCell(page: Page): Promise<void> {
   const tableCell = matrix.getByTestId('confusion-table').locator('tbody tr').first().locator('td').first();
   expect(count).toBe(Number(await tableCell.textContent()));
   await expect(cellGrid.getByTestId('grid-tile')).toHaveCount(count);
-  await openAblationConfiguration(page);
 }
 
 /** The study table, when study/results holds runs: a row opens that configuration's confusion matrix. */
-async function openAblationConfiguration(page: Page): Promise<void> {
+export async function openAblationConfiguration(page: Page): Promise<void> {
   const ablation = page.getByTestId('ablation');
   const rows = ablation.locator('tr.clickable');
   await expect(rows.first().or(ablation.getByTestId('empty-state'))).toBeVisible();

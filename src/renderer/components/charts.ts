@@ -52,11 +52,17 @@ export const palette = {
   surface: () => themeColor('--surface', '#ffffff'),
 };
 
+/** Root font size relative to the browser default of 16 px. */
+export function rootScale(): number {
+  return Number.parseFloat(getComputedStyle(document.documentElement).fontSize) / 16 || 1;
+}
+
 function applyThemeDefaults(): void {
   Chart.defaults.color = palette.text();
   Chart.defaults.borderColor = palette.grid();
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-  Chart.defaults.font.size = 13;
+  // Chart text follows the root size, which grows on 4K screens (see styles.css).
+  Chart.defaults.font.size = Math.round(13 * rootScale());
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.animation = false;
 }

@@ -1,6 +1,6 @@
 import type { Chart, ChartEvent, Plugin } from 'chart.js';
 import type { MatrixDataPoint } from 'chartjs-chart-matrix';
-import { chartPanel, palette } from './charts.js';
+import { chartPanel, palette, rootScale } from './charts.js';
 import { toCsv } from './csv.js';
 import { el } from './dom.js';
 import { saveJson, saveText, slug } from './download.js';
@@ -48,7 +48,8 @@ const countLabels: Plugin<'matrix'> = {
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
     const side = Math.min(chart.chartArea.width, chart.chartArea.height) / Math.sqrt(data.length);
-    ctx.font = `600 ${Math.max(10, Math.min(18, side / 3.2))}px sans-serif`;
+    const scale = rootScale();
+    ctx.font = `600 ${Math.max(10 * scale, Math.min(18 * scale, side / 3.2))}px sans-serif`;
     meta.data.forEach((element, index) => {
       const cell = data[index];
       if (!cell) return;

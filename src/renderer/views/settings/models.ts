@@ -5,10 +5,21 @@ import { emptyState } from '../../components/emptyState.js';
 import { attempt, reportError, reportSuccess } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
 
+/**
+ * The card's headline numbers. Cards name them "split.metric"; the test split is what a person compares
+ * with the paper, so it is shown alone when present.
+ */
+function cardMetrics(metrics: Record<string, number>): string {
+  const entries = Object.entries(metrics);
+  const test = entries.filter(([name]) => name.startsWith('test.'));
+  const shown =
+    test.length > 0 ? test.map(([name, value]) => [name.slice('test.'.length), value] as const) : entries;
+  const text = shown.map(([name, value]) => `${name} ${formatNumber(value)}`).join(' · ');
+  return test.length > 0 ? `test split: ${text}` : text;
+}
+
 function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTMLElement {
-  const metrics = Object.entries(model.metrics)
-    .map(([name, value]) => `${name} ${formatNumber(value)}`)
-    .join(' · ');
+  const metrics = cardMetrics(model.metrics);
   return el(
     'li',
     {
