@@ -81,47 +81,50 @@ test('switches to the public demo key and the shipped MedNIST model', async () =
   await useDemoKeyAndShippedModel(page, MEDNIST);
 });
 
-test('imports a MedNIST sample with a progress bar', async () => {
+test.describe('on a MedNIST sample', () => {
   test.skip(!existsSync(join(DATA_DIR, 'MedNIST.tar.gz')), `MedNIST.tar.gz is not in ${DATA_DIR}`);
-  await importDatasetSample(page, MEDNIST, MEDNIST_PER_CLASS);
-  const library = view(page, 'Library');
-  await library.getByTestId('class-filter').selectOption('CXR');
-  await expect(library.getByTestId('library-grid').getByTestId('grid-tile').first()).toContainText('CXR');
-  await library.getByTestId('library-grid').scrollIntoViewIfNeeded();
-  await screenshot(page, 'library', 1000);
-  await library.getByTestId('class-filter').selectOption('');
-});
 
-test('classifies one MedNIST image and a batch with the shipped model', async () => {
-  await classifyOne(page, 'Hand');
-  // The workspace also holds the drawn shapes under another key: they are skipped, not misclassified.
-  await classifyBatch(page, 90);
-  await screenshot(page, 'classify', 1400);
-});
+  test('imports a MedNIST sample with a progress bar', async () => {
+    await importDatasetSample(page, MEDNIST, MEDNIST_PER_CLASS);
+    const library = view(page, 'Library');
+    await library.getByTestId('class-filter').selectOption('CXR');
+    await expect(library.getByTestId('library-grid').getByTestId('grid-tile').first()).toContainText('CXR');
+    await library.getByTestId('library-grid').scrollIntoViewIfNeeded();
+    await screenshot(page, 'library', 1000);
+    await library.getByTestId('class-filter').selectOption('');
+  });
 
-test('retrieves the k most similar images with scores; a new k replaces the grid', async () => {
-  await retrieveTopK(page, 'ChestCT');
-  await screenshot(page, 'retrieve', 1250);
-  await changeRetrievalView(page);
-});
+  test('classifies one MedNIST image and a batch with the shipped model', async () => {
+    await classifyOne(page, 'Hand');
+    // The workspace also holds the drawn shapes under another key: they are skipped, not misclassified.
+    await classifyBatch(page, 90);
+    await screenshot(page, 'classify', 1400);
+  });
 
-test('evaluates the model; a confusion-matrix cell opens exactly its images', async () => {
-  await runEvaluation(page);
-  await screenshot(page, 'evaluate', 1300);
-  await openDiagonalCell(page);
-  await screenshot(page, 'evaluate-cell');
-  await openAblationConfiguration(page);
-});
+  test('retrieves the k most similar images with scores; a new k replaces the grid', async () => {
+    await retrieveTopK(page, 'ChestCT');
+    await screenshot(page, 'retrieve', 1250);
+    await changeRetrievalView(page);
+  });
 
-test('security analysis shows histograms, correlations, entropy and NPCR/UACI verdicts', async () => {
-  await analyseSecurity(page, 'HeadCT');
-  await screenshot(page, 'security', 3000);
-});
+  test('evaluates the model; a confusion-matrix cell opens exactly its images', async () => {
+    await runEvaluation(page);
+    await screenshot(page, 'evaluate', 1300);
+    await openDiagonalCell(page);
+    await screenshot(page, 'evaluate-cell');
+    await openAblationConfiguration(page);
+  });
 
-test('settings show the key and model that produced these results', async () => {
-  const settings = await goTo(page, 'Settings');
-  await expect(settings.locator('[data-testid="model-row"].active')).toContainText('fits the active key');
-  await screenshot(page, 'settings', 1500);
+  test('security analysis shows histograms, correlations, entropy and NPCR/UACI verdicts', async () => {
+    await analyseSecurity(page, 'HeadCT');
+    await screenshot(page, 'security', 3000);
+  });
+
+  test('settings show the key and model that produced these results', async () => {
+    const settings = await goTo(page, 'Settings');
+    await expect(settings.locator('[data-testid="model-row"].active')).toContainText('fits the active key');
+    await screenshot(page, 'settings', 1500);
+  });
 });
 
 test('the layout scales up on a 4K screen', async () => {

@@ -3,7 +3,7 @@ import { CipherLensApiError, JOB_RESULT_SCHEMAS, type JobState } from '../../sha
 import type { CipherLensClient } from '../api/index.js';
 import { el } from '../components/dom.js';
 import { progressBar } from '../components/progressBar.js';
-import { reportError } from '../components/messages.js';
+import { reportError, reportInfo } from '../components/messages.js';
 
 export type JobKind = keyof typeof JOB_RESULT_SCHEMAS;
 export type JobResult<K extends JobKind> = z.output<(typeof JOB_RESULT_SCHEMAS)[K]>;
@@ -97,6 +97,12 @@ export async function startJob<K extends JobKind>(
 
 export const isCancellation = (error: unknown): boolean =>
   error instanceof CipherLensApiError && error.code === 'CANCELLED';
+
+/** A cancelled job is what the person asked for (a notice); any other end is a failure (an error). */
+export function reportJobEnd(error: unknown, what: string, afterCancel = ''): void {
+  if (isCancellation(error)) reportInfo(`${what} cancelled`, afterCancel || undefined);
+  else reportError(error, `${what} failed`);
+}
 
 const JOB_TITLES: Record<JobKind, string> = {
   'import-paths': 'Importing files',

@@ -1,6 +1,6 @@
 import type { EvaluationReport } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
-import { isCancellation, startJob } from '../app/jobs.js';
+import { reportJobEnd, startJob } from '../app/jobs.js';
 import { chartPanel, destroyCharts, palette } from '../components/charts.js';
 import { confusionMatrixPanel } from '../components/confusionMatrix.js';
 import { dataTable } from '../components/dataTable.js';
@@ -9,7 +9,7 @@ import { emptyState, loading } from '../components/emptyState.js';
 import { imageGrid } from '../components/imageGrid.js';
 import { openItemDialog } from '../components/itemDialog.js';
 import { libraryGridItem } from '../components/libraryImages.js';
-import { describeError, reportError } from '../components/messages.js';
+import { describeError } from '../components/messages.js';
 import { modelNotice } from '../components/modelNotice.js';
 import { perClassTable } from '../components/perClassTable.js';
 import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
@@ -221,7 +221,7 @@ export function createEvaluateView(context: AppContext): View {
           renderReport(await job.result);
           void context.store.refresh('settings');
         } catch (error) {
-          reportError(error, isCancellation(error) ? 'Evaluation cancelled' : 'Evaluation failed');
+          reportJobEnd(error, 'Evaluation');
         } finally {
           runButton.disabled = false;
         }

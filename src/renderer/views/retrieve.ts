@@ -1,6 +1,6 @@
 import type { OperationResponse } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
-import { isCancellation, startJob } from '../app/jobs.js';
+import { reportJobEnd, startJob } from '../app/jobs.js';
 import { dataTable } from '../components/dataTable.js';
 import { button, el, field, formatNumber, formatPercent, replaceChildren } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
@@ -173,7 +173,7 @@ export function createRetrieveView(context: AppContext): View {
           replaceChildren(indexStatus, job.element);
           await job.result;
         } catch (error) {
-          reportError(error, isCancellation(error) ? 'Index build cancelled' : 'Index build failed');
+          reportJobEnd(error, 'Index build');
         } finally {
           buildButton.disabled = false;
           void refreshIndexStatus();

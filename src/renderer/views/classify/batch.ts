@@ -1,13 +1,13 @@
 import type { LibraryItem } from '../../../shared/index.js';
 import type { AppContext } from '../../app/context.js';
-import { isCancellation, type JobResult, startJob } from '../../app/jobs.js';
+import { isCancellation, type JobResult, reportJobEnd, startJob } from '../../app/jobs.js';
 import { dataTable } from '../../components/dataTable.js';
 import { button, el, field, formatPercent, replaceChildren, select } from '../../components/dom.js';
 import { emptyState } from '../../components/emptyState.js';
 import { imageGrid } from '../../components/imageGrid.js';
 import { openItemDialog } from '../../components/itemDialog.js';
 import { itemImages } from '../../components/libraryImages.js';
-import { describeError, reportError } from '../../components/messages.js';
+import { describeError } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
 import { inlineError, stat } from '../../components/viewHeader.js';
 import { runInfoText } from '../shared/runInfo.js';
@@ -173,7 +173,7 @@ export function createBatchClassify(context: AppContext): HTMLElement {
       replaceChildren(output, ...renderResults(context, result, items));
       void context.store.refresh('settings', 'workspace');
     } catch (error) {
-      if (isCancellation(error)) reportError(error, 'Batch classification cancelled');
+      if (isCancellation(error)) reportJobEnd(error, 'Batch classification');
       else replaceChildren(output, inlineError(`Batch classification failed: ${describeError(error)}`));
     } finally {
       running = false;

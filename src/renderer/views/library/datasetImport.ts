@@ -1,7 +1,6 @@
 import type { AppContext } from '../../app/context.js';
-import { type JobHandle, isCancellation, startJob } from '../../app/jobs.js';
+import { type JobHandle, reportJobEnd, startJob } from '../../app/jobs.js';
 import { button, el, field, replaceChildren, select } from '../../components/dom.js';
-import { reportError } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
 import { importSummary } from './importSummary.js';
 
@@ -41,12 +40,7 @@ export function createDatasetImport(context: AppContext): { element: HTMLElement
       replaceChildren(status, importSummary(what, result));
     } catch (error) {
       replaceChildren(status);
-      reportError(
-        error,
-        isCancellation(error)
-          ? 'Import cancelled — the images stored so far are kept'
-          : 'Dataset import failed',
-      );
+      reportJobEnd(error, 'Import', 'The images stored so far are kept; the import can be resumed.');
     } finally {
       running = false;
       describeAvailability();

@@ -1,7 +1,7 @@
 import type { ConversionOptions, ImportResult } from '../../../shared/index.js';
 import { fileToBase64 } from '../../api/index.js';
 import type { AppContext } from '../../app/context.js';
-import { isCancellation, startJob } from '../../app/jobs.js';
+import { isCancellation, reportJobEnd, startJob } from '../../app/jobs.js';
 import { button, el, field, replaceChildren, select } from '../../components/dom.js';
 import {
   type CollectedFile,
@@ -205,7 +205,7 @@ export function createFileImport(context: AppContext): HTMLElement {
     } catch (error) {
       if (isCancellation(error)) void context.store.refresh('workspace');
       replaceChildren(status);
-      reportError(error, isCancellation(error) ? 'Import cancelled' : 'Import failed');
+      reportJobEnd(error, 'Import', 'The images stored so far are kept.');
     } finally {
       busy = false;
     }
