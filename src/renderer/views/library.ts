@@ -29,7 +29,12 @@ export function createLibraryView(context: AppContext): View {
   const resume = el('div');
 
   const searchInput = el('input', {
-    attrs: { type: 'search', placeholder: 'Name or source', 'aria-label': 'Search by name or source' },
+    attrs: {
+      type: 'search',
+      placeholder: 'Name or source',
+      'aria-label': 'Search by name or source',
+      'data-testid': 'search',
+    },
   });
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   searchInput.addEventListener('input', () => {
