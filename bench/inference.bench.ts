@@ -167,6 +167,7 @@ export async function run(): Promise<void> {
     if (peer.status !== 0) throw new Error(`torch peer failed (${peer.status}): ${peer.stderr.slice(-800)}`);
     const torch = JSON.parse(peer.stdout) as {
       torch: string;
+      build: Record<string, unknown>;
       weights: string;
       jemalloc: boolean;
       parameters: number;
@@ -230,6 +231,7 @@ export async function run(): Promise<void> {
         maxAbsDiffOrtVsTorch: maxAbsDiff,
       },
       method: `images/s over ≥ ${SECONDS} s per setting after 3 warm-up runs; ONNX Runtime through ModelRunner.run (the engine's worker code path, softmax included), CPU provider, intraOpNumThreads = threads; PyTorch ${torch.torch} eval + inference_mode, set_num_threads = threads${torch.jemalloc ? ', jemalloc' : ''}`,
+      pytorchBuild: torch.build,
       comparisons,
       target: { speedup: '≥ 2× PyTorch', met: comparisons.every((c) => (c.speedup ?? 0) >= 2) },
     };

@@ -105,8 +105,13 @@ def main() -> None:
         torch.set_num_threads(threads)
         for batch in [int(b) for b in args.batches.split(",")]:
             results.append({"threads": threads, **images_per_second(model, batch, args.size, args.seconds)})
+    config = torch.__config__.show()
+    blas = next((part.split("=", 1)[1] for part in config.replace(",", " ").split() if part.startswith("BLAS_INFO=")), None)
     print(json.dumps({
         "torch": torch.__version__,
+        "build": {"blas": blas, "mkldnn": torch.backends.mkldnn.is_available(),
+                  "cpuCapability": next((line.split(":", 1)[1].strip() for line in config.splitlines()
+                                        if "CPU capability usage" in line), None)},
         "weights": "trained" if args.weights else "random (seeded)",
         "jemalloc": "jemalloc" in os.environ.get("LD_PRELOAD", ""),
         "parameters": sum(p.numel() for p in model.parameters()),
