@@ -1,7 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { goTo, openApp, screenshot, scratchDir, view, watchPageErrors } from '../helpers/app.js';
+import {
+  download,
+  goTo,
+  openApp,
+  PNG_SIGNATURE,
+  screenshot,
+  scratchDir,
+  view,
+  watchPageErrors,
+} from '../helpers/app.js';
 import { type ImportFolder, makeImportFolder } from '../helpers/fixtures.js';
 import {
   analyseSecurity,
@@ -81,6 +90,24 @@ test('switches to the public demo key and the shipped MedNIST model', async () =
   await useDemoKeyAndShippedModel(page, MEDNIST);
 });
 
+/** Tables export as CSV and JSON, charts and grids as PNG: the files are checked, not only the clicks. */
+async function checkExports(): Promise<void> {
+  const evaluate = view(page, 'Evaluate');
+  const perClass = evaluate.getByTestId('per-class-table');
+  const csv = await download(page, perClass.getByRole('button', { name: 'CSV' }));
+  expect(csv.name).toBe('per-class-metrics.csv');
+  expect(csv.bytes.toString('utf8')).toMatch(/^Class,Precision,Recall,F1,Support\r\n/);
+  expect(csv.bytes.toString('utf8')).toContain('weighted avg');
+  const json = await download(page, perClass.getByRole('button', { name: 'JSON' }));
+  const rows = JSON.parse(json.bytes.toString('utf8')) as Record<string, unknown>[];
+  expect(rows.length).toBe(MEDNIST.classes.length + 2);
+  expect(typeof rows[0]?.['F1']).toBe('number');
+  const matrix = evaluate.getByTestId('confusion-matrix');
+  const png = await download(page, matrix.getByRole('button', { name: 'PNG' }));
+  expect(png.name).toBe('confusion-matrix.png');
+  expect(png.bytes.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+}
+
 test.describe('on a MedNIST sample', () => {
   test.skip(!existsSync(join(DATA_DIR, 'MedNIST.tar.gz')), `MedNIST.tar.gz is not in ${DATA_DIR}`);
 
@@ -103,6 +130,12 @@ test.describe('on a MedNIST sample', () => {
 
   test('retrieves the k most similar images with scores; a new k replaces the grid', async () => {
     await retrieveTopK(page, 'ChestCT');
+    const grid = await download(
+      page,
+      view(page, 'Retrieve').getByTestId('retrieve-grid').getByRole('button', { name: 'PNG' }),
+    );
+    expect(grid.name).toBe('top-10-most-similar.png');
+    expect(grid.bytes.subarray(0, 8)).toEqual(PNG_SIGNATURE);
     await screenshot(page, 'retrieve', 1250);
     await changeRetrievalView(page);
   });
@@ -110,6 +143,7 @@ test.describe('on a MedNIST sample', () => {
   test('evaluates the model; a confusion-matrix cell opens exactly its images', async () => {
     await runEvaluation(page);
     await screenshot(page, 'evaluate', 1300);
+    await checkExports();
     await openDiagonalCell(page);
     await screenshot(page, 'evaluate-cell');
     await openAblationConfiguration(page);

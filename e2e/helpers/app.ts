@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
 import { SCREENSHOT_DIR } from './paths.js';
@@ -69,3 +70,12 @@ export async function clearMessages(page: Page): Promise<void> {
   const dismiss = page.getByTestId('messages').getByRole('button', { name: 'Dismiss message' });
   while ((await dismiss.count()) > 0) await dismiss.first().click();
 }
+
+/** Clicks an export button and returns the downloaded file's name and bytes. */
+export async function download(page: Page, trigger: Locator): Promise<{ name: string; bytes: Buffer }> {
+  const [file] = await Promise.all([page.waitForEvent('download'), trigger.click()]);
+  const path = await file.path();
+  return { name: file.suggestedFilename(), bytes: readFileSync(path) };
+}
+
+export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
