@@ -67,6 +67,8 @@ export interface ModelEvaluation {
     threads: number;
     imagesPerSecond: number;
     seconds: { inference: number; retrievalVsDatabase: number; retrievalLeaveOneOut: number; total: number };
+    /** CPU time of both retrieval evaluations, all threads: on an idle machine, wall ≈ this / cores. */
+    retrievalCpuSeconds: number;
   };
 }
 
@@ -123,6 +125,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
   );
   const dim = card.embeddingDim;
   const retrievalOptions = { ks: options.ks ?? [1, 10, 100], threads: options.threads };
+  const retrievalCpu = process.cpuUsage();
   let start = performance.now();
   const queryVsDatabase = await evaluateRetrieval(
     { vectors: queryOutputs.embeddings, labels: queries.labels },
@@ -144,6 +147,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
     },
   );
   const retrievalLeaveOneOut = seconds(start);
+  const cpu = process.cpuUsage(retrievalCpu);
 
   return {
     format: 'cipherlens-evaluation',
