@@ -67,16 +67,25 @@ function applyThemeDefaults(): void {
   Chart.defaults.animation = false;
 }
 
-/** Copies the chart onto an opaque canvas: a transparent PNG is unreadable in dark viewers. */
-function opaqueCopy(source: HTMLCanvasElement): HTMLCanvasElement {
+/**
+ * Copies the chart onto an opaque canvas under its title: a transparent PNG is unreadable in dark
+ * viewers, and an exported figure must say what it shows.
+ */
+function exportCopy(source: HTMLCanvasElement, title: string): HTMLCanvasElement {
+  const scale = source.width / (source.clientWidth || source.width);
+  const titleHeight = Math.round(32 * scale);
   const copy = document.createElement('canvas');
   copy.width = source.width;
-  copy.height = source.height;
+  copy.height = source.height + titleHeight;
   const context = copy.getContext('2d');
   if (!context) throw new Error('canvas 2D context unavailable');
   context.fillStyle = palette.surface();
   context.fillRect(0, 0, copy.width, copy.height);
-  context.drawImage(source, 0, 0);
+  context.fillStyle = palette.text();
+  context.font = `bold ${Math.round(16 * scale)}px sans-serif`;
+  context.textBaseline = 'middle';
+  context.fillText(title, Math.round(8 * scale), titleHeight / 2, copy.width - 16 * scale);
+  context.drawImage(source, 0, titleHeight);
   return copy;
 }
 
@@ -114,7 +123,7 @@ export function chartPanel<T extends ChartType>(
       { class: 'panel-header' },
       el('h3', { text: title }),
       exportMenu(title, [
-        { label: 'PNG', run: () => saveCanvasPng(`${slug(title)}.png`, opaqueCopy(canvas)) },
+        { label: 'PNG', run: () => saveCanvasPng(`${slug(title)}.png`, exportCopy(canvas, title)) },
         ...(options.exports ?? []),
       ]),
     ),
