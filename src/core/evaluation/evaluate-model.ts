@@ -191,6 +191,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
         retrievalLeaveOneOut,
         total: seconds(started),
       },
+      retrievalCpuSeconds: (cpu.user + cpu.system) / 1e6,
     },
   };
 }
