@@ -2,6 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEMO_KEY_FINGERPRINT, loadKeyFile, type CipherKey } from '../core/crypto/keys.js';
 import { CipherLensError, describeError, isCipherLensError } from '../core/errors.js';
+import { collectInputFiles, type InputFile } from '../core/image/files.js';
 import { createProgressBar } from './progress.js';
 
 /** node:util parseArgs, with its TypeErrors turned into a BAD_INPUT that points at --help. */
@@ -15,6 +16,32 @@ export function parseCommandArgs<T extends ParseArgsConfig['options']>(
   } catch (error) {
     throw new CipherLensError('BAD_INPUT', `${describeError(error)} (see \`cipherlens ${command} --help\`)`);
   }
+}
+
+/** Commands take no positional arguments unless they name inputs: a stray word is more likely a typo. */
+export function refuseExtraArguments(positionals: readonly string[]): void {
+  if (positionals.length > 0) throw new CipherLensError('BAD_INPUT', `unexpected argument ${positionals[0]}`);
+}
+
+/** The options of every command that writes files: where, whether to overwrite, and a JSON report. */
+export const outputOptions = {
+  out: { type: 'string' },
+  force: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+/** The --json report: indented, so it is readable as well as parseable. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function parseNonNegativeInteger(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) {
+    throw new CipherLensError('BAD_INPUT', `--${name} must be a non-negative integer, got "${value}"`);
+  }
+  return parsed;
 }
 
 export const passphraseOptions = {
@@ -88,6 +115,27 @@ export async function pathExists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Checked before anything is written, so a refused run leaves no partial output behind. */
+export async function refuseOverwrite(path: string): Promise<void> {
+  if (await pathExists(path)) {
+    throw new CipherLensError(
+      'BAD_INPUT',
+      `${path} already exists; use --force to overwrite (nothing was written)`,
+    );
+  }
+}
+
+/** The files under the given paths with one of the extensions; none at all is an error, not an empty run. */
+export async function collectRequiredInputs(
+  paths: readonly string[],
+  extensions: readonly string[],
+  what: string,
+): Promise<InputFile[]> {
+  const found = await collectInputFiles(paths, extensions);
+  if (found.length === 0) throw new CipherLensError('BAD_INPUT', `no ${what} found in ${paths.join(', ')}`);
+  return found;
 }
 
 export interface Failure {

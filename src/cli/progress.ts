@@ -35,3 +35,20 @@ export function createProgressBar(label: string, total: number, stream = process
     },
   };
 }
+
+/**
+ * A bar that appears with the first update, for work whose total is only known once it has started
+ * (a download's Content-Length, a dataset's image count); never drawn when nothing is reported.
+ */
+export function createLazyProgressBar(label: string): ProgressBar {
+  let bar: ProgressBar | null = null;
+  return {
+    update(done, total) {
+      bar ??= createProgressBar(label, total ?? 0);
+      bar.update(done, total);
+    },
+    finish(message) {
+      bar?.finish(message);
+    },
+  };
+}

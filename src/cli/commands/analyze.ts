@@ -3,7 +3,7 @@ import { parseCondition, type Condition } from '../../core/crypto/condition.js';
 import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
 import { decodeGreyImage, type FitMode } from '../../core/image/decode.js';
-import { collectInputFiles, IMAGE_EXTENSIONS } from '../../core/image/files.js';
+import { IMAGE_EXTENSIONS } from '../../core/image/files.js';
 import {
   analyzeImage,
   createReportAggregator,
@@ -12,9 +12,11 @@ import {
 } from '../../core/security/index.js';
 import type { CliCommand } from '../command.js';
 import {
+  collectRequiredInputs,
   loadKeyOption,
   parseCommandArgs,
   passphraseOptions,
+  printJson,
   reportFailures,
   runEach,
 } from '../crypto-options.js';
@@ -134,13 +136,7 @@ interface Inputs {
 }
 
 async function collectInputs(paths: string[]): Promise<Inputs> {
-  const found = await collectInputFiles(paths, IMAGE_EXTENSIONS);
-  if (found.length === 0) {
-    throw new CipherLensError(
-      'BAD_INPUT',
-      `no ${IMAGE_EXTENSIONS.join('/')} images found in ${paths.join(', ')}`,
-    );
-  }
+  const found = await collectRequiredInputs(paths, IMAGE_EXTENSIONS, `${IMAGE_EXTENSIONS.join('/')} images`);
   const single = paths.length === 1 && found.length === 1 && found[0]!.path === paths[0];
   return { files: found.map((file) => file.path), single };
 }
@@ -210,7 +206,8 @@ const command: CliCommand = {
     const key = await loadKeyOption(values);
     if (!inputs.single) return analyzeMany(inputs.files, key, parsed);
     const image = await analyzeFile(inputs.files[0]!, key, parsed, parsed.scatter ?? 1000);
-    process.stdout.write(parsed.json ? `${JSON.stringify(image, null, 2)}\n` : renderImageReport(image));
+    if (parsed.json) printJson(image);
+    else process.stdout.write(renderImageReport(image));
     return 0;
   },
 };

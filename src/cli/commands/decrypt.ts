@@ -4,13 +4,16 @@ import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
 import { encodeGreyPng } from '../../core/image/decode.js';
-import { collectInputFiles, type InputFile, withExtension } from '../../core/image/files.js';
+import { type InputFile, withExtension } from '../../core/image/files.js';
 import type { CliCommand } from '../command.js';
 import {
+  collectRequiredInputs,
   loadKeyOption,
+  outputOptions,
   parseCommandArgs,
   passphraseOptions,
-  pathExists,
+  printJson,
+  refuseOverwrite,
   reportFailures,
   runEach,
 } from '../crypto-options.js';
@@ -41,30 +44,21 @@ const decrypt: CliCommand = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs('decrypt', argv, {
       key: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
+      ...outputOptions,
       ...passphraseOptions,
     });
     if (positionals.length === 0) throw new CipherLensError('BAD_INPUT', 'no .clens files given');
     if (!values.out) throw new CipherLensError('BAD_INPUT', '--out DIR is required');
     const out = values.out;
     const key = await loadKeyOption(values);
-    const inputs = await collectInputFiles(positionals, [CONTAINER_EXTENSION]);
-    if (inputs.length === 0)
-      throw new CipherLensError('BAD_INPUT', `no .clens files found in ${positionals.join(', ')}`);
+    const inputs = await collectRequiredInputs(positionals, [CONTAINER_EXTENSION], '.clens files');
     const jobs = inputs.map((input) => ({ input, output: join(out, withExtension(input.relative, '.png')) }));
     const seen = new Set<string>();
     for (const job of jobs) {
       if (seen.has(job.output))
         throw new CipherLensError('BAD_INPUT', `two inputs would both be written to ${job.output}`);
       seen.add(job.output);
-      if (!values.force && (await pathExists(job.output))) {
-        throw new CipherLensError(
-          'BAD_INPUT',
-          `${job.output} already exists; use --force to overwrite (nothing was written)`,
-        );
-      }
+      if (!values.force) await refuseOverwrite(job.output);
     }
 
     const { done, failures } = await runEach(
@@ -75,9 +69,7 @@ const decrypt: CliCommand = {
     );
 
     if (values.json) {
-      process.stdout.write(
-        `${JSON.stringify({ keyFingerprint: key.fingerprint, decrypted: done, failures }, null, 2)}\n`,
-      );
+      printJson({ keyFingerprint: key.fingerprint, decrypted: done, failures });
     } else if (done.length === 1 && done[0]) {
       const item = done[0];
       process.stdout.write(

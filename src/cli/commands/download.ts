@@ -9,7 +9,8 @@ import {
 } from '../../core/datasets/download.js';
 import { CipherLensError } from '../../core/errors.js';
 import type { CliCommand } from '../command.js';
-import { createProgressBar, type ProgressBar } from '../progress.js';
+import { parseNonNegativeInteger } from '../crypto-options.js';
+import { createLazyProgressBar } from '../progress.js';
 
 const usage = `Usage: cipherlens download --dataset mnist|mednist [options]
 
@@ -44,25 +45,17 @@ const command: CliCommand = {
         `--dataset must be one of ${DOWNLOADABLE_DATASETS.join(', ')}\n\n${usage}`,
       );
     }
-    const retries = values.retries === undefined ? 3 : Number(values.retries);
-    if (!Number.isInteger(retries) || retries < 0) {
-      throw new CipherLensError(
-        'BAD_INPUT',
-        `--retries must be a non-negative integer, got "${values.retries}"`,
-      );
-    }
+    const retries = parseNonNegativeInteger(values.retries, 'retries', 3);
     const dataDir = resolveDownloadDir(values['data-dir']);
     for (const target of datasetTargets(dataset, dataDir, values.mirror)) {
       const name = basename(target.destination);
-      let bar: ProgressBar | null = null;
+      const bar = createLazyProgressBar(`${name} (KiB)`);
       const result = await downloadFile(target, {
         retries,
-        onProgress: (received, total) => {
-          bar ??= createProgressBar(`${name} (KiB)`, Math.ceil((total ?? 0) / 1024));
-          bar.update(Math.floor(received / 1024), total === null ? undefined : Math.ceil(total / 1024));
-        },
+        onProgress: (received, total) =>
+          bar.update(Math.floor(received / 1024), total === null ? undefined : Math.ceil(total / 1024)),
       });
-      (bar as ProgressBar | null)?.finish();
+      bar.finish();
       const how =
         result.status === 'present'
           ? 'already present, verified'

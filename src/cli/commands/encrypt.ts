@@ -7,18 +7,16 @@ import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
 import { decodeGreyImage, encodeGreyPng, type FitMode } from '../../core/image/decode.js';
-import {
-  collectInputFiles,
-  IMAGE_EXTENSIONS,
-  type InputFile,
-  withExtension,
-} from '../../core/image/files.js';
+import { IMAGE_EXTENSIONS, type InputFile, withExtension } from '../../core/image/files.js';
 import type { CliCommand } from '../command.js';
 import {
+  collectRequiredInputs,
   loadKeyOption,
+  outputOptions,
   parseCommandArgs,
   passphraseOptions,
-  pathExists,
+  printJson,
+  refuseOverwrite,
   reportFailures,
   runEach,
   warnIfDemoKey,
@@ -65,11 +63,9 @@ const encrypt: CliCommand = {
       condition: { type: 'string' },
       size: { type: 'string' },
       fit: { type: 'string' },
-      out: { type: 'string' },
       label: { type: 'string' },
       png: { type: 'boolean' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
+      ...outputOptions,
       ...passphraseOptions,
     });
     if (positionals.length === 0) throw new CipherLensError('BAD_INPUT', 'no input images given');
@@ -82,9 +78,7 @@ const encrypt: CliCommand = {
     const key = await loadKeyOption(values);
     warnIfDemoKey(key);
 
-    const inputs = await collectInputFiles(positionals, IMAGE_EXTENSIONS);
-    if (inputs.length === 0)
-      throw new CipherLensError('BAD_INPUT', `no image files found in ${positionals.join(', ')}`);
+    const inputs = await collectRequiredInputs(positionals, IMAGE_EXTENSIONS, 'image files');
     const jobs = planOutputs(inputs, values.out, Boolean(values.png));
     if (!values.force) await refuseOverwrites(jobs);
 
@@ -96,8 +90,7 @@ const encrypt: CliCommand = {
     );
 
     if (values.json) {
-      const report = { keyFingerprint: key.fingerprint, condition, encrypted: done, failures };
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      printJson({ keyFingerprint: key.fingerprint, condition, encrypted: done, failures });
     } else {
       for (const item of done.length === 1 ? done : []) {
         const from = `${item.source.width}×${item.source.height} ${item.source.format}`;
@@ -171,14 +164,7 @@ function planOutputs(inputs: InputFile[], out: string, png: boolean): Job[] {
 
 async function refuseOverwrites(jobs: Job[]): Promise<void> {
   for (const job of jobs) {
-    for (const path of [job.output, job.png]) {
-      if (path && (await pathExists(path))) {
-        throw new CipherLensError(
-          'BAD_INPUT',
-          `${path} already exists; use --force to overwrite (nothing was written)`,
-        );
-      }
-    }
+    for (const path of [job.output, job.png]) if (path) await refuseOverwrite(path);
   }
 }
 

@@ -16,7 +16,8 @@ import { DEFAULT_SPLIT_SEED } from '../../core/datasets/splits.js';
 import { CipherLensError } from '../../core/errors.js';
 import type { FitMode } from '../../core/image/decode.js';
 import type { CliCommand } from '../command.js';
-import { createProgressBar, type ProgressBar } from '../progress.js';
+import { parseNonNegativeInteger, printJson } from '../crypto-options.js';
+import { createLazyProgressBar, createProgressBar } from '../progress.js';
 
 const DEFAULT_KEY = join(PACKAGE_ROOT, 'resources', 'keys', 'demo.key');
 
@@ -39,15 +40,6 @@ Options:
   --cache-dir DIR      decoded-image cache (default: env CIPHERLENS_CACHE, else data/cache)
   --no-cache           decode from the source even if a cache exists
   --json               print the manifest on stdout`;
-
-function parseInteger(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) {
-    throw new CipherLensError('BAD_INPUT', `--${name} must be a non-negative integer, got "${value}"`);
-  }
-  return parsed;
-}
 
 const command: CliCommand = {
   name: 'export-dataset',
@@ -75,7 +67,7 @@ const command: CliCommand = {
       throw new CipherLensError('BAD_INPUT', `--dataset and --condition are required\n\n${usage}`);
     }
     const condition = parseCondition(values.condition);
-    const seed = parseInteger(values.seed, 'seed', DEFAULT_SPLIT_SEED);
+    const seed = parseNonNegativeInteger(values.seed, 'seed', DEFAULT_SPLIT_SEED);
     const fit = (values.fit ?? 'error') as FitMode;
     if (!['error', 'resize', 'pad'].includes(fit)) {
       throw new CipherLensError('BAD_INPUT', `--fit must be error, resize or pad, got "${values.fit}"`);
@@ -87,18 +79,15 @@ const command: CliCommand = {
     const dataDir = resolveDataDir(values['data-dir']);
     const started = Date.now();
 
-    let decodeBar: ProgressBar | null = null;
+    const decodeBar = createLazyProgressBar('decode ');
     const { dataset, cacheHit } = await openDataset(values.dataset, {
       dataDir,
       cacheDir: values['no-cache'] ? null : resolveCacheDir(values['cache-dir']),
-      imageSize: parseInteger(values.size, 'size', 64),
+      imageSize: parseNonNegativeInteger(values.size, 'size', 64),
       fit,
-      onProgress: (decoded, total) => {
-        decodeBar ??= createProgressBar('decode ', total);
-        decodeBar.update(decoded, total);
-      },
+      onProgress: (decoded, total) => decodeBar.update(decoded, total),
     });
-    (decodeBar as ProgressBar | null)?.finish();
+    decodeBar.finish();
     const loadedAt = Date.now();
     process.stderr.write(
       `${dataset.name}: ${dataset.classes.length} classes, ${dataset.imageSize}×${dataset.imageSize}, ` +
@@ -123,7 +112,7 @@ const command: CliCommand = {
       `wrote ${outDir}: train ${manifest.splits.train}, val ${manifest.splits.val}, test ${manifest.splits.test} ` +
         `(${condition}${key ? `, key ${key.fingerprint}` : ''}) in ${((Date.now() - loadedAt) / 1000).toFixed(1)} s`,
     );
-    if (values.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+    if (values.json) printJson(manifest);
     return 0;
   },
 };

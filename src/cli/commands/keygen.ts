@@ -1,7 +1,14 @@
 import { generateKey, saveKeyFile } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
 import type { CliCommand } from '../command.js';
-import { parseCommandArgs, passphraseOptions, pathExists, readPassphrase } from '../crypto-options.js';
+import {
+  outputOptions,
+  parseCommandArgs,
+  passphraseOptions,
+  pathExists,
+  readPassphrase,
+  refuseExtraArguments,
+} from '../crypto-options.js';
 
 const usage = `Usage: cipherlens keygen --out FILE [--passphrase-env VAR | --passphrase-file F] [--label L] [--force] [--json]
 
@@ -18,14 +25,11 @@ const keygen: CliCommand = {
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('keygen', argv, {
-      out: { type: 'string' },
       label: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
+      ...outputOptions,
       ...passphraseOptions,
     });
-    if (positionals.length > 0)
-      throw new CipherLensError('BAD_INPUT', `unexpected argument ${positionals[0]}`);
+    refuseExtraArguments(positionals);
     if (!values.out) throw new CipherLensError('BAD_INPUT', '--out FILE is required');
     if (!values.force && (await pathExists(values.out))) {
       throw new CipherLensError(

@@ -2,7 +2,7 @@ import { CipherLensError } from '../../core/errors.js';
 import { parseArchitecture, runTrainer, type TrainOptions } from '../../core/training/trainer.js';
 import type { TrainerEvent } from '../../core/training/events.js';
 import type { CliCommand } from '../command.js';
-import { parseCommandArgs } from '../crypto-options.js';
+import { parseCommandArgs, refuseExtraArguments } from '../crypto-options.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
 
 const usage = `Usage: cipherlens train --data EXPORT_DIR --arch dcnn|resnet|mlp|bitplane-mlp [options]
@@ -149,8 +149,7 @@ const train: CliCommand = {
       python: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (positionals.length > 0)
-      throw new CipherLensError('BAD_INPUT', `unexpected argument ${positionals[0]}`);
+    refuseExtraArguments(positionals);
     if (!values.data) throw new CipherLensError('BAD_INPUT', '--data EXPORT_DIR is required');
     if (!values.arch)
       throw new CipherLensError('BAD_INPUT', '--arch is required (dcnn, resnet, mlp or bitplane-mlp)');
