@@ -51,7 +51,7 @@ export async function decodeGreyImage(
   const maxInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
   validateOptions(options.size, fit, maxInputPixels);
   const name = typeof input === 'string' ? input : (options.name ?? 'image buffer');
-  const bytes = typeof input === 'string' ? await readInput(input) : input;
+  const bytes = typeof input === 'string' ? await readImageFile(input) : input;
   if (bytes.length === 0)
     throw new CipherLensError('IMAGE_DECODE', `${name} is empty (0 bytes): not an image`);
 
@@ -90,7 +90,8 @@ function validateOptions(size: number | undefined, fit: string, maxInputPixels: 
   }
 }
 
-async function readInput(path: string): Promise<Uint8Array> {
+/** Reads an image file, with a missing file told apart from an unreadable one. */
+export async function readImageFile(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (error) {

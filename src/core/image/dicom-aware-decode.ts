@@ -1,6 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { CipherLensError } from '../errors.js';
-import { decodeGreyImage, encodeGreyPng, type DecodedGreyImage, type FitMode } from './decode.js';
+import {
+  decodeGreyImage,
+  encodeGreyPng,
+  readImageFile,
+  type DecodedGreyImage,
+  type FitMode,
+} from './decode.js';
 import { decodeDicom, isDicom, type DicomWindow } from './dicom.js';
 
 export interface AnyImageOptions {
@@ -46,14 +50,4 @@ export async function decodeAnyImage(
     source: { width: dicom.width, height: dicom.height, format: 'dicom' },
     conversion: [...dicom.conversion, ...squared.conversion],
   };
-}
-
-async function readImageFile(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CipherLensError('NOT_FOUND', `image file ${path} does not exist`);
-    throw new CipherLensError('IMAGE_DECODE', `cannot read image file ${path}: ${(error as Error).message}`);
-  }
 }
