@@ -1,7 +1,8 @@
 import type { LibraryItem } from '../../shared/index.js';
 import type { CipherLensClient } from '../api/index.js';
 import { openDialog } from './dialog.js';
-import { el, replaceChildren, select } from './dom.js';
+import { classFilterField } from './classFilter.js';
+import { el, replaceChildren } from './dom.js';
 import { emptyState, loading } from './emptyState.js';
 import { imageGrid } from './imageGrid.js';
 import { libraryGridItem } from './libraryImages.js';
@@ -29,22 +30,10 @@ export function pickLibraryItem(
         const page = await api.libraryList({ offset, limit: PAGE_SIZE, ...(label ? { label } : {}) });
         replaceChildren(
           classSelect,
-          el(
-            'label',
-            { class: 'field' },
-            el('span', { class: 'field-label', text: 'Class' }),
-            select(
-              [
-                { value: '', label: 'All classes' },
-                ...page.classes.map((c) => ({ value: c.label, label: `${c.label} (${c.count})` })),
-              ],
-              label ?? '',
-              (value) => {
-                label = value || undefined;
-                void load(0);
-              },
-            ),
-          ),
+          classFilterField(page.classes, label ?? '', (value) => {
+            label = value || undefined;
+            void load(0);
+          }),
         );
         if (page.items.length === 0) {
           replaceChildren(body, emptyState('No images yet', 'Import images in the Library view first.'));

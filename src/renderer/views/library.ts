@@ -1,6 +1,7 @@
 import type { LibraryItem } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
-import { button, el, replaceChildren, select } from '../components/dom.js';
+import { type ClassCount, classFilterField } from '../components/classFilter.js';
+import { button, el, replaceChildren } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
 import { imageGrid } from '../components/imageGrid.js';
 import { openItemDialog } from '../components/itemDialog.js';
@@ -53,27 +54,18 @@ export function createLibraryView(context: AppContext): View {
     void load();
   });
 
-  const renderToolbar = (classes: readonly { label: string; count: number }[]): void => {
+  const renderToolbar = (classes: readonly ClassCount[]): void => {
     replaceChildren(
       toolbar,
-      el(
-        'label',
-        { class: 'field' },
-        el('span', { class: 'field-label', text: 'Class' }),
-        select(
-          [
-            { value: '', label: 'All classes' },
-            ...classes.map((c) => ({ value: c.label, label: `${c.label} (${c.count})` })),
-            { value: UNLABELLED, label: 'Unlabelled' },
-          ],
-          filter.label,
-          (value) => {
-            filter.label = value;
-            filter.offset = 0;
-            void load();
-          },
-          'class-filter',
-        ),
+      classFilterField(
+        classes,
+        filter.label,
+        (value) => {
+          filter.label = value;
+          filter.offset = 0;
+          void load();
+        },
+        { extra: [{ value: UNLABELLED, label: 'Unlabelled' }], testId: 'class-filter' },
       ),
       el('label', { class: 'field' }, el('span', { class: 'field-label', text: 'Search' }), searchInput),
       el(
