@@ -12,20 +12,12 @@ import {
 } from '../../../src/core/crypto/container.js';
 import { keyFromBytes } from '../../../src/core/crypto/keys.js';
 import { deriveSubkey } from '../../../src/core/crypto/subkeys.js';
+import { errorOf } from './error-of.js';
 
 const key = keyFromBytes(Uint8Array.from({ length: 32 }, (_, i) => i * 7));
 const otherKey = keyFromBytes(Uint8Array.from({ length: 32 }, (_, i) => i * 11));
 const size = 6;
 const plain = Uint8Array.from({ length: size * size }, (_, i) => (i * 53) & 255);
-
-const errorOf = (action: () => unknown): { code?: string; message: string } => {
-  try {
-    action();
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error('expected an error');
-};
 
 /** Re-sign modified bytes with the right key, to test checks that come after the MAC. */
 const resign = (bytes: Uint8Array): Uint8Array => {

@@ -13,6 +13,7 @@ import {
   saveKeyFile,
   serializeKey,
 } from '../../../src/core/crypto/keys.js';
+import { errorOf } from './error-of.js';
 
 let folder = '';
 beforeAll(async () => {
@@ -23,15 +24,6 @@ afterAll(async () => {
 });
 
 const bytes = Uint8Array.from({ length: 32 }, (_, i) => i);
-const errorOf = (action: () => unknown): { code?: string; message: string } => {
-  try {
-    action();
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error('expected an error');
-};
-
 describe('keys', () => {
   it('generates distinct 32-byte keys with 16-hex fingerprints that are not the key', () => {
     const a = generateKey('a');
