@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { encodeGreyPng } from '../../src/core/image/decode.js';
 import type { SecurityReport } from '../../src/core/security/index.js';
+import { type CliResult, runCli } from './run-cli.js';
 
 const demoKey = fileURLToPath(new URL('../../resources/keys/demo.key', import.meta.url));
 let dir: string;
+
+const run = (...argv: string[]): Promise<CliResult> => runCli('analyze', ...argv);
 
 /** A smooth test picture: a diagonal ramp with a bright square, so plain statistics differ from the cipher's. */
 async function writePicture(path: string, width: number, height: number): Promise<void> {
@@ -20,26 +22,6 @@ async function writePicture(path: string, width: number, height: number): Promis
     }
   }
   await writeFile(path, await encodeGreyPng({ pixels, width, height }));
-}
-
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['analyze', ...argv]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
 }
 
 beforeAll(async () => {
