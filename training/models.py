@@ -137,6 +137,17 @@ def hidden_width(inputs: int) -> int:
     return max(64, min(1024, FIRST_LAYER_WEIGHT_BUDGET // inputs // 64 * 64))
 
 
+def fully_connected_layers(inputs: int, num_classes: int, dropout: float, input_dropout: float,
+                           hidden: int | None) -> tuple[nn.Dropout, nn.Sequential, EmbeddingHead]:
+    """Input dropout, FC H -> ReLU, and the embedding head that both fully connected architectures end with.
+    Returned rather than assigned so each model keeps the attribute names its checkpoints and cards were saved
+    under, and builds its layers in the same order (the same seed gives the same initial weights)."""
+    width = hidden or hidden_width(inputs)
+    return (nn.Dropout(input_dropout),
+            nn.Sequential(nn.Linear(inputs, width), nn.ReLU(inplace=True), nn.Dropout(dropout)),
+            EmbeddingHead(width, num_classes, dropout))
+
+
 class MLP(nn.Module):
     """Fully connected on standardised pixel values: N² -> H -> ReLU -> FC 512 -> classes. Blind to pixel order, so
     a fixed permutation costs it nothing; XOR scrambles intensities non-linearly and does cost it."""
@@ -145,11 +156,8 @@ class MLP(nn.Module):
                  input_dropout: float = 0.0, hidden: int | None = None):
         super().__init__()
         self.pre = ScaledPixels(mean, std)
-        inputs = size * size
-        width = hidden or hidden_width(inputs)
-        self.input_dropout = nn.Dropout(input_dropout)
-        self.hidden = nn.Sequential(nn.Linear(inputs, width), nn.ReLU(inplace=True), nn.Dropout(dropout))
-        self.head = EmbeddingHead(width, num_classes, dropout)
+        self.input_dropout, self.hidden, self.head = fully_connected_layers(
+            size * size, num_classes, dropout, input_dropout, hidden)
 
     def forward(self, images: torch.Tensor):
         return self.head(self.hidden(self.input_dropout(self.pre(images).flatten(1))))
@@ -180,11 +188,8 @@ class BitPlaneMLP(nn.Module):
         pixels = size * size
         self.bits = BitPlanes()
         self.pixel_layer = PixelBitPlaneLayer(pixels, features_per_pixel)
-        inputs = pixels * features_per_pixel
-        width = hidden or hidden_width(inputs)
-        self.input_dropout = nn.Dropout(input_dropout)
-        self.hidden = nn.Sequential(nn.Linear(inputs, width), nn.ReLU(inplace=True), nn.Dropout(dropout))
-        self.head = EmbeddingHead(width, num_classes, dropout)
+        self.input_dropout, self.hidden, self.head = fully_connected_layers(
+            pixels * features_per_pixel, num_classes, dropout, input_dropout, hidden)
 
     def forward(self, images: torch.Tensor):
         per_pixel = torch.tanh(self.pixel_layer(self.bits(images)))
