@@ -19,11 +19,16 @@ export const BLOCK_ROWS = 32_768;
 /** Queries scored together: bounds the [queries × block] score matrix ONNX Runtime returns. */
 const QUERY_BLOCK = 256;
 const INITIAL_BLOCK_ROWS = 1024;
+const SINGLE_THREAD_BELOW = 8;
 
 export interface ExactCosineStoreOptions {
   /** Where `save()` writes (atomically); a store without a path lives in memory only. */
   path?: string;
-  /** intraOpNumThreads for the similarity kernel (default: all cores). */
+  /**
+   * intraOpNumThreads for batches of queries (default: all cores). A batch of fewer than
+   * SINGLE_THREAD_BELOW queries always runs on one thread: scoring one query is a memory-bound GEMV, and
+   * bench/results/retrieval.json measured a second thread slowing it down (47,000 × 512: 5.5 vs 8.6 ms).
+   */
   threads?: number;
   /** Rows per block (tests use small blocks to exercise merging). */
   blockRows?: number;
@@ -184,7 +189,7 @@ export class ExactCosineStore implements VectorStore {
     if (total === 0 || count === 0) return Array.from({ length: count }, () => []);
     // Excluded ids can take places in a block's top list, so ask each block for that many more.
     const perBlock = k + excluded.size;
-    const kernel = await similarityKernel(this.options.threads);
+    const kernel = await similarityKernel(count < SINGLE_THREAD_BELOW ? 1 : this.options.threads);
     const normalised = new Float32Array(queries.length);
     for (let q = 0; q < count; q++) {
       const slice = queries.subarray(q * this.dim, (q + 1) * this.dim);
