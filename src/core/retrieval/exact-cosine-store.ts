@@ -27,7 +27,7 @@ export interface ExactCosineStoreOptions {
   /**
    * intraOpNumThreads for batches of queries (default: all cores). A batch of fewer than
    * SINGLE_THREAD_BELOW queries always runs on one thread: scoring one query is a memory-bound GEMV, and
-   * bench/results/retrieval.json measured a second thread slowing it down (47,000 × 512: 5.5 vs 8.6 ms).
+   * a second thread slowed it down on the 2-core development machine (47,000 × 512: 5.5 ms on one, 8.6 on two).
    */
   threads?: number;
   /** Rows per block (tests use small blocks to exercise merging). */
