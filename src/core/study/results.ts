@@ -85,7 +85,8 @@ export async function writeStudyResult(dir: string, result: StudyResult): Promis
 export async function readStudyResults(dir: string): Promise<{ results: StudyResult[]; problems: string[] }> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+    // security-<dataset>.json files beside the configuration results belong to the security study.
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('security-')).sort();
   } catch {
     return { results: [], problems: [] };
   }
