@@ -1,6 +1,9 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { clearMessages, goTo } from './app.js';
 import type { ImportFolder } from './fixtures.js';
+import { REPO_ROOT, SCREENSHOT_DIR } from './paths.js';
 
 /**
  * The steps of the main flow, shared by the browser and the Electron projects so both hosts are held
@@ -218,15 +221,25 @@ export async function openDiagonalCell(page: Page): Promise<void> {
   await expect(cellGrid.getByTestId('grid-tile')).toHaveCount(count);
 }
 
+/** Configuration results in the repository's study/results (the security-study files are not table rows). */
+function committedStudyResults(): number {
+  const dir = join(REPO_ROOT, 'study', 'results');
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir).filter((name) => name.endsWith('.json') && !name.startsWith('security-')).length;
+}
+
 /** The study table, when study/results holds runs: a row opens that configuration's confusion matrix. */
 export async function openAblationConfiguration(page: Page): Promise<void> {
   const ablation = page.getByTestId('ablation');
   const rows = ablation.locator('tr.clickable');
-  await expect(rows.first().or(ablation.getByTestId('empty-state'))).toBeVisible();
-  if ((await rows.count()) === 0) {
+  const committed = committedStudyResults();
+  if (committed === 0) {
     await expect(ablation.getByTestId('empty-state')).toContainText('No study results yet');
     return;
   }
+  // Every configuration result committed under study/results is one row of the table.
+  await expect(rows).toHaveCount(committed);
+  await ablation.screenshot({ path: join(SCREENSHOT_DIR, 'evaluate-ablation.png') });
   const openable = rows.filter({ hasText: 'open' }).first();
   await openable.focus();
   await page.keyboard.press('Enter');
