@@ -56,10 +56,22 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+function flushThenExit(code: number): void {
+  let pending = 2;
+  const done = (): void => {
+    pending -= 1;
+    if (pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 const invokedDirectly = process.argv[1] && /cli[\\/]main\.(ts|js)$/.test(process.argv[1]);
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    // Exit only once stdout and stderr have flushed: on POSIX pipes writes are asynchronous, and exiting at once
+    // would cut a large --json document short while still reporting success.
+    (code) => flushThenExit(code),
     (error: unknown) => {
       process.stderr.write(`cipherlens: ${describeError(error)}\n`);
       process.exit(1);
