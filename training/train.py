@@ -57,6 +57,7 @@ class Config:
     dropout: float
     input_dropout: float
     hidden: int | None
+    label_smoothing: float
     threads: int
     device: str
     resume: bool
@@ -97,13 +98,16 @@ def parse_args(argv: list[str]) -> Config:
     parser.add_argument("--resume", action="store_true", help="continue from a checkpoint; skip if already done")
     parser.add_argument("--no-verify", dest="verify", action="store_false",
                         help="skip the onnxruntime-node check (the card then records maxAbsDiffVsTorch: null)")
+    parser.add_argument("--label-smoothing", type=float, default=0.0,
+                        help="cross-entropy label smoothing (0 = none); tightens class clusters of the embedding")
     parser.add_argument("--node", default=os.environ.get("CIPHERLENS_NODE", "node"), help="Node.js executable")
     args = parser.parse_args(argv)
     config = Config(
         data=args.data, architecture=args.arch, out=args.out, model_id=args.model_id, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.lr, weight_decay=args.weight_decay, patience=args.patience,
         seed=args.seed, max_train=args.max_train, max_val=args.max_val, max_test=args.max_test,
-        dropout=args.dropout, input_dropout=args.input_dropout, hidden=args.hidden, threads=args.threads,
+        dropout=args.dropout, input_dropout=args.input_dropout, hidden=args.hidden,
+        label_smoothing=args.label_smoothing, threads=args.threads,
         device=args.device, resume=args.resume, verify=args.verify, node=args.node,
     )
     check_config(config)
@@ -118,6 +122,8 @@ def check_config(config: Config) -> None:
         raise TrainingError("BAD_INPUT", "--lr must be positive")
     if not (0 <= config.dropout < 1 and 0 <= config.input_dropout < 1):
         raise TrainingError("BAD_INPUT", "--dropout and --input-dropout must lie in [0, 1)")
+    if not 0 <= config.label_smoothing < 1:
+        raise TrainingError("BAD_INPUT", "--label-smoothing must lie in [0, 1)")
     if config.hidden is not None and config.hidden < 1:
         raise TrainingError("BAD_INPUT", "--hidden must be at least 1")
     if config.architecture not in FULLY_CONNECTED and (config.input_dropout or config.hidden):
@@ -151,6 +157,8 @@ def config_fingerprint(config: Config, export: Export) -> str:
                    config.seed, config.max_train, config.max_val, config.max_test],
         "model": [config.dropout, config.input_dropout, config.hidden],
     }
+    if config.label_smoothing:  # absent when 0, so runs from before the option keep their fingerprints
+        identity["labelSmoothing"] = config.label_smoothing
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -295,7 +303,7 @@ def train(config: Config, progress: Progress) -> dict:
             images = train_images.index_select(0, index).to(device, non_blocking=True)
             labels = train_labels.index_select(0, index).to(device, non_blocking=True)
             logits, _ = model(images)
-            loss = nn.functional.cross_entropy(logits, labels)
+            loss = nn.functional.cross_entropy(logits, labels, label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -396,6 +404,7 @@ def train(config: Config, progress: Progress) -> dict:
             "parameters": count_parameters(model),
             "dropout": config.dropout,
             "inputDropout": config.input_dropout,
+            "labelSmoothing": config.label_smoothing,
             "hiddenWidth": model.hidden[0].out_features if config.architecture in FULLY_CONNECTED else None,
             "augmentation": "none",
             "selection": "best validation accuracy (ties: lower validation loss)",

@@ -121,6 +121,7 @@ def test_main_reports_a_missing_export_as_one_error_record(tmp_path, capsys):
         (["--data", "x", "--arch", "vit"], "invalid choice"),
         (["--data", "x", "--arch", "mlp", "--epochs", "0"], "--epochs"),
         (["--data", "x", "--arch", "mlp", "--id", "../evil"], "--id"),
+        (["--data", "x", "--arch", "mlp", "--label-smoothing", "1"], "--label-smoothing"),
     ],
 )
 def test_main_rejects_bad_arguments(argv, fragment, capsys):

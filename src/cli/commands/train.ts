@@ -22,6 +22,7 @@ weights of the best validation epoch, measures the test split, and writes <id>.o
   --max-train N        train on a stratified subsample of N images (also --max-val, --max-test)
   --dropout X          dropout before each fully connected layer (default 0.3)
   --input-dropout X    dropout on the input features (mlp, bitplane-mlp; default 0)
+  --label-smoothing X  cross-entropy label smoothing (default 0; 0.1 tightens the embedding's class clusters)
   --hidden N           first hidden layer width (mlp, bitplane-mlp; default 1024, less for big images)
   --threads N          torch CPU threads (default 2)
   --device D           auto | cpu | cuda (default auto: CUDA when torch sees a GPU)
@@ -141,6 +142,7 @@ const train: CliCommand = {
       'max-test': { type: 'string' },
       dropout: { type: 'string' },
       'input-dropout': { type: 'string' },
+      'label-smoothing': { type: 'string' },
       hidden: { type: 'string' },
       threads: { type: 'string' },
       device: { type: 'string' },
@@ -175,6 +177,7 @@ const train: CliCommand = {
         maxTest: positiveInteger('--max-test', values['max-test']),
         dropout: positiveNumber('--dropout', values.dropout, true),
         inputDropout: positiveNumber('--input-dropout', values['input-dropout'], true),
+        labelSmoothing: positiveNumber('--label-smoothing', values['label-smoothing'], true),
         hidden: positiveInteger('--hidden', values.hidden),
         threads: positiveInteger('--threads', values.threads),
         device: parseDevice(values.device),

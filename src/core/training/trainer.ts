@@ -40,6 +40,8 @@ export interface TrainOptions {
   maxTest?: number;
   dropout?: number;
   inputDropout?: number;
+  /** Cross-entropy label smoothing (default 0): tightens the class clusters of the retrieval embedding. */
+  labelSmoothing?: number;
   /** Width of the first hidden layer (mlp, bitplane-mlp). */
   hidden?: number;
   threads?: number;
@@ -95,6 +97,7 @@ export function trainerArguments(options: TrainOptions): string[] {
     ['--max-test', options.maxTest],
     ['--dropout', options.dropout],
     ['--input-dropout', options.inputDropout],
+    ['--label-smoothing', options.labelSmoothing],
     ['--hidden', options.hidden],
     ['--threads', options.threads],
   ];

@@ -43,6 +43,12 @@ describe('trainerArguments', () => {
     expect(args[args.indexOf('--epochs') + 1]).toBe('3');
     expect(args[args.indexOf('--node') + 1]).toBe(process.execPath);
     expect(args).not.toContain('--seed');
+    expect(args).not.toContain('--label-smoothing');
+  });
+
+  it('passes label smoothing through to the trainer', () => {
+    const args = trainerArguments({ data: 'exp', architecture: 'bitplane-mlp', out: 'models', labelSmoothing: 0.1 });
+    expect(args[args.indexOf('--label-smoothing') + 1]).toBe('0.1');
   });
 });
 
