@@ -100,15 +100,24 @@ export function createAblationSection(context: AppContext): {
       replaceChildren(
         body,
         problems,
-        ...datasets.map((dataset) =>
-          dataTable<AblationRow>({
-            title: `Ablation ${dataset}`,
-            caption: 'missing = the configuration has not finished; it is never estimated.',
-            columns: COLUMNS,
-            rows: study.rows.filter((row) => row.dataset === dataset),
-            onOpen: (row) => void openConfiguration(context, row),
-            testId: `ablation-${dataset}`,
-          }),
+        // One scroll box for all datasets (sized to the viewport), not one per table: each table's header
+        // sticks to its top while that table is in view, and the panel fits the screen at 1280×800.
+        el(
+          'div',
+          {
+            class: 'ablation-scroll',
+            attrs: { tabindex: 0, role: 'region', 'aria-label': 'Ablation tables' },
+          },
+          ...datasets.map((dataset) =>
+            dataTable<AblationRow>({
+              title: `Ablation ${dataset}`,
+              caption: 'missing = the configuration has not finished; it is never estimated.',
+              columns: COLUMNS,
+              rows: study.rows.filter((row) => row.dataset === dataset),
+              onOpen: (row) => void openConfiguration(context, row),
+              testId: `ablation-${dataset}`,
+            }),
+          ),
         ),
       );
     } catch (error) {
