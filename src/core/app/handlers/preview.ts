@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createImageCipher } from '../../crypto/cipher.js';
 import { decryptContainer } from '../../crypto/container.js';
 import { CipherLensError } from '../../errors.js';
@@ -7,6 +7,7 @@ import { toSecurityReport } from '../security-report.js';
 import type { AppContext } from '../context.js';
 import { decodeBase64, pngDataUrl } from '../images.js';
 import { naturalSize, resolveImage } from '../sources.js';
+import { MAX_UPLOAD_BYTES } from '../../../shared/common.js';
 import type { HandlerGroup } from './types.js';
 
 export function previewHandlers(
@@ -36,6 +37,20 @@ export function previewHandlers(
       const name = request.source.kind === 'path' ? request.source.path : request.source.name;
       let bytes: Uint8Array;
       if (request.source.kind === 'path') {
+        let info;
+        try {
+          info = await stat(request.source.path);
+        } catch (error) {
+          throw new CipherLensError('NOT_FOUND', `cannot read ${name}: ${(error as Error).message}`);
+        }
+        // Checked before reading: a device (/dev/zero) or a huge file would otherwise fill memory.
+        if (!info.isFile()) throw new CipherLensError('BAD_INPUT', `${name} is not a regular file`);
+        if (info.size > MAX_UPLOAD_BYTES) {
+          throw new CipherLensError(
+            'IMAGE_TOO_LARGE',
+            `${name} is over ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB: too large to be a CipherLens encrypted image`,
+          );
+        }
         try {
           bytes = await readFile(request.source.path);
         } catch (error) {
