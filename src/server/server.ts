@@ -145,7 +145,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (!isLoopbackHost(request, port) || !isSameOrigin(request, port)) {
       return sendText(response, 403, 'CipherLens answers only to http://127.0.0.1 pages it served itself.');
     }
-    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    } catch {
+      return sendText(response, 400, 'bad request target');
+    }
     if (url.pathname === '/' && url.searchParams.has('token')) {
       if (!tokenFromQuery(url, token)) {
         return sendText(

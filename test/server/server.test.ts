@@ -147,6 +147,11 @@ describe('browser host', () => {
     );
   });
 
+  it('answers a request target it cannot parse with 400, not an internal error', async () => {
+    const reply = await send('//', { headers: { cookie: `cipherlens_token=${TOKEN}` } });
+    expect(reply.status).toBe(400);
+  });
+
   it('limits the request body size with 413', async () => {
     const small = await startBrowserHost({
       service,
