@@ -255,6 +255,7 @@ export async function loadKeyFile(path: string, passphrase?: string): Promise<Ci
   let text: string;
   try {
     const info = await stat(path);
+    if (!info.isFile()) throw new CipherLensError('BAD_FORMAT', `${path} is not a regular file`);
     if (info.size > MAX_KEY_FILE_BYTES) {
       throw new CipherLensError(
         'BAD_FORMAT',

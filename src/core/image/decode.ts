@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { CipherLensError } from '../errors.js';
 
@@ -91,10 +91,23 @@ function validateOptions(size: number | undefined, fit: string, maxInputPixels: 
 }
 
 /** Reads an image file, with a missing file told apart from an unreadable one. */
+/** Larger files are refused before reading: a path from a request must not be able to exhaust memory. */
+export const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
+
 export async function readImageFile(path: string): Promise<Uint8Array> {
   try {
+    // A device such as /dev/zero reports size 0 and never ends: only regular files are read.
+    const info = await stat(path);
+    if (!info.isFile()) throw new CipherLensError('BAD_INPUT', `${path} is not a regular file`);
+    if (info.size > MAX_IMAGE_FILE_BYTES) {
+      throw new CipherLensError(
+        'IMAGE_TOO_LARGE',
+        `image file ${path} is ${info.size} bytes; the limit is ${MAX_IMAGE_FILE_BYTES} bytes`,
+      );
+    }
     return await readFile(path);
   } catch (error) {
+    if (error instanceof CipherLensError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CipherLensError('NOT_FOUND', `image file ${path} does not exist`);
     throw new CipherLensError('IMAGE_DECODE', `cannot read image file ${path}: ${(error as Error).message}`);
