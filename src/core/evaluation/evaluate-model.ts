@@ -1,16 +1,9 @@
 import { inferAll } from '../inference/batch.js';
-import { createInferenceEngine } from '../inference/engine.js';
 import type { ModelFiles } from '../inference/model-files.js';
 import type { ProviderPreference } from '../inference/providers.js';
 import type { Logger } from '../inference/session.js';
 import { classificationMetrics, type ClassificationMetrics } from './classification-metrics.js';
-import {
-  checkExportMatchesModel,
-  exportCommandHint,
-  readExportedSplit,
-  readExportManifest,
-  type ExportedSplit,
-} from './exported-split.js';
+import { openExportForModel, readExportedSplit, type ExportedSplit } from './exported-split.js';
 import { evaluateRetrieval, type RetrievalMetrics } from './retrieval-metrics.js';
 
 export type EvaluationStage =
@@ -83,26 +76,17 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
   const { card } = model;
   const split = options.split ?? 'test';
   const databaseSplit = options.databaseSplit ?? 'train';
-  const hint = exportCommandHint(card.dataset, card.condition);
-  const manifest = await readExportManifest(exportDir, hint);
-  checkExportMatchesModel(manifest, model, exportDir);
+  const { manifest, engine } = await openExportForModel(model, exportDir, options);
   const progress = options.onProgress ?? (() => undefined);
   const started = performance.now();
 
-  const queries = await readExportedSplit(exportDir, manifest, split);
-  const engine = await createInferenceEngine({
-    model,
-    checkKey: false,
-    provider: options.provider,
-    threads: options.threads,
-    batchSize: options.batchSize,
-    log: options.log,
-  });
+  let queries: ExportedSplit;
   let queryOutputs: Awaited<ReturnType<typeof inferAll>>;
   let databaseOutputs: Awaited<ReturnType<typeof inferAll>>;
   let database: ExportedSplit;
   const inferenceStart = performance.now();
   try {
+    queries = await readExportedSplit(exportDir, manifest, split);
     queryOutputs = await inferAll(engine, queries.images, {
       signal: options.signal,
       onProgress: (d, t) => progress('classify queries', d, t),

@@ -5,7 +5,10 @@ import { CONDITIONS } from '../crypto/condition.js';
 import { npyIntegers, readNpy } from '../datasets/npy.js';
 import { CipherLensError } from '../errors.js';
 import { checkModelClasses, checkModelCondition, checkModelInputSize } from '../inference/compatibility.js';
+import { createInferenceEngine, type InferenceEngine } from '../inference/engine.js';
 import type { ModelFiles } from '../inference/model-files.js';
+import type { ProviderPreference } from '../inference/providers.js';
+import type { Logger } from '../inference/session.js';
 
 /** The parts of an export's manifest.json (written by `cipherlens export-dataset`) that evaluation relies on. */
 const manifestSchema = z.looseObject({
@@ -137,4 +140,35 @@ export function checkExportMatchesModel(
   }
   checkModelInputSize(card, manifest.imageSize, `the images of ${what}`);
   checkModelClasses(card, manifest.classes, what);
+}
+
+/** Settings of the inference engine that runs over an export. */
+export interface ExportEngineSettings {
+  provider?: ProviderPreference;
+  threads?: number;
+  batchSize?: number;
+  log?: Logger;
+}
+
+/**
+ * Reads an export's manifest, checks it belongs to the model, and starts an engine for its images. The key check
+ * is off: export images are already encrypted, and the manifest's key fingerprint was just checked against the card.
+ */
+export async function openExportForModel(
+  model: ModelFiles,
+  exportDir: string,
+  settings: ExportEngineSettings,
+): Promise<{ manifest: ExportManifest; engine: InferenceEngine }> {
+  const { card } = model;
+  const manifest = await readExportManifest(exportDir, exportCommandHint(card.dataset, card.condition));
+  checkExportMatchesModel(manifest, model, exportDir);
+  const engine = await createInferenceEngine({
+    model,
+    checkKey: false,
+    provider: settings.provider,
+    threads: settings.threads,
+    batchSize: settings.batchSize,
+    log: settings.log,
+  });
+  return { manifest, engine };
 }

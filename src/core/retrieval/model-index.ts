@@ -1,12 +1,7 @@
 import { CipherLensError } from '../errors.js';
-import {
-  checkExportMatchesModel,
-  exportCommandHint,
-  readExportedSplit,
-  readExportManifest,
-} from '../evaluation/exported-split.js';
+import { openExportForModel, readExportedSplit, type ExportedSplit } from '../evaluation/exported-split.js';
 import { inferAll } from '../inference/batch.js';
-import { createInferenceEngine, type InferenceEngine } from '../inference/engine.js';
+import type { InferenceEngine } from '../inference/engine.js';
 import type { ModelCard } from '../inference/model-card.js';
 import type { ModelFiles } from '../inference/model-files.js';
 import type { ProviderPreference } from '../inference/providers.js';
@@ -36,19 +31,11 @@ export const exportItemId = (dataset: string, split: string, index: number): str
 export async function buildExportIndex(options: BuildExportIndexOptions): Promise<ExactCosineStore> {
   const { model, exportDir, split } = options;
   const { card } = model;
-  const manifest = await readExportManifest(exportDir, exportCommandHint(card.dataset, card.condition));
-  checkExportMatchesModel(manifest, model, exportDir);
-  const data = await readExportedSplit(exportDir, manifest, split);
-  const engine = await createInferenceEngine({
-    model,
-    checkKey: false,
-    provider: options.provider,
-    threads: options.threads,
-    batchSize: options.batchSize,
-    log: options.log,
-  });
+  const { manifest, engine } = await openExportForModel(model, exportDir, options);
+  let data: ExportedSplit;
   let embeddings: Float32Array;
   try {
+    data = await readExportedSplit(exportDir, manifest, split);
     ({ embeddings } = await inferAll(engine, data.images, {
       onProgress: options.onProgress,
       signal: options.signal,
