@@ -95,3 +95,18 @@ def verify_with_onnxruntime(model: nn.Module, onnx_path: str, inputs: np.ndarray
         )
     report = json.loads(result.stdout)
     return float(report["maxAbsDiff"])
+
+
+BITPLANE_INITIALIZERS = {"pixelWeight": "pixel_layer.weight", "pixelBias": "pixel_layer.bias",
+                         "nextWeight": "hidden.0.weight"}
+
+
+def bitplane_initializers(path: str) -> dict:
+    """The initializers a key transform rewrites in an exported bit-plane model, checked to exist: the per-pixel
+    weights [P, 8, F] and biases [P, F], and the next Gemm's weight [H, P·F] (transB = 1: columns are inputs)."""
+    graph = onnx.load(path).graph
+    present = {initializer.name for initializer in graph.initializer}
+    missing = [name for name in BITPLANE_INITIALIZERS.values() if name not in present]
+    if missing:
+        raise TrainingError("INTERNAL", f"{path}: the bit-plane export lacks initializers {', '.join(missing)}")
+    return dict(BITPLANE_INITIALIZERS)

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from . import onnx_export
+from .augment import PRESETS as AUGMENT_PRESETS, Augmenter
 from .data import Export, Split, load_export, pixel_statistics, subsample
 from .errors import TrainingError
 from .metrics import classification_metrics
@@ -58,6 +59,7 @@ class Config:
     input_dropout: float
     hidden: int | None
     label_smoothing: float
+    augment: str
     threads: int
     device: str
     resume: bool
@@ -100,6 +102,8 @@ def parse_args(argv: list[str]) -> Config:
                         help="skip the onnxruntime-node check (the card then records maxAbsDiffVsTorch: null)")
     parser.add_argument("--label-smoothing", type=float, default=0.0,
                         help="cross-entropy label smoothing (0 = none); tightens class clusters of the embedding")
+    parser.add_argument("--augment", default="none", choices=AUGMENT_PRESETS,
+                        help="plaintext augmentation (plain exports only; see training/augment.py)")
     parser.add_argument("--node", default=os.environ.get("CIPHERLENS_NODE", "node"), help="Node.js executable")
     args = parser.parse_args(argv)
     config = Config(
@@ -107,7 +111,7 @@ def parse_args(argv: list[str]) -> Config:
         batch_size=args.batch_size, learning_rate=args.lr, weight_decay=args.weight_decay, patience=args.patience,
         seed=args.seed, max_train=args.max_train, max_val=args.max_val, max_test=args.max_test,
         dropout=args.dropout, input_dropout=args.input_dropout, hidden=args.hidden,
-        label_smoothing=args.label_smoothing, threads=args.threads,
+        label_smoothing=args.label_smoothing, augment=args.augment, threads=args.threads,
         device=args.device, resume=args.resume, verify=args.verify, node=args.node,
     )
     check_config(config)
@@ -157,6 +161,8 @@ def config_fingerprint(config: Config, export: Export) -> str:
                    config.seed, config.max_train, config.max_val, config.max_test],
         "model": [config.dropout, config.input_dropout, config.hidden],
     }
+    if config.augment != "none":  # absent when off, so earlier runs keep their fingerprints
+        identity["augment"] = config.augment
     if config.label_smoothing:  # absent when 0, so runs from before the option keep their fingerprints
         identity["labelSmoothing"] = config.label_smoothing
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
@@ -218,6 +224,15 @@ def emit_done(progress: Progress, card: dict, card_path: str, onnx_path: str, sk
                   bestEpoch=training["bestEpoch"], device=training["device"])
 
 
+def transformable_fields(architecture: str, condition: str, onnx_path: str) -> dict:
+    """A plain bit-plane model can be turned into a model for images encrypted under any key (Arnold gather of the
+    per-pixel weights, sign flips for the keystream bits, the next layer's columns permuted alike; see
+    docs/keys-and-models.md). The card names the scheme and the ONNX initializers the transform rewrites."""
+    if architecture != "bitplane-mlp" or condition != "plain":
+        return {}
+    return {"transformable": {"scheme": "bitplane-v1", **onnx_export.bitplane_initializers(onnx_path)}}
+
+
 def jemalloc_active() -> bool:
     return "jemalloc" in os.environ.get("LD_PRELOAD", "")
 
@@ -238,6 +253,10 @@ def train(config: Config, progress: Progress) -> dict:
             emit_done(progress, card, card_path, onnx_path, skipped=True)
             return card
 
+    if config.augment != "none" and export.condition != "plain":
+        raise TrainingError("BAD_INPUT", f"--augment {config.augment} needs a plain export: nothing natural commutes "
+                                         f"with the {export.condition} encryption, so augmented cipher images would "
+                                         "not be images the model will ever see")
     device = choose_device(config.device)
     train_split = subsample(export.splits["train"], config.max_train, config.seed)
     val_split = subsample(export.splits["val"], config.max_val, config.seed + 1)
@@ -248,6 +267,7 @@ def train(config: Config, progress: Progress) -> dict:
 
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
+    augmenter = Augmenter(config.augment, size, config.seed)
     model = build_model(config.architecture, size, num_classes, mean, std, config.dropout, config.input_dropout,
                         config.hidden).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
@@ -300,7 +320,7 @@ def train(config: Config, progress: Progress) -> dict:
         last_event = time.time()
         for step_in_epoch in range(steps_per_epoch):
             index = order[step_in_epoch * config.batch_size : (step_in_epoch + 1) * config.batch_size]
-            images = train_images.index_select(0, index).to(device, non_blocking=True)
+            images = augmenter(train_images.index_select(0, index)).to(device, non_blocking=True)
             labels = train_labels.index_select(0, index).to(device, non_blocking=True)
             logits, _ = model(images)
             loss = nn.functional.cross_entropy(logits, labels, label_smoothing=config.label_smoothing)
@@ -406,7 +426,7 @@ def train(config: Config, progress: Progress) -> dict:
             "inputDropout": config.input_dropout,
             "labelSmoothing": config.label_smoothing,
             "hiddenWidth": model.hidden[0].out_features if config.architecture in FULLY_CONNECTED else None,
-            "augmentation": "none",
+            "augmentation": augmenter.describe(),
             "selection": "best validation accuracy (ties: lower validation loss)",
             "pixelMean": mean,
             "pixelStd": std,
@@ -422,6 +442,7 @@ def train(config: Config, progress: Progress) -> dict:
             "maxAbsDiffVsTorch": max_abs_diff,
             "io": onnx_export.describe_graph(onnx_path),
         },
+        **transformable_fields(config.architecture, export.condition, onnx_path),
         "torchVersion": torch.__version__,
         "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
     }

@@ -37,6 +37,16 @@ export const ModelInfoSchema = z.strictObject({
   classes: z.array(z.string()),
   /** The key the model was trained under; null for plain models (no key needed). */
   keyFingerprint: FingerprintSchema.nullable(),
+  /**
+   * What the model reads: cipher images of one key (trained for it, or transformed for it from a plain
+   * bit-plane model), or PLAIN images — then the back end decrypts before inference and no screen may say
+   * "encrypted" about the model's input.
+   */
+  reads: z.enum(['trained-for-key', 'transformed-for-key', 'plain']),
+  /** The plain model a transformed model was derived from; null otherwise. */
+  transformedFrom: z.string().nullable(),
+  /** A plain model the app can transform for any key. */
+  transformable: z.boolean(),
   /** Headline metrics from the model card (e.g. weightedF1, mAP); empty when the card has none. */
   metrics: z.record(z.string(), z.number()),
   /** Usable with the active key; otherwise `problems` says why in plain words. */

@@ -5,7 +5,15 @@ import {
   type InferenceEngine,
   type InferenceEngineOptions,
 } from '../inference/engine.js';
-import { listModels, type ModelFiles } from '../inference/model-files.js';
+import { isTransformable } from '../inference/key-transform.js';
+import type { ModelCard } from '../inference/model-card.js';
+import {
+  defaultModelForKey,
+  deriveTransformedModel,
+  installedModels,
+  modelReads,
+} from '../inference/model-catalog.js';
+import type { ModelFiles } from '../inference/model-files.js';
 import type { ProviderPreference } from '../inference/providers.js';
 import { CipherLensError, describeError } from '../errors.js';
 import type { ModelInfo } from '../../shared/system.js';
@@ -17,9 +25,14 @@ export interface EngineSettings {
   threads: number;
 }
 
-/** Cards in the models folders, their fit with the active key, and one open engine at a time. */
+/**
+ * Installed models (shipped and the user's), the models transformed for the active key (derived in memory on
+ * activation, never written to disk), their fit with the key, and one open engine at a time.
+ */
 export class ModelRegistry {
   private engine: { key: string; engine: Promise<InferenceEngine> } | null = null;
+  /** Transformed models of one key only: another key's would be key material kept for nothing. */
+  private derived: { fingerprint: string; models: Promise<ModelFiles[]> } | null = null;
   lastProvider: string | null = null;
   fallbackNote: string | null = null;
 
@@ -29,40 +42,53 @@ export class ModelRegistry {
     private readonly log: (message: string) => void = () => undefined,
   ) {}
 
-  async list(): Promise<ModelFiles[]> {
-    const seen = new Set<string>();
-    const all: ModelFiles[] = [];
-    for (const dir of this.modelsDirs) {
-      for (const model of await listModels(dir)) {
-        if (!seen.has(model.card.id)) {
-          seen.add(model.card.id);
-          all.push(model);
-        }
-      }
-    }
-    return all;
+  /** Installed models, then those transformed for `key`. */
+  async list(key: CipherKey | null): Promise<ModelFiles[]> {
+    const installed = await installedModels(this.modelsDirs);
+    return [...installed, ...(await this.transformedFor(key, installed))];
   }
 
-  async find(id: string): Promise<ModelFiles> {
-    const found = (await this.list()).find((model) => model.card.id === id);
+  /** Derives the key's transformed models now (on key activation), so the first classification need not wait. */
+  async prepare(key: CipherKey | null): Promise<ModelFiles[]> {
+    return this.transformedFor(key, await installedModels(this.modelsDirs));
+  }
+
+  private transformedFor(key: CipherKey | null, installed: readonly ModelFiles[]): Promise<ModelFiles[]> {
+    if (!key) return Promise.resolve([]);
+    const plainIds = installed
+      .filter((model) => isTransformable(model.card))
+      .map((model) => `${model.card.id}:${model.card.onnx.sha256}`)
+      .join(',');
+    const cacheKey = `${key.fingerprint}|${plainIds}`;
+    if (this.derived?.fingerprint !== cacheKey) {
+      const models = Promise.all(
+        installed
+          .filter((model) => isTransformable(model.card))
+          .map((model) => deriveTransformedModel(model, key)),
+      );
+      this.derived = { fingerprint: cacheKey, models };
+      models.catch(() => {
+        if (this.derived?.models === models) this.derived = null;
+      });
+    }
+    return this.derived.models;
+  }
+
+  async find(id: string, key: CipherKey | null): Promise<ModelFiles> {
+    const found = (await this.list(key)).find((model) => model.card.id === id);
     if (!found) throw new CipherLensError('NOT_FOUND', `no model "${id}" among the installed models`);
     return found;
   }
 
   /**
-   * The chosen model when it still exists, else the best one for the key: compatible first, then the
-   * paper's method (Arnold+XOR DCNN), MedNIST before MNIST.
+   * The chosen model while it can run with the key (a plain model only when the person chose it), else the
+   * key's default: trained for it, else transformed for it. Null when no model reads this key's cipher images.
    */
   async active(chosenId: string | null, key: CipherKey | null): Promise<ModelFiles | null> {
-    const models = await this.list();
+    const models = await this.list(key);
     const chosen = models.find((model) => model.card.id === chosenId);
-    if (chosen) return chosen;
-    const score = (model: ModelFiles): number =>
-      (problemsWith(model, key).length === 0 ? 0 : 8) +
-      (model.card.condition === 'arnold+xor' ? 0 : 4) +
-      (model.card.architecture === 'dcnn' ? 0 : 2) +
-      (model.card.dataset === 'mednist' ? 0 : 1);
-    return [...models].sort((a, b) => score(a) - score(b))[0] ?? null;
+    if (chosen && problemsWith(chosen, key).length === 0) return chosen;
+    return defaultModelForKey(models, key) ?? chosen ?? null;
   }
 
   info(model: ModelFiles, key: CipherKey | null): ModelInfo {
@@ -78,13 +104,16 @@ export class ModelRegistry {
     }
     return {
       id: card.id,
-      name: `${card.dataset} · ${card.architecture} · ${card.condition}`,
+      name: modelName(card),
       dataset: card.dataset,
       architecture: card.architecture,
       condition: card.condition,
       inputSize: card.inputSize,
       classes: [...card.classes],
       keyFingerprint: card.keyFingerprint,
+      reads: modelReads(card),
+      transformedFrom: card.transformedFrom?.model ?? null,
+      transformable: isTransformable(card),
       metrics,
       compatible: problems.length === 0,
       problems,
@@ -98,7 +127,7 @@ export class ModelRegistry {
     settings: EngineSettings,
   ): Promise<InferenceEngine> {
     checkModelKey(model.card, key);
-    const cacheKey = `${model.onnxPath}|${key?.fingerprint ?? '-'}|${settings.provider}|${settings.threads}`;
+    const cacheKey = `${model.card.id}|${model.card.onnx.sha256}|${key?.fingerprint ?? '-'}|${settings.provider}|${settings.threads}`;
     if (this.engine?.key !== cacheKey) {
       await this.closeEngine();
       const engine = this.createEngine({
@@ -134,6 +163,28 @@ export class ModelRegistry {
     } catch (error) {
       this.log(`closing the inference engine failed: ${describeError(error)}`);
     }
+  }
+}
+
+const ARCHITECTURE_NAMES: Record<string, string> = {
+  dcnn: 'DCNN',
+  resnet: 'ResNet',
+  mlp: 'MLP',
+  'bitplane-mlp': 'bit-plane',
+};
+const DATASET_NAMES: Record<string, string> = { mednist: 'MedNIST', mnist: 'MNIST' };
+
+/** "MedNIST bit-plane (transformed for 49a1…)", "MedNIST DCNN (trained for b574…)", "MNIST DCNN (PLAIN images)". */
+export function modelName(card: ModelCard): string {
+  const base = `${DATASET_NAMES[card.dataset] ?? card.dataset} ${ARCHITECTURE_NAMES[card.architecture] ?? card.architecture}`;
+  const short = (fingerprint: string | null): string => `${(fingerprint ?? '').slice(0, 4)}…`;
+  switch (modelReads(card)) {
+    case 'plain':
+      return `${base} (PLAIN images — sees decrypted input)`;
+    case 'transformed-for-key':
+      return `${base} (transformed for ${short(card.keyFingerprint)})`;
+    case 'trained-for-key':
+      return `${base} (trained for ${short(card.keyFingerprint)}, ${card.condition})`;
   }
 }
 

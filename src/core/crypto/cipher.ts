@@ -202,3 +202,25 @@ function overlapOf(a: Uint8Array, b: Uint8Array, length: number): 'none' | 'same
   const disjoint = a.byteOffset + length <= b.byteOffset || b.byteOffset + length <= a.byteOffset;
   return disjoint ? 'none' : 'partial';
 }
+
+/** What the cipher applies to an N×N image: `cipher[i] = plain[gather[i]] ^ keystream[i]`. */
+export interface CipherTables {
+  /** Arnold gather table; null when the condition does not permute. */
+  gather: Int32Array | null;
+  /** Per-position XOR bytes; null when the condition does not XOR. */
+  keystream: Uint8Array | null;
+}
+
+/**
+ * The tables of the one cipher implementation, for code that must mirror it exactly (the key transform of
+ * bit-plane models). They are key material: keep them in memory, never write them out.
+ */
+export function cipherTables(key: CipherKey, condition: Condition, size: number): CipherTables {
+  assertSupportedSize(size);
+  return {
+    gather: usesPermutation(condition)
+      ? buildArnoldPlan(arnoldParametersFromKey(key.bytes), size).gather
+      : null,
+    keystream: usesKeystream(condition) ? buildKeystream(key.bytes, size, size) : null,
+  };
+}

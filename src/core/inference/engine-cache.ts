@@ -18,6 +18,7 @@ export async function acquireInferenceEngine(options: InferenceEngineOptions): P
     typeof options.model === 'string' ? await resolveModel(options.model, options.modelsDir) : options.model;
   const cacheKey = [
     resolve(files.onnxPath),
+    files.card.id,
     files.card.onnx.sha256,
     options.key?.fingerprint ?? 'no-key',
     options.checkKey === false ? 'unchecked' : 'checked',

@@ -165,6 +165,7 @@ export async function createInferenceEngine(options: InferenceEngineOptions): Pr
     post({
       type: 'open',
       onnxPath: files.onnxPath,
+      ...(files.onnxBytes && { onnxBytes: files.onnxBytes }),
       card,
       provider: options.provider ?? 'auto',
       threads: options.threads,

@@ -45,11 +45,16 @@ export function createInferenceHost(send: ReplySender): { handle(request: Infere
       switch (request.type) {
         case 'open':
           try {
-            runner = await openModelRunner(request.onnxPath, request.card, {
-              provider: request.provider,
-              threads: request.threads,
-              log: (message) => send({ type: 'log', message }),
-            });
+            runner = await openModelRunner(
+              request.onnxPath,
+              request.card,
+              {
+                provider: request.provider,
+                threads: request.threads,
+                log: (message) => send({ type: 'log', message }),
+              },
+              request.onnxBytes,
+            );
             send({
               type: 'opened',
               provider: runner.provider,

@@ -13,6 +13,19 @@ const splitMetrics = z.looseObject({
   macroF1: z.number().min(0).max(1),
 });
 
+/** The one key transform there is: per-pixel bit-plane weights gathered and sign-flipped (docs/keys-and-models.md). */
+export const TRANSFORM_SCHEME = 'bitplane-v1';
+
+const transformableSchema = z.strictObject({
+  scheme: z.literal(TRANSFORM_SCHEME),
+  /** Initializer [P, 8, F]: pixel p's 8 ±1 bits → F features. */
+  pixelWeight: z.string().min(1),
+  /** Initializer [P, F]. */
+  pixelBias: z.string().min(1),
+  /** Weight [H, P·F] of the Gemm (transB = 1) that reads the per-pixel features by position. */
+  nextWeight: z.string().min(1),
+});
+
 /**
  * `<id>.json` beside `<id>.onnx`: what a model was trained on and for which key. Everything inference
  * depends on is required; free-form training details stay loose so the trainer can add fields.
@@ -43,6 +56,16 @@ export const modelCardSchema = z
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
       maxAbsDiffVsTorch: z.number().min(0).nullable().optional(),
     }),
+    /** Plain models only: the key transform that turns it into a model for any key's cipher images. */
+    transformable: transformableSchema.optional(),
+    /** Derived models only (never on disk): the plain model and key the transform was applied for. */
+    transformedFrom: z
+      .strictObject({
+        model: z.string().min(1),
+        scheme: z.literal(TRANSFORM_SCHEME),
+        keyFingerprint: z.string().regex(/^[0-9a-f]{16}$/),
+      })
+      .optional(),
     torchVersion: z.string().optional(),
     createdAt: z.string().min(1),
   })
@@ -60,6 +83,20 @@ export const modelCardSchema = z
         code: 'custom',
         path: ['keyFingerprint'],
         message: 'a plain model has no key: use null',
+      });
+    }
+    if (card.transformable && (card.condition !== 'plain' || card.architecture !== 'bitplane-mlp')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['transformable'],
+        message: 'only a plain bitplane-mlp model is transformable',
+      });
+    }
+    if (card.transformedFrom && card.transformedFrom.keyFingerprint !== card.keyFingerprint) {
+      context.addIssue({
+        code: 'custom',
+        path: ['transformedFrom'],
+        message: 'a transformed model is bound to the key it was transformed for',
       });
     }
     if (new Set(card.classes).size !== card.classes.length) {

@@ -9,8 +9,11 @@ export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../../resources/mode
 
 export interface ModelFiles {
   card: ModelCard;
+  /** For a transformed model: the plain model's card and ONNX file it was derived from. */
   cardPath: string;
   onnxPath: string;
+  /** A transformed model's graph, derived for the active key and held in memory only (it is key material). */
+  onnxBytes?: Uint8Array;
 }
 
 /**

@@ -61,8 +61,10 @@ export async function openModelRunner(
   onnxPath: string,
   card: ModelCard,
   settings: SessionSettings = {},
+  /** A transformed model's graph, held in memory (key material); `onnxPath` then only names its origin. */
+  onnxBytes?: Uint8Array,
 ): Promise<ModelRunner> {
-  const opened = await openSession(await readModelBytes(onnxPath, card), settings);
+  const opened = await openSession(await readModelBytes(onnxPath, card, onnxBytes), settings);
   const { session } = opened;
   try {
     checkSessionContract(session, card);

@@ -80,11 +80,18 @@ export async function openSession(model: Uint8Array, settings: SessionSettings =
   );
 }
 
-/** Reads the ONNX file the card names and refuses it when its SHA-256 differs from the card's. */
-export async function readModelBytes(onnxPath: string, card: ModelCard): Promise<Uint8Array> {
-  let bytes: Buffer;
+/**
+ * The model's ONNX bytes: the in-memory graph of a transformed model, else the file the card names; refused
+ * when their SHA-256 differs from the card's.
+ */
+export async function readModelBytes(
+  onnxPath: string,
+  card: ModelCard,
+  inMemory?: Uint8Array,
+): Promise<Uint8Array> {
+  let bytes: Uint8Array;
   try {
-    bytes = await readFile(onnxPath);
+    bytes = inMemory ?? (await readFile(onnxPath));
   } catch (error) {
     throw new CipherLensError('NOT_FOUND', `cannot read model ${onnxPath}: ${(error as Error).message}`);
   }

@@ -8,6 +8,8 @@ export type InferenceRequest =
   | {
       type: 'open';
       onnxPath: string;
+      /** A transformed model's graph (in memory only, never on disk). */
+      onnxBytes?: Uint8Array;
       card: ModelCard;
       provider: ProviderPreference;
       threads: number | undefined;

@@ -12,6 +12,8 @@ export function keyHandlers(
 ): HandlerGroup<'keysStatus' | 'keysGenerate' | 'keysImport' | 'keysSelect' | 'keysExport'> {
   const activate = async (fingerprint: string): Promise<void> => {
     await context.settings.update({ activeKey: fingerprint });
+    // The key's transformed models are derived now, so they are listed and ready the moment the key is.
+    await context.models.prepare(context.activeKeyOrNull());
   };
   return {
     async keysStatus() {

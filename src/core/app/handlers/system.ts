@@ -72,7 +72,7 @@ export function systemHandlers(
     },
     async modelsList() {
       const key = context.activeKeyOrNull();
-      const models = await context.models.list();
+      const models = await context.models.list(key);
       const active = await context.activeModelOrNull();
       return {
         models: models.map((model) => context.models.info(model, key)),
@@ -80,7 +80,7 @@ export function systemHandlers(
       };
     },
     async modelsSelect(request) {
-      const model = await context.models.find(request.id);
+      const model = await context.models.find(request.id, context.activeKeyOrNull());
       await context.settings.update({ activeModel: model.card.id });
       return { active: context.models.info(model, context.activeKeyOrNull()) };
     },
