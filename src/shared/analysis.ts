@@ -16,7 +16,13 @@ export const RunInfoSchema = z.strictObject({
   modelId: z.string(),
   provider: z.string(),
   elapsedMs: z.number().min(0),
+  /**
+   * What reached the model: cipher images, or — with a plain model the person chose explicitly — the
+   * decrypted images. Captions must say which, never "encrypted" for a plain input.
+   */
+  input: z.enum(['encrypted', 'decrypted']),
 });
+export type RunInfo = z.infer<typeof RunInfoSchema>;
 
 export const ClassifyImageRequestSchema = z.strictObject({
   source: ImageSourceSchema,

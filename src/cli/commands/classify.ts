@@ -1,4 +1,5 @@
 import { createInferenceEngine } from '../../core/inference/engine.js';
+import { describeModelInput } from '../../core/inference/model-catalog.js';
 import { loadModelInput, type LoadedModelInput } from '../../core/inference/model-input.js';
 import { CipherLensError } from '../../core/errors.js';
 import type { CliCommand } from '../command.js';
@@ -8,18 +9,19 @@ import {
   engineSettings,
   KEY_OPTIONS_HELP,
   keyOptions,
-  loadKeyForModel,
   MODEL_OPTIONS_HELP,
+  modelJson,
   modelOptions,
   parseCount,
   parseFitOption,
-  resolveModelOption,
+  resolveModelAndKey,
 } from './model-options.js';
 
 const usage = `Usage: cipherlens classify <image|file.clens…> [options]
 
 Encrypts each plain image with the key and the model's condition (a .clens container is verified and used
-as is, or re-encrypted for the model), runs the model and prints the most probable classes.
+as is, or re-encrypted for the model), runs the model and prints the most probable classes. Any key works:
+without a model trained for it, the shipped bit-plane model of --dataset is transformed for it in memory.
 
 ${MODEL_OPTIONS_HELP}
 ${KEY_OPTIONS_HELP}
@@ -42,8 +44,7 @@ const classify: CliCommand = {
     const top = parseCount(values.top, 'top', 5, 1000)!;
     const fit = parseFitOption(values.fit, 'resize');
     const settings = engineSettings(values);
-    const model = await resolveModelOption(values);
-    const key = await loadKeyForModel(model.card, values);
+    const { model, key } = await resolveModelAndKey(values);
 
     const { done, failures } = await runEach(
       'encrypting',
@@ -69,9 +70,13 @@ const classify: CliCommand = {
     }
     progress?.finish();
 
+    const about = modelJson(model.card);
     const results = done.map((item, i) => ({
       input: item.input,
       kind: item.kind,
+      label: predictions[i]!.label,
+      probability: predictions[i]!.probability,
+      ...about,
       conversion: item.conversion,
       storedLabel: item.label,
       predictions: predictions[i]!.top.map(({ label, probability }) => ({ label, probability })),
@@ -82,6 +87,8 @@ const classify: CliCommand = {
           id: model.card.id,
           condition: model.card.condition,
           keyFingerprint: model.card.keyFingerprint,
+          transformedFrom: model.card.transformedFrom?.model ?? null,
+          reads: describeModelInput(model.card),
         },
         provider: engine.provider,
         results,
@@ -89,7 +96,9 @@ const classify: CliCommand = {
       };
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
-      process.stdout.write(`model ${model.card.id} (${model.card.condition}) on ${engine.provider}\n`);
+      process.stdout.write(
+        `model ${model.card.id} on ${engine.provider}: reads ${describeModelInput(model.card)}\n`,
+      );
       for (const result of results) {
         const ranked = result.predictions
           .map((p) => `${p.label} ${(p.probability * 100).toFixed(1)}%`)

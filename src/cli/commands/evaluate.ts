@@ -6,16 +6,26 @@ import { writeFileAtomic } from '../../core/fs/atomic.js';
 import type { CliCommand } from '../command.js';
 import { parseCommandArgs } from '../crypto-options.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
-import { engineSettings, MODEL_OPTIONS_HELP, modelOptions, resolveModelOption } from './model-options.js';
+import {
+  engineSettings,
+  KEY_OPTIONS_HELP,
+  keyOptions,
+  MODEL_OPTIONS_HELP,
+  modelOptions,
+  resolveModelAndKey,
+} from './model-options.js';
 
 const usage = `Usage: cipherlens evaluate --dataset mednist|mnist [--model ID|PATH] [--split test] [options]
 
 Classification report of the model on the split, and retrieval with the split's images as queries:
 against the --database-split (default train) and leave-one-out within the split (relevance = same class).
-Reads the encrypted tensors of \`cipherlens export-dataset\` (data/exports/<dataset>-<condition>/); the
-key is not needed, but the export must have been encrypted with the model's key and condition.
+Reads the encrypted tensors of \`cipherlens export-dataset\` (data/exports/<dataset>-<condition>/), which
+must have been encrypted with the model's key and condition. --key picks the model (see --model) and lets a
+shipped bit-plane model be transformed for it: export with the same key
+(\`cipherlens export-dataset --dataset D --condition arnold+xor --key K --out DIR\`) and pass --export-dir DIR.
 
 ${MODEL_OPTIONS_HELP}
+${KEY_OPTIONS_HELP}
   --split S            classified split and retrieval queries (default test)
   --database-split S   retrieval database (default train)
   --export-dir DIR     the export folder (default data/exports/<dataset>-<model condition>)
@@ -29,13 +39,14 @@ const evaluate: CliCommand = {
   async run(argv) {
     const { values } = parseCommandArgs('evaluate', argv, {
       ...modelOptions,
+      ...keyOptions,
       split: { type: 'string' },
       'database-split': { type: 'string' },
       'export-dir': { type: 'string' },
       markdown: { type: 'string' },
       out: { type: 'string' },
     });
-    const model = await resolveModelOption(values);
+    const { model } = await resolveModelAndKey(values);
     const exportDir = values['export-dir']
       ? resolve(values['export-dir'])
       : defaultExportDir(model.card.dataset, model.card.condition);

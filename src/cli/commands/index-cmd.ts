@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { defaultExportDir } from '../../core/datasets/data-dir.js';
 import { CipherLensError } from '../../core/errors.js';
 import { createInferenceEngine } from '../../core/inference/engine.js';
-import { resolveModel } from '../../core/inference/model-files.js';
+import { parseTransformedModelId } from '../../core/inference/key-transform.js';
+import { resolveModelReference } from '../../core/inference/model-catalog.js';
 import { loadModelInput } from '../../core/inference/model-input.js';
 import { ExactCosineStore } from '../../core/retrieval/exact-cosine-store.js';
 import { buildExportIndex, checkIndexMatchesModel, searchByImage } from '../../core/retrieval/model-index.js';
@@ -19,7 +20,9 @@ import {
   modelOptions,
   parseCount,
   parseFitOption,
-  resolveModelOption,
+  resolveModelAndKey,
+  CLI_MODELS_DIRS,
+  modelJson,
 } from './model-options.js';
 
 const usage = `Usage:
@@ -72,7 +75,7 @@ const index: CliCommand = {
 
     if (action === 'build') {
       if (!values.out) throw new CipherLensError('BAD_INPUT', '--out FILE is required for index build');
-      const model = await resolveModelOption(values);
+      const { model } = await resolveModelAndKey(values);
       const split = values.split ?? 'train';
       const exportDir = values['export-dir']
         ? resolve(values['export-dir'])
@@ -91,7 +94,7 @@ const index: CliCommand = {
       const summary = {
         index: resolve(values.out),
         items: await store.size(),
-        model: model.card.id,
+        ...modelJson(model.card),
         split,
         exportDir,
         seconds: (performance.now() - started) / 1000,
@@ -130,15 +133,19 @@ const index: CliCommand = {
         const modelReference = values.model ?? store.description.modelId;
         if (!modelReference)
           throw new CipherLensError('BAD_INPUT', 'the index does not name its model: pass --model');
-        const model = await resolveModel(modelReference).catch((error: unknown) => {
-          if (values.model || !(error instanceof CipherLensError) || error.code !== 'NOT_FOUND') throw error;
-          throw new CipherLensError(
-            'NOT_FOUND',
-            `the index was built with model ${modelReference}, which is not installed: pass --model PATH`,
-          );
-        });
+        const early = parseTransformedModelId(modelReference) ? await loadKeyForModel(null, values) : null;
+        const model = await resolveModelReference(modelReference, CLI_MODELS_DIRS, early).catch(
+          (error: unknown) => {
+            if (values.model || !(error instanceof CipherLensError) || error.code !== 'NOT_FOUND')
+              throw error;
+            throw new CipherLensError(
+              'NOT_FOUND',
+              `the index was built with model ${modelReference}, which is not installed: pass --model PATH`,
+            );
+          },
+        );
         checkIndexMatchesModel(store.description, model.card, `index ${values.index}`);
-        const key = await loadKeyForModel(model.card, values);
+        const key = early ?? (await loadKeyForModel(model.card, values));
         const input = await loadModelInput(model.card, key, image, parseFitOption(values.fit, 'resize'));
         const engine = await createInferenceEngine({ model, key, ...settings });
         try {
@@ -146,7 +153,7 @@ const index: CliCommand = {
         } finally {
           await engine.close();
         }
-        query = { image, model: model.card.id, conversion: input.conversion, storedLabel: input.label };
+        query = { image, ...modelJson(model.card), conversion: input.conversion, storedLabel: input.label };
       }
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ index: resolve(values.index), query, hits }, null, 2)}\n`);

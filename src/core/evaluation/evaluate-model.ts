@@ -38,6 +38,8 @@ export interface ModelEvaluation {
     dataset: string;
     condition: string;
     keyFingerprint: string | null;
+    /** The plain model this one was transformed from for the key; null when trained for it (or plain). */
+    transformedFrom: string | null;
     inputSize: number;
     onnxSha256: string;
     /** What the training run reported for its test split, for comparison. */
@@ -143,6 +145,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
       dataset: card.dataset,
       condition: card.condition,
       keyFingerprint: card.keyFingerprint,
+      transformedFrom: card.transformedFrom?.model ?? null,
       inputSize: card.inputSize,
       onnxSha256: card.onnx.sha256,
       reportedTest: card.metrics.test

@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context.js';
 import { el, replaceChildren } from './dom.js';
+import { modelReadsPlain, modelReadsText } from './modelInput.js';
 
 function badge(
   text: string,
@@ -35,16 +36,21 @@ export function createHeaderStatus(context: AppContext): HTMLElement {
             'active-key',
           )
         : badge('No key', 'bad', 'Generate or import a key in Settings', 'active-key'),
-      model
+      model && modelReadsPlain(model)
         ? badge(
-            `Model ${model.name}`,
-            model.compatible ? 'plain' : 'bad',
-            model.compatible
-              ? `${model.architecture}, ${model.condition}, ${model.inputSize}px`
-              : model.problems.join(' '),
+            `Plain model — sees decrypted images (${model.id})`,
+            'warn',
+            modelReadsText(model),
             'active-model',
           )
-        : badge('No model', 'warn', 'Select a model in Settings', 'active-model'),
+        : model
+          ? badge(
+              `Model ${model.name}`,
+              model.compatible ? 'plain' : 'bad',
+              model.compatible ? modelReadsText(model) : model.problems.join(' '),
+              'active-model',
+            )
+          : badge('No model', 'warn', 'Select a model in Settings', 'active-model'),
       settings?.executionProvider.lastUsed
         ? badge(
             `Ran on ${settings.executionProvider.lastUsed}`,

@@ -1,10 +1,20 @@
 import { type Child, el } from './dom.js';
 
-export function viewHeader(title: string, description: string, ...actions: Child[]): HTMLElement {
+/** `description`: a sentence, or an element that keeps itself current (see modelAwareIntro). */
+export function viewHeader(
+  title: string,
+  description: string | HTMLElement,
+  ...actions: Child[]
+): HTMLElement {
   return el(
     'header',
     { class: 'view-header' },
-    el('div', {}, el('h2', { text: title }), el('p', { text: description })),
+    el(
+      'div',
+      {},
+      el('h2', { text: title }),
+      typeof description === 'string' ? el('p', { text: description }) : description,
+    ),
     actions.length ? el('div', { class: 'toolbar' }, ...actions) : null,
   );
 }

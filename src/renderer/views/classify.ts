@@ -4,6 +4,7 @@ import { button, el, field, replaceChildren } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
 import { imageFigure } from '../components/figures.js';
 import { describeError } from '../components/messages.js';
+import { modelAwareIntro } from '../components/modelInput.js';
 import { modelNotice } from '../components/modelNotice.js';
 import { panel } from '../components/panel.js';
 import { probabilityBars } from '../components/probabilityBars.js';
@@ -29,7 +30,12 @@ function resultCard(picked: PickedImage, result: ClassifyResult): HTMLElement {
       'div',
       { class: 'result-images' },
       picked.preview ? imageFigure(picked.preview, 'your image') : null,
-      imageFigure(result.modelInput, 'what the model saw (encrypted)'),
+      imageFigure(
+        result.modelInput,
+        result.run.input === 'encrypted'
+          ? 'what the model saw (encrypted)'
+          : 'what the model saw (decrypted — plain model)',
+      ),
     ),
     el(
       'div',
@@ -110,7 +116,11 @@ export function createClassifyView(context: AppContext): View {
     { attrs: { 'aria-label': 'Classify' } },
     viewHeader(
       'Classify',
-      'The image is encrypted with the active key and only the cipher image reaches the model, which was trained on cipher images.',
+      modelAwareIntro(
+        context,
+        'The image is encrypted with the active key and only the cipher image reaches the model, which reads cipher images of that key.',
+        'A PLAIN model is active: the image is decrypted and the model sees it in the clear. Choose an encrypted or transformed model in Settings → Models for privacy.',
+      ),
     ),
     modelNotice(context),
     el(

@@ -1,3 +1,4 @@
+import { modelAwareIntro } from '../components/modelInput.js';
 import type { EvaluationReport } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
 import { reportJobEnd, startJob } from '../app/jobs.js';
@@ -234,7 +235,11 @@ export function createEvaluateView(context: AppContext): View {
     { attrs: { 'aria-label': 'Evaluate' } },
     viewHeader(
       'Evaluate',
-      'Classification and retrieval quality of the active model on the labelled images of the library, computed on encrypted images.',
+      modelAwareIntro(
+        context,
+        'Classification and retrieval quality of the active model on the labelled images of the library, computed on encrypted images.',
+        'Classification and retrieval quality of the active model on the labelled images of the library. A PLAIN model is active: it is computed on DECRYPTED images.',
+      ),
       runButton,
     ),
     modelNotice(context),

@@ -1,3 +1,4 @@
+import { modelReadsPlain } from '../components/modelInput.js';
 import type { LibraryItem } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
 import { type ClassCount, classFilterField } from '../components/classFilter.js';
@@ -101,9 +102,15 @@ export function createLibraryView(context: AppContext): View {
     const showsPairs = filter.showPlain && page.items.some((item) => item.thumbnails.plain);
     const grid = imageGrid({
       title: `Workspace images${filter.label && filter.label !== UNLABELLED ? ` — ${filter.label}` : ''}`,
-      subtitle: showsPairs
-        ? 'Left: decrypted with the active key. Right: what is stored and what the model sees.'
-        : 'The stored, encrypted images — what the model sees.',
+      subtitle: `${
+        showsPairs
+          ? 'Left: decrypted with the active key. Right: what is stored, encrypted.'
+          : 'The stored, encrypted images.'
+      } ${
+        modelReadsPlain(context.store.activeModel)
+          ? 'The active model is PLAIN: it sees the decrypted images.'
+          : 'The active model sees cipher images, never the decrypted ones.'
+      }`,
       items: page.items.map((item) => libraryGridItem(item, filter.showPlain)),
       onOpen: (tile) => {
         const item = byId.get(tile.id);

@@ -13,6 +13,7 @@ import { panel } from '../components/panel.js';
 import { type PickedImage, sourcePicker } from '../components/sourcePicker.js';
 import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
 import { runInfoText } from './shared/runInfo.js';
+import { modelAwareIntro } from '../components/modelInput.js';
 
 type QueryResult = OperationResponse<'retrieveQuery'>;
 type Hit = QueryResult['results'][number];
@@ -39,7 +40,12 @@ function queryCard(picked: PickedImage, result: QueryResult): HTMLElement {
     'div',
     { class: 'result-images', attrs: { 'data-testid': 'retrieve-query' } },
     imageFigure(result.query.plain, 'query (plain)'),
-    imageFigure(result.query.encrypted, 'query as searched (encrypted)'),
+    imageFigure(
+      result.query.encrypted,
+      result.run.input === 'encrypted'
+        ? 'query as searched (encrypted)'
+        : 'query as searched (decrypted — plain model)',
+    ),
     el(
       'div',
       {},
@@ -100,7 +106,9 @@ export function createRetrieveView(context: AppContext): View {
         : imageGrid({
             title: `Top ${result.results.length} most similar`,
             subtitle:
-              'Green: same class as the query; red: another class. Ranked by cosine similarity of encrypted-image embeddings.',
+              result.run.input === 'encrypted'
+                ? 'Green: same class as the query; red: another class. Ranked by cosine similarity of encrypted-image embeddings.'
+                : 'Green: same class as the query; red: another class. Ranked by cosine similarity of embeddings of DECRYPTED images (a plain model is active).',
             items: resultTiles(result, decrypted),
             testId: 'retrieve-grid',
             onOpen: (tile) => {
@@ -246,7 +254,11 @@ export function createRetrieveView(context: AppContext): View {
     { attrs: { 'aria-label': 'Retrieve' } },
     viewHeader(
       'Retrieve',
-      'Content-based search over encrypted images: the query is encrypted, embedded by the model, and compared by cosine similarity with the embeddings of the stored cipher images.',
+      modelAwareIntro(
+        context,
+        'Content-based search over encrypted images: the query is encrypted, embedded by the model, and compared by cosine similarity with the embeddings of the stored cipher images.',
+        'A PLAIN model is active: the query and the stored images are decrypted before the model embeds them, so it sees them in the clear. Choose an encrypted or transformed model in Settings → Models for privacy.',
+      ),
     ),
     modelNotice(context),
     panel(

@@ -1,5 +1,6 @@
 import { topClasses } from '../../inference/softmax.js';
 import type { AppContext } from '../context.js';
+import { runInfo } from '../run-info.js';
 import { pngDataUrl } from '../images.js';
 import { inferItems, splitByKey } from '../model-inputs.js';
 import { resolveImage } from '../sources.js';
@@ -30,7 +31,7 @@ export function classifyHandlers(context: AppContext): HandlerGroup<'classifyIma
         trueLabel: image.label,
         modelInput: await pngDataUrl(input, card.inputSize),
         conversion: image.conversion,
-        run: { modelId: card.id, provider: engine.provider, elapsedMs },
+        run: runInfo(engine, elapsedMs),
       };
     },
     async classifyBatch(request) {
@@ -72,7 +73,7 @@ export function classifyHandlers(context: AppContext): HandlerGroup<'classifyIma
           results,
           accuracy: labelled === 0 ? null : correct / labelled,
           skipped,
-          run: { modelId: card.id, provider: engine.provider, elapsedMs },
+          run: runInfo(engine, elapsedMs),
         };
       });
       return { jobId };

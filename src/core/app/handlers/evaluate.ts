@@ -4,6 +4,7 @@ import { evaluateRetrieval } from '../../evaluation/retrieval-metrics.js';
 import { CipherLensError } from '../../errors.js';
 import type { EvaluationReport } from '../../../shared/analysis.js';
 import type { AppContext } from '../context.js';
+import { runInfo } from '../run-info.js';
 import { readEvaluation, writeEvaluation } from '../evaluation-store.js';
 import { inferItems, splitByKey } from '../model-inputs.js';
 import { readStudyConfig, readStudyTable } from '../study-results.js';
@@ -77,7 +78,7 @@ export function evaluateHandlers(
             prCurve: retrieval.prCurve,
             perClass: retrieval.perClass,
           },
-          run: { modelId: card.id, provider: engine.provider, elapsedMs: performance.now() - started },
+          run: runInfo(engine, performance.now() - started),
         };
         const predicted = argmaxRows(outputs.probabilities, card.classes.length);
         const assignments = labelled.map((item, row) => ({

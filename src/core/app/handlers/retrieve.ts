@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.js';
+import { runInfo } from '../run-info.js';
 import { thumbnailsOf } from '../library-items.js';
 import { pngDataUrl } from '../images.js';
 import { indexStatus, refreshIndex } from '../retrieval-index.js';
@@ -82,7 +83,7 @@ export function retrieveHandlers(
             ? null
             : judged.filter((r) => r.relevant).length / results.length,
         indexSize: await store.size(),
-        run: { modelId: card.id, provider: engine.provider, elapsedMs },
+        run: runInfo(engine, elapsedMs),
       };
     },
   };

@@ -4,6 +4,7 @@ import { button, el, formatNumber, replaceChildren } from '../../components/dom.
 import { emptyState } from '../../components/emptyState.js';
 import { attempt, reportError, reportSuccess } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
+import { modelReadsText } from '../../components/modelInput.js';
 
 /**
  * The card's headline numbers. Cards name them "split.metric"; the test split is what a person compares
@@ -16,6 +17,27 @@ function cardMetrics(metrics: Record<string, number>): string {
     test.length > 0 ? test.map(([name, value]) => [name.slice('test.'.length), value] as const) : entries;
   const text = shown.map(([name, value]) => `${name} ${formatNumber(value)}`).join(' · ');
   return test.length > 0 ? `test split: ${text}` : text;
+}
+
+function readsBadge(model: ModelInfo): HTMLElement {
+  switch (model.reads) {
+    case 'plain':
+      return el('span', { class: 'badge badge-warn', text: 'PLAIN images — sees decrypted input' });
+    case 'transformed-for-key':
+      return el('span', { class: 'badge badge-ok', text: 'transformed for the active key' });
+    case 'trained-for-key':
+      return el('span', { class: 'badge', text: `encrypted with key ${model.keyFingerprint ?? '?'}` });
+  }
+}
+
+function provenance(model: ModelInfo): string {
+  if (model.reads === 'transformed-for-key')
+    return `Derived in memory from ${model.transformedFrom ?? '?'} for key ${model.keyFingerprint ?? '?'}; never written to disk`;
+  if (model.reads === 'plain')
+    return model.transformable
+      ? 'Trained on plain images; transformable: every key gets its own encrypted version of it ("transformed for the active key")'
+      : 'Trained on plain images; needs no key';
+  return `Trained for key ${model.keyFingerprint ?? '?'}`;
 }
 
 function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTMLElement {
@@ -36,17 +58,22 @@ function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTML
         ' ',
         active ? el('span', { class: 'badge badge-ok', text: 'active' }) : null,
         ' ',
+        readsBadge(model),
+        ' ',
         model.compatible
-          ? el('span', { class: 'badge', text: 'fits the active key' })
+          ? model.reads === 'plain'
+            ? null
+            : el('span', { class: 'badge', text: 'fits the active key' })
           : el('span', { class: 'badge badge-bad', text: 'mismatch' }),
       ),
+      el('div', { class: 'muted', attrs: { 'data-testid': 'model-reads' }, text: modelReadsText(model) }),
       el('div', {
         class: 'muted',
         text: `${model.dataset} · ${model.architecture} · ${model.condition} · ${model.inputSize}×${model.inputSize} · ${model.classes.length} classes (${model.classes.join(', ')})`,
       }),
       el('div', {
         class: 'muted',
-        text: `Trained for key ${model.keyFingerprint ?? 'none (plain images)'}${metrics ? ` · ${metrics}` : ''}`,
+        text: `${provenance(model)}${metrics ? ` · ${metrics}` : ''}`,
       }),
       model.problems.length > 0
         ? el('p', {
@@ -59,9 +86,17 @@ function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTML
     active
       ? null
       : button(
-          'Use this model',
+          model.reads === 'plain' ? 'Use this PLAIN model…' : 'Use this model',
           () =>
             void attempt(`Could not select ${model.name}`, async () => {
+              // A plain model sees decrypted images: it is only ever used after an explicit, informed yes.
+              if (
+                model.reads === 'plain' &&
+                !window.confirm(
+                  `${model.name} reads PLAIN images. Every image will be decrypted before it reaches this model, and the screens will say "decrypted" instead of "encrypted". Use it anyway?`,
+                )
+              )
+                return;
               const { active: selected } = await context.api.modelsSelect({ id: model.id });
               if (selected.compatible) reportSuccess('Model selected', selected.name);
               else
@@ -101,6 +136,6 @@ export function createModelsPanel(context: AppContext): HTMLElement {
   return panel('Models', [list], {
     testId: 'models-panel',
     subtitle:
-      'A model trained on encrypted images only works with the key and condition it was trained under: with another key its input is noise to it, so CipherLens refuses instead of guessing.',
+      'A model trained on encrypted images only works with the key it was trained under: with another key its input is noise to it, so CipherLens refuses instead of guessing. A plain bit-plane model is transformed for every key you activate, in memory and in well under a second, so any key can classify and retrieve at once. Plain models see decrypted images and are used only when you choose one.',
   });
 }

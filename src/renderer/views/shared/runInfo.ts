@@ -1,12 +1,9 @@
-export interface RunInfo {
-  modelId: string;
-  provider: string;
-  elapsedMs: number;
-}
+import type { RunInfo } from '../../../shared/index.js';
 
-/** "Model mednist-dcnn on cpu, 12 ms": which model and device produced a result. */
+/** "Model mednist-dcnn on cpu, 12 ms, encrypted input": which model and device produced a result, from what. */
 export function runInfoText(run: RunInfo): string {
   const time =
     run.elapsedMs >= 1000 ? `${(run.elapsedMs / 1000).toFixed(2)} s` : `${run.elapsedMs.toFixed(0)} ms`;
-  return `Model ${run.modelId} on ${run.provider}, ${time}`;
+  const input = run.input === 'encrypted' ? 'encrypted input' : 'DECRYPTED input (plain model)';
+  return `Model ${run.modelId} on ${run.provider}, ${time}, ${input}`;
 }
