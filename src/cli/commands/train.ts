@@ -1,5 +1,10 @@
 import { CipherLensError } from '../../core/errors.js';
-import { parseArchitecture, runTrainer, type TrainOptions } from '../../core/training/trainer.js';
+import {
+  parseArchitecture,
+  parseAugmentPreset,
+  runTrainer,
+  type TrainOptions,
+} from '../../core/training/trainer.js';
 import type { TrainerEvent } from '../../core/training/events.js';
 import type { CliCommand } from '../command.js';
 import { parseCommandArgs, refuseExtraArguments } from '../crypto-options.js';
@@ -23,6 +28,8 @@ weights of the best validation epoch, measures the test split, and writes <id>.o
   --dropout X          dropout before each fully connected layer (default 0.3)
   --input-dropout X    dropout on the input features (mlp, bitplane-mlp; default 0)
   --label-smoothing X  cross-entropy label smoothing (default 0; 0.1 tightens the embedding's class clusters)
+  --augment P          none | affine | affine+elastic: plaintext augmentation, plain exports only (a plain
+                       bit-plane model is transformable: every key gets it with no training)
   --hidden N           first hidden layer width (mlp, bitplane-mlp; default 1024, less for big images)
   --threads N          torch CPU threads (default 2)
   --device D           auto | cpu | cuda (default auto: CUDA when torch sees a GPU)
@@ -144,6 +151,7 @@ const train: CliCommand = {
       'input-dropout': { type: 'string' },
       'label-smoothing': { type: 'string' },
       hidden: { type: 'string' },
+      augment: { type: 'string' },
       threads: { type: 'string' },
       device: { type: 'string' },
       resume: { type: 'boolean' },
@@ -179,6 +187,7 @@ const train: CliCommand = {
         inputDropout: positiveNumber('--input-dropout', values['input-dropout'], true),
         labelSmoothing: positiveNumber('--label-smoothing', values['label-smoothing'], true),
         hidden: positiveInteger('--hidden', values.hidden),
+        augment: parseAugmentPreset(values.augment),
         threads: positiveInteger('--threads', values.threads),
         device: parseDevice(values.device),
         resume: values.resume,

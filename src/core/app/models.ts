@@ -82,13 +82,16 @@ export class ModelRegistry {
 
   /**
    * The chosen model while it can run with the key (a plain model only when the person chose it), else the
-   * key's default: trained for it, else transformed for it. Null when no model reads this key's cipher images.
+   * key's default: trained for it, else transformed for it. When no model reads this key's cipher images, an
+   * encrypted model of another key stays active so every screen explains the mismatch; a plain model never
+   * fills the gap.
    */
   async active(chosenId: string | null, key: CipherKey | null): Promise<ModelFiles | null> {
     const models = await this.list(key);
     const chosen = models.find((model) => model.card.id === chosenId);
     if (chosen && problemsWith(chosen, key).length === 0) return chosen;
-    return defaultModelForKey(models, key) ?? chosen ?? null;
+    const encrypted = models.filter((model) => modelReads(model.card) !== 'plain');
+    return defaultModelForKey(models, key) ?? chosen ?? encrypted[0] ?? null;
   }
 
   info(model: ModelFiles, key: CipherKey | null): ModelInfo {

@@ -9,6 +9,16 @@ import { LineSplitter, parseTrainerLine, type ClassificationMetrics, type Traine
 import { probePythonTraining, resolvePython, trainerEnvironment } from './python.js';
 
 
+/** The trainer's augmentation presets (training/augment.py PRESETS). */
+export const AUGMENT_PRESETS = ['none', 'affine', 'affine+elastic'] as const;
+export type AugmentPreset = (typeof AUGMENT_PRESETS)[number];
+
+export function parseAugmentPreset(value: string | undefined): AugmentPreset | undefined {
+  if (value === undefined) return undefined;
+  if ((AUGMENT_PRESETS as readonly string[]).includes(value)) return value as AugmentPreset;
+  throw new CipherLensError('BAD_INPUT', `--augment must be one of ${AUGMENT_PRESETS.join(', ')}, got "${value}"`);
+}
+
 export function parseArchitecture(value: string): Architecture {
   if ((ARCHITECTURES as readonly string[]).includes(value)) return value as Architecture;
   throw new CipherLensError('BAD_INPUT', `unknown architecture "${value}"; expected one of ${ARCHITECTURES.join(', ')}`);
@@ -42,6 +52,8 @@ export interface TrainOptions {
   inputDropout?: number;
   /** Cross-entropy label smoothing (default 0): tightens the class clusters of the retrieval embedding. */
   labelSmoothing?: number;
+  /** Plaintext augmentation preset (plain exports only; training/augment.py). */
+  augment?: AugmentPreset;
   /** Width of the first hidden layer (mlp, bitplane-mlp). */
   hidden?: number;
   threads?: number;
@@ -104,6 +116,7 @@ export function trainerArguments(options: TrainOptions): string[] {
   for (const [flag, value] of numeric) if (value !== undefined) args.push(flag, String(value));
   if (options.id) args.push('--id', options.id);
   if (options.device) args.push('--device', options.device);
+  if (options.augment) args.push('--augment', options.augment);
   if (options.resume) args.push('--resume');
   if (options.verify === false) args.push('--no-verify');
   return args;
