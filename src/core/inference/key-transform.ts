@@ -99,15 +99,17 @@ export function transformModel(plainModel: Uint8Array, card: ModelCard, key: Cip
     }
     for (let f = 0; f < features; f++) newBias[i * features + f] = bias.values[source * features + f]!;
   }
+  // Input column j = i·F + f of the next layer reads plain column gather[i]·F + f.
   const columns = pixels * features;
+  const sourceColumn = new Int32Array(columns);
+  for (let i = 0; i < pixels; i++)
+    for (let f = 0; f < features; f++) sourceColumn[i * features + f] = gather[i]! * features + f;
   const newNext = new Float32Array(next.values.length);
+  const oldNext = next.values;
   for (let h = 0; h < hidden; h++) {
+    const row = oldNext.subarray(h * columns, (h + 1) * columns);
     const base = h * columns;
-    for (let i = 0; i < pixels; i++) {
-      const to = base + i * features;
-      const from = base + gather[i]! * features;
-      for (let f = 0; f < features; f++) newNext[to + f] = next.values[from + f]!;
-    }
+    for (let j = 0; j < columns; j++) newNext[base + j] = row[sourceColumn[j]!]!;
   }
   weight.tensor.rawData = bytesOf(newWeight);
   bias.tensor.rawData = bytesOf(newBias);
