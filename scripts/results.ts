@@ -6,6 +6,10 @@
  *   npm run results                      (node --import tsx scripts/results.ts)
  *   … -- --models id1,id2 --threads 2    (a subset; the other models' rows are kept from docs/results.json)
  *   … -- --models-dir D --exports-dir E --out-dir O   (other folders; defaults resources/models, data/exports, docs)
+ *   … -- --fresh-key K   also evaluates every transformable plain model transformed for key K (a freshly generated
+ *        key), on data/exports/<dataset>-arnold+xor-<fingerprint of K> (`cipherlens export-dataset --dataset D
+ *        --condition arnold+xor --key K --out …`), and measures access control: each model on images of another key
+ *        (the demo-key exports) and on plain images (data/exports/<dataset>-plain), where it must be near chance.
  */
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -23,6 +27,12 @@ import {
 import { formatMetric } from '../src/core/evaluation/report-markdown.js';
 import { writeFileAtomic } from '../src/core/fs/atomic.js';
 import { listModels, type ModelFiles } from '../src/core/inference/model-files.js';
+import { loadKeyFile } from '../src/core/crypto/keys.js';
+import { classificationMetrics } from '../src/core/evaluation/classification-metrics.js';
+import { readExportedSplit, readExportManifest } from '../src/core/evaluation/exported-split.js';
+import { createInferenceEngine } from '../src/core/inference/engine.js';
+import { isTransformable } from '../src/core/inference/key-transform.js';
+import { deriveTransformedModel, describeModelInput } from '../src/core/inference/model-catalog.js';
 
 const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
 
@@ -45,6 +55,16 @@ interface Row {
   evaluation?: ModelEvaluation;
 }
 
+/** A model fed images it was not made for: encrypted under another key, or plain. */
+interface AccessRow {
+  model: string;
+  reads: string;
+  input: string;
+  accuracy: number;
+  weightedF1: number;
+  images: number;
+}
+
 interface ResultsFile {
   format: 'cipherlens-results';
   version: 1;
@@ -55,6 +75,9 @@ interface ResultsFile {
   paper: typeof PAPER;
   targets: typeof TARGETS;
   models: Row[];
+  /** Fingerprint of the fresh key the transformed rows were measured with (null: not measured). */
+  freshKeyFingerprint?: string | null;
+  accessControl?: AccessRow[];
 }
 
 const PROTOCOL = {
@@ -69,7 +92,10 @@ const PROTOCOL = {
 function headline(rows: Row[], dataset: string): { role: string; evaluation: ModelEvaluation | undefined }[] {
   const encrypted = rows
     .map((r) => r.evaluation)
-    .filter((e): e is ModelEvaluation => e?.model.dataset === dataset && e.model.condition === 'arnold+xor');
+    .filter(
+      (e): e is ModelEvaluation =>
+        e?.model.dataset === dataset && e.model.condition === 'arnold+xor' && !e.model.transformedFrom,
+    );
   const dcnn = encrypted.find((e) => e.model.architecture === 'dcnn');
   const best = [...encrypted].sort((a, b) => b.classification.weighted.f1 - a.classification.weighted.f1)[0];
   const result = [{ role: "DCNN (the paper's method)", evaluation: dcnn }];
@@ -135,6 +161,52 @@ function markdown(file: ResultsFile): string {
       `| ${e.model.id} | ${e.model.dataset} | ${e.model.condition} | ${e.model.architecture} | ${formatMetric(c.accuracy)} | ${formatMetric(c.weighted.f1)} | ${formatMetric(c.macro.f1)} | ${formatMetric(r.mAP)} | ${metric(at(r.mAPAtK, 10))} | ${metric(at(r.precisionAtK, 10))} | ${formatMetric(e.retrieval.leaveOneOut.mAP)} | ${metric(e.model.reportedTest?.weightedF1)} |`,
     );
   }
+  const transformed = evaluated.filter((e) => e.model.transformedFrom);
+  if (transformed.length > 0) {
+    const fresh = file.freshKeyFingerprint ?? '?';
+    lines.push(
+      '',
+      `## Transformed models (any key, no training) — fresh key ${fresh}`,
+      '',
+      `A plain bit-plane model, trained on plain images with plaintext augmentation, turned into a model for images encrypted under a freshly generated key (fingerprint ${fresh}) by the key transform (docs/keys-and-models.md); the test split was exported encrypted with that key. Targets for these models: weighted F1 ≥ 0.9995 (MedNIST) / ≥ 0.990 (MNIST), mAP ≥ 0.999 / ≥ 0.985.`,
+      '',
+      '| dataset | model | weighted F1 | target | mAP test→train | target | mAP leave-one-out | accuracy | encrypted-trained best (wF1 / mAP) | paper (wF1 / mAP) |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    const transformTargets: Record<string, { weightedF1: number; mAP: number }> = {
+      mednist: { weightedF1: 0.9995, mAP: 0.999 },
+      mnist: { weightedF1: 0.99, mAP: 0.985 },
+    };
+    for (const e of transformed) {
+      const target = transformTargets[e.model.dataset];
+      const wf1 = e.classification.weighted.f1;
+      const map = e.retrieval.queryVsDatabase.mAP;
+      const best = headline(file.models, e.model.dataset)
+        .map((h) => h.evaluation)
+        .filter((h): h is ModelEvaluation => h !== undefined && !h.model.transformedFrom)
+        .sort((a, b) => b.classification.weighted.f1 - a.classification.weighted.f1)[0];
+      const paper = PAPER[e.model.dataset];
+      lines.push(
+        `| ${e.model.dataset} | ${e.model.id} (from ${e.model.transformedFrom}) | ${target ? verdict(wf1, target.weightedF1) : formatMetric(wf1)} | ${target ? `≥ ${target.weightedF1}` : '—'} | ${target ? verdict(map, target.mAP) : formatMetric(map)} | ${target ? `≥ ${target.mAP}` : '—'} | ${formatMetric(e.retrieval.leaveOneOut.mAP)} | ${formatMetric(e.classification.accuracy)} | ${best ? `${formatMetric(best.classification.weighted.f1)} / ${formatMetric(best.retrieval.queryVsDatabase.mAP)}` : '—'} | ${paper ? `${formatMetric(paper.weightedF1)} / ${formatMetric(paper.mAP)}` : '—'} |`,
+      );
+    }
+  }
+  if (file.accessControl && file.accessControl.length > 0) {
+    lines.push(
+      '',
+      '## Access control: a model on images it was not made for',
+      '',
+      'Each encrypted model classifies the test split encrypted under another key, and the plain test split. Chance is 1/6 (MedNIST) and 1/10 (MNIST); a weighted F1 near or below chance means the images stay closed to a model that does not hold their key.',
+      '',
+      '| model | reads | input | accuracy | weighted F1 | images |',
+      '| --- | --- | --- | ---: | ---: | ---: |',
+    );
+    for (const row of file.accessControl) {
+      lines.push(
+        `| ${row.model} | ${row.reads} | ${row.input} | ${formatMetric(row.accuracy)} | ${formatMetric(row.weightedF1)} | ${row.images} |`,
+      );
+    }
+  }
   const failed = file.models.filter((r) => r.status === 'failed');
   if (failed.length > 0) {
     lines.push('', '### Not evaluated', '');
@@ -169,18 +241,54 @@ async function previousRows(outDir: string): Promise<Row[]> {
   }
 }
 
+function exportDirFor(
+  exportsDir: string | undefined,
+  dataset: string,
+  condition: string,
+  suffix = '',
+): string {
+  return exportsDir
+    ? join(exportsDir, `${dataset}-${condition}${suffix}`)
+    : `${defaultExportDir(dataset, condition)}${suffix}`;
+}
+
+/** The model's classification of an export's test split that it was NOT made for (no key check: on purpose). */
+async function accessRow(
+  model: ModelFiles,
+  exportDir: string,
+  input: string,
+  threads: number | undefined,
+): Promise<AccessRow> {
+  const manifest = await readExportManifest(exportDir, `cipherlens export-dataset (${input})`);
+  const split = await readExportedSplit(exportDir, manifest, 'test');
+  const engine = await createInferenceEngine({ model, checkKey: false, provider: 'cpu', threads });
+  try {
+    const { logits } = await engine.infer(split.images);
+    const metrics = classificationMetrics(split.labels, logits, model.card.classes);
+    return {
+      model: model.card.id,
+      reads: describeModelInput(model.card),
+      input,
+      accuracy: metrics.accuracy,
+      weightedF1: metrics.weighted.f1,
+      images: split.count,
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
 async function evaluateWithProgress(
   model: ModelFiles,
   exportsDir: string | undefined,
   threads: number | undefined,
+  exportDir = exportDirFor(exportsDir, model.card.dataset, model.card.condition),
 ): Promise<ModelEvaluation> {
   let bar: ProgressBar | null = null;
   let stage: EvaluationStage | null = null;
   const evaluation = await evaluateModel({
     model,
-    exportDir: exportsDir
-      ? join(exportsDir, `${model.card.dataset}-${model.card.condition}`)
-      : defaultExportDir(model.card.dataset, model.card.condition),
+    exportDir,
     threads,
     provider: 'cpu',
     onProgress(next, done, total) {
@@ -204,6 +312,7 @@ async function main(): Promise<void> {
       'models-dir': { type: 'string' },
       'exports-dir': { type: 'string' },
       'out-dir': { type: 'string' },
+      'fresh-key': { type: 'string' },
     },
   });
   const threads = values.threads ? Number(values.threads) : undefined;
@@ -232,6 +341,61 @@ async function main(): Promise<void> {
       process.stderr.write(`${model.card.id}: not evaluated: ${describeError(error)}\n`);
     }
   }
+  let freshKeyFingerprint: string | null = null;
+  const accessControl: AccessRow[] = [];
+  if (values['fresh-key']) {
+    const fresh = await loadKeyFile(values['fresh-key']);
+    freshKeyFingerprint = fresh.fingerprint;
+    const suffix = `-${fresh.fingerprint}`;
+    for (const plain of models.filter((m) => isTransformable(m.card))) {
+      const derived = await deriveTransformedModel(plain, fresh);
+      const { dataset } = derived.card;
+      const id = derived.card.id;
+      try {
+        const freshDir = exportDirFor(values['exports-dir'], dataset, 'arnold+xor', suffix);
+        const evaluation = await evaluateWithProgress(derived, values['exports-dir'], threads, freshDir);
+        rows.set(id, { id, status: 'evaluated', evaluation });
+        process.stderr.write(
+          `${id}: weighted F1 ${formatMetric(evaluation.classification.weighted.f1)}, mAP ${formatMetric(evaluation.retrieval.queryVsDatabase.mAP)}\n`,
+        );
+        const otherKey = exportDirFor(values['exports-dir'], dataset, 'arnold+xor');
+        accessControl.push(
+          await accessRow(derived, otherKey, 'test split encrypted with another key (demo key)', threads),
+        );
+        accessControl.push(
+          await accessRow(
+            derived,
+            exportDirFor(values['exports-dir'], dataset, 'plain'),
+            'plain test split',
+            threads,
+          ),
+        );
+        for (const trained of models.filter(
+          (m) => m.card.dataset === dataset && m.card.condition === 'arnold+xor',
+        )) {
+          accessControl.push(
+            await accessRow(
+              trained,
+              freshDir,
+              `test split encrypted with another key (${fresh.fingerprint})`,
+              threads,
+            ),
+          );
+          accessControl.push(
+            await accessRow(
+              trained,
+              exportDirFor(values['exports-dir'], dataset, 'plain'),
+              'plain test split',
+              threads,
+            ),
+          );
+        }
+      } catch (error) {
+        rows.set(id, { id, status: 'failed', error: describeError(error) });
+        process.stderr.write(`${id}: not evaluated: ${describeError(error)}\n`);
+      }
+    }
+  }
   const file: ResultsFile = {
     format: 'cipherlens-results',
     version: 1,
@@ -242,6 +406,8 @@ async function main(): Promise<void> {
     paper: PAPER,
     targets: TARGETS,
     models: [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    freshKeyFingerprint,
+    accessControl,
   };
   await writeFileAtomic(join(outDir, 'results.json'), `${JSON.stringify(file, null, 2)}\n`);
   await writeFileAtomic(join(outDir, 'results.md'), markdown(file));

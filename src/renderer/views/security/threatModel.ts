@@ -36,6 +36,10 @@ const DOES_NOT_HIDE: Point[] = [
     text: 'The classic Arnold map repeats after 24 iterations at 28×28, 48 at 64×64 and 192 at 256×256: the iteration count alone is only a few bits of key.',
   },
   {
+    title: 'A transformed model is key material',
+    text: 'A model transformed for your key (from a public plain bit-plane model) holds your key’s permutation and keystream bits in its first-layer weights: compared with the public plain model, it reveals them. CipherLens keeps it in memory only and never writes it to disk; never export or share it. A model trained for your key on cipher images leaks less directly but was still shaped by the key.',
+  },
+  {
     title: 'Not IND-CPA secure; learned attacks exist',
     text: 'One changed pixel changes one cipher pixel (NPCR ≈ 1/N², far below the Wu threshold), so the scheme fails plaintext sensitivity; trained inversion networks (GAN attacks) defeat many learnable-encryption schemes.',
   },
