@@ -6,7 +6,7 @@ import {
   type ProviderDetection,
 } from '../../inference/providers.js';
 import { MAX_UPLOAD_BYTES } from '../../../shared/common.js';
-import type { Settings } from '../../../shared/system.js';
+import type { ModelInfo, Settings } from '../../../shared/system.js';
 import type { AppContext } from '../context.js';
 import { datasetAvailability } from '../dataset-sample.js';
 import type { HandlerGroup } from './types.js';
@@ -74,8 +74,15 @@ export function systemHandlers(
       const key = context.activeKeyOrNull();
       const models = await context.models.list(key);
       const active = await context.activeModelOrNull();
+      // What the person can use with this key first (trained or transformed for it), then encrypted models of
+      // other keys, then plain models (they see decrypted images); the registry's order within each group.
+      const rank = (info: ModelInfo): number => (info.reads === 'plain' ? 2 : info.compatible ? 0 : 1);
+      const infos = models.map((model) => context.models.info(model, key));
       return {
-        models: models.map((model) => context.models.info(model, key)),
+        models: infos
+          .map((info, order) => ({ info, order }))
+          .sort((a, b) => rank(a.info) - rank(b.info) || a.order - b.order)
+          .map(({ info }) => info),
         activeId: active?.card.id ?? null,
       };
     },
