@@ -48,3 +48,32 @@ describe('inference in a utility process', () => {
     await engine.close();
   });
 });
+
+describe('a transformed model in the utility process', () => {
+  it('receives the in-memory graph (never a file) and answers like the plain model on the plain image', async () => {
+    const { generateKey } = await import('../../src/core/crypto/keys.js');
+    const { resolveModel } = await import('../../src/core/inference/model-files.js');
+    const { deriveTransformedModel } = await import('../../src/core/inference/model-catalog.js');
+    const plainModel = await resolveModel('mednist-bitplane-mlp-plain');
+    const key = generateKey();
+    const derived = await deriveTransformedModel(plainModel, key);
+    expect(derived.onnxBytes).toBeInstanceOf(Uint8Array);
+    const transformed = await createInferenceEngine({
+      model: derived,
+      key,
+      log: () => undefined,
+      transport: () => utilityTransport(join(REPO, 'src', 'main', 'inference-utility.ts')),
+    });
+    const plain = await createInferenceEngine({ model: plainModel, key: null, log: () => undefined });
+    try {
+      const image = new Uint8Array(64 * 64).map((_, i) => (i * 131) % 256);
+      const [viaCipher] = await transformed.classify(transformed.encrypt([image]));
+      const [viaPlain] = await plain.classify(image);
+      expect(viaCipher!.label).toBe(viaPlain!.label);
+      expect(Math.abs(viaCipher!.probability - viaPlain!.probability)).toBeLessThan(1e-5);
+    } finally {
+      await transformed.close();
+      await plain.close();
+    }
+  });
+});
