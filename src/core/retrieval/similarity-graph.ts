@@ -1,4 +1,5 @@
-import { ProtobufWriter } from './protobuf-writer.js';
+// The same maintained ONNX protobuf build the key transform uses (src/core/inference/key-transform.ts).
+import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 
 /**
  * ONNX models built in memory for the similarity kernels, so cosine scores run through ONNX Runtime's
@@ -10,70 +11,52 @@ import { ProtobufWriter } from './protobuf-writer.js';
  */
 export type SimilarityGraphKind = 'scores' | 'top-k';
 
-const ELEMENT_FLOAT = 1;
-const ELEMENT_INT64 = 7;
-const ATTRIBUTE_INT = 2;
+const { onnx } = onnxProto;
 const OPSET = 17;
 const IR_VERSION = 8;
 
 type Dimension = number | string;
 
-function valueInfo(
-  writer: ProtobufWriter,
-  field: number,
-  name: string,
-  elementType: number,
-  dims: Dimension[],
-): void {
-  writer.message(field, (info) =>
-    info.string(1, name).message(2, (type) =>
-      type.message(1, (tensor) =>
-        tensor.varint(1, elementType).message(2, (shape) => {
-          for (const dim of dims) {
-            shape.message(1, (d) => (typeof dim === 'number' ? d.varint(1, dim) : d.string(2, dim)));
-          }
-        }),
-      ),
-    ),
-  );
+function valueInfo(name: string, elementType: number, dims: Dimension[]): OnnxTypes.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: elementType,
+        shape: { dim: dims.map((dim) => (typeof dim === 'number' ? { dimValue: dim } : { dimParam: dim })) },
+      },
+    },
+  };
 }
 
 export function buildSimilarityModel(kind: SimilarityGraphKind): Uint8Array {
-  const model = new ProtobufWriter();
-  model.varint(1, IR_VERSION);
-  model.string(2, 'cipherlens-retrieval');
-  model.message(7, (graph) => {
-    graph.message(1, (node) =>
-      node
-        .string(1, 'queries')
-        .string(1, 'items')
-        .string(2, 'scores')
-        .string(3, 'cosine')
-        .string(4, 'Gemm')
-        .message(5, (attribute) => attribute.string(1, 'transB').varint(3, 1).varint(20, ATTRIBUTE_INT)),
-    );
-    if (kind === 'top-k') {
-      graph.message(1, (node) =>
-        node
-          .string(1, 'scores')
-          .string(1, 'k')
-          .string(2, 'values')
-          .string(2, 'indices')
-          .string(3, 'best')
-          .string(4, 'TopK'),
-      );
-    }
-    graph.string(2, `similarity-${kind}`);
-    valueInfo(graph, 11, 'queries', ELEMENT_FLOAT, ['queries', 'dim']);
-    valueInfo(graph, 11, 'items', ELEMENT_FLOAT, ['items', 'dim']);
-    if (kind === 'top-k') {
-      valueInfo(graph, 11, 'k', ELEMENT_INT64, [1]);
-      valueInfo(graph, 12, 'values', ELEMENT_FLOAT, ['queries', 'k']);
-      valueInfo(graph, 12, 'indices', ELEMENT_INT64, ['queries', 'k']);
-    } else {
-      valueInfo(graph, 12, 'scores', ELEMENT_FLOAT, ['queries', 'items']);
-    }
+  const { FLOAT, INT64 } = onnx.TensorProto.DataType;
+  const nodes: OnnxTypes.INodeProto[] = [
+    {
+      input: ['queries', 'items'],
+      output: ['scores'],
+      name: 'cosine',
+      opType: 'Gemm',
+      attribute: [{ name: 'transB', i: 1, type: onnx.AttributeProto.AttributeType.INT }],
+    },
+  ];
+  if (kind === 'top-k') {
+    nodes.push({ input: ['scores', 'k'], output: ['values', 'indices'], name: 'best', opType: 'TopK' });
+  }
+  const inputs = [
+    valueInfo('queries', FLOAT, ['queries', 'dim']),
+    valueInfo('items', FLOAT, ['items', 'dim']),
+  ];
+  const outputs =
+    kind === 'top-k'
+      ? [valueInfo('values', FLOAT, ['queries', 'k']), valueInfo('indices', INT64, ['queries', 'k'])]
+      : [valueInfo('scores', FLOAT, ['queries', 'items'])];
+  if (kind === 'top-k') inputs.push(valueInfo('k', INT64, [1]));
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    producerName: 'cipherlens-retrieval',
+    graph: { node: nodes, name: `similarity-${kind}`, input: inputs, output: outputs },
+    opsetImport: [{ domain: '', version: OPSET }],
   });
-  model.message(8, (opset) => opset.string(1, '').varint(2, OPSET));
-  return model.finish();
+  return onnx.ModelProto.encode(model).finish();
 }
