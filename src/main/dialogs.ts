@@ -27,6 +27,14 @@ const OPEN_DIALOGS: Record<Exclude<PickRequest['purpose'], 'key-export'>, OpenDi
     filters: [{ name: 'Encrypted images', extensions: ['clens'] }],
   },
   workspace: { title: 'Choose a workspace folder', properties: ['openDirectory', 'createDirectory'] },
+  'model-files': {
+    title: 'Import a model: its .onnx file and its .json card',
+    properties: ['openFile', 'multiSelections'],
+    filters: [
+      { name: 'ONNX models and model cards', extensions: ['onnx', 'json'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  },
 };
 
 /** Native open/save dialogs for hostPickPaths; an empty list when the person cancels. */

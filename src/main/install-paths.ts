@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app } from 'electron';
+import { userModelsDirOf } from '../core/app/state-dir.js';
 import { resolveDataDir } from '../core/datasets/data-dir.js';
 
 /**
@@ -26,6 +27,10 @@ export function installPaths() {
     demoKey: join(resourcesBase, 'resources', 'keys', 'demo.key'),
     studyResults: join(resourcesBase, 'study', 'results'),
     stateDir: userData,
+    /** Imported and trained models: the user's, beside the key ring, never in the install. */
+    userModelsDir: userModelsDirOf(userData),
+    /** Holds the Python `training` package in a source checkout; a packaged app ships none (training says so). */
+    trainerRoot: resourcesBase,
     defaultWorkspace: join(userData, 'workspace'),
     cacheDir: join(userData, 'cache'),
     dataDir: existsSync(dataDir) ? dataDir : null,

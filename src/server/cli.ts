@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { userOnlyFileBox } from '../core/app/key-ring.js';
 import { createAppService } from '../core/app/service.js';
+import { defaultStateDir, userModelsDirOf } from '../core/app/state-dir.js';
 import { PACKAGE_ROOT, resolveCacheDir, resolveDataDir } from '../core/datasets/data-dir.js';
 import { describeError } from '../core/errors.js';
 import { newToken } from './auth.js';
@@ -16,7 +16,7 @@ Serves CipherLens to your browser on 127.0.0.1 with a new access token each laun
 
   --port <n>          port (default 5199; 0 picks a free one)
   --workspace <dir>   workspace folder for this launch (default ~/.cipherlens/workspace, or the last one chosen)
-  --state-dir <dir>   settings and key ring (default ~/.cipherlens, or $CIPHERLENS_HOME)
+  --state-dir <dir>   settings, key ring and your models (default ~/.cipherlens, or $CIPHERLENS_HOME)
   --data-dir <dir>    folder with mnist/ and MedNIST.tar.gz (default: $CIPHERLENS_DATA, ../shared/data, data/datasets)
   --no-open           do not open a browser
   --help`;
@@ -41,9 +41,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port ${values.port} is not a port number`);
 
-  const stateDir = resolve(
-    values['state-dir'] ?? process.env.CIPHERLENS_HOME ?? join(homedir(), '.cipherlens'),
-  );
+  const stateDir = values['state-dir'] ? resolve(values['state-dir']) : defaultStateDir();
+  const userModelsDir = userModelsDirOf(stateDir);
   const dataDir = resolveDataDir(values['data-dir']);
   const log = (message: string): void => void process.stderr.write(`cipherlens: ${message}\n`);
   const version = (
@@ -55,7 +54,9 @@ async function main(): Promise<void> {
     stateDir,
     defaultWorkspacePath: join(stateDir, 'workspace'),
     ...(values.workspace && { workspaceOverride: resolve(values.workspace) }),
-    modelsDirs: [join(PACKAGE_ROOT, 'resources', 'models')],
+    modelsDirs: [join(PACKAGE_ROOT, 'resources', 'models'), userModelsDir],
+    userModelsDir,
+    trainerRoot: PACKAGE_ROOT,
     demoKeyPath: join(PACKAGE_ROOT, 'resources', 'keys', 'demo.key'),
     dataDir: existsSync(dataDir) ? dataDir : null,
     cacheDir: resolveCacheDir(),
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
       `  Open: ${host.url}\n` +
       `  Workspace: ${service.context.workspace.path}\n` +
       `  Keys and settings: ${stateDir}\n` +
+      `  Your models: ${userModelsDir}\n` +
       `  Data: ${dataDir}${existsSync(dataDir) ? '' : ' (not found: dataset import disabled)'}\n` +
       `Press Ctrl+C to stop.\n`,
   );

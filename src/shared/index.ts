@@ -4,6 +4,7 @@ export * from './workspace.js';
 export * from './library.js';
 export * from './analysis.js';
 export * from './system.js';
+export * from './user-models.js';
 export * from './operation-names.js';
 export * from './operations.js';
 export * from './api.js';

@@ -60,6 +60,14 @@ import {
   SettingsSchema,
   SettingsUpdateRequestSchema,
 } from './system.js';
+import {
+  ModelsImportRequestSchema,
+  ModelsImportResponseSchema,
+  ModelsTrainRequestSchema,
+  ModelsTrainResultSchema,
+  ModelsTrainStatusRequestSchema,
+  ModelsTrainStatusSchema,
+} from './user-models.js';
 import { WorkspaceChooseRequestSchema, WorkspaceInfoSchema } from './workspace.js';
 
 const op = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) => ({
@@ -101,6 +109,9 @@ export const API_OPERATIONS = {
   securityAnalyze: op(SecurityAnalyzeRequestSchema, SecurityReportSchema),
   modelsList: op(EmptyRequestSchema, ModelsListResponseSchema),
   modelsSelect: op(ModelsSelectRequestSchema, ModelsSelectResponseSchema),
+  modelsImport: op(ModelsImportRequestSchema, ModelsImportResponseSchema),
+  modelsTrainStatus: op(ModelsTrainStatusRequestSchema, ModelsTrainStatusSchema),
+  modelsTrain: op(ModelsTrainRequestSchema, JobStartedSchema),
   settingsGet: op(EmptyRequestSchema, SettingsSchema),
   settingsUpdate: op(SettingsUpdateRequestSchema, SettingsSchema),
   jobsList: op(EmptyRequestSchema, JobsListResponseSchema),
@@ -121,4 +132,5 @@ export const JOB_RESULT_SCHEMAS = {
   'classify-batch': ClassifyBatchResultSchema,
   'index-build': RetrieveIndexStatusSchema,
   evaluate: EvaluationReportSchema,
+  'model-train': ModelsTrainResultSchema,
 } as const;

@@ -19,7 +19,15 @@ export const AppInfoSchema = z.strictObject({
 
 /** Native open/save dialogs; the browser host answers with an error (use uploads and downloads there). */
 export const HostPickPathsRequestSchema = z.strictObject({
-  purpose: z.enum(['import-files', 'import-folder', 'key-file', 'key-export', 'container', 'workspace']),
+  purpose: z.enum([
+    'import-files',
+    'import-folder',
+    'key-file',
+    'key-export',
+    'container',
+    'workspace',
+    'model-files',
+  ]),
   title: z.string().max(200).optional(),
 });
 export const HostPickPathsResponseSchema = z.strictObject({
@@ -47,6 +55,11 @@ export const ModelInfoSchema = z.strictObject({
   transformedFrom: z.string().nullable(),
   /** A plain model the app can transform for any key. */
   transformable: z.boolean(),
+  /**
+   * Where the model comes from: installed with the app, the user's own (imported or trained, in the user's state
+   * folder), or derived in memory for the active key (never stored).
+   */
+  source: z.enum(['shipped', 'user', 'derived']),
   /** Headline metrics from the model card (e.g. weightedF1, mAP); empty when the card has none. */
   metrics: z.record(z.string(), z.number()),
   /** Usable with the active key; otherwise `problems` says why in plain words. */
@@ -92,6 +105,7 @@ export const JobKindSchema = z.enum([
   'classify-batch',
   'index-build',
   'evaluate',
+  'model-train',
 ]);
 export const JobStatusSchema = z.enum(['running', 'done', 'failed', 'cancelled']);
 
@@ -110,7 +124,8 @@ export const JobStateSchema = z.strictObject({
   error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
   /**
    * The finished job's result: ImportResult (import-*), ClassifyBatchResult (classify-batch),
-   * RetrieveIndexStatus (index-build), EvaluationReport (evaluate). Parse with JOB_RESULT_SCHEMAS.
+   * RetrieveIndexStatus (index-build), EvaluationReport (evaluate), ModelsTrainResult (model-train). Parse with
+   * JOB_RESULT_SCHEMAS.
    */
   result: z.unknown().nullable(),
 });

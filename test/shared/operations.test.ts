@@ -18,6 +18,12 @@ describe('API_OPERATIONS', () => {
     expect(request.k).toBe(10);
     expect(request.conversion).toEqual({ fit: 'resize', dicomFrame: 0, dicomWindow: 'file' });
     expect(parseRequest('libraryList', undefined)).toMatchObject({ offset: 0, limit: 48, unlabelled: false });
+    expect(parseRequest('modelsTrain', { dataset: 'mnist' })).toEqual({
+      dataset: 'mnist',
+      architecture: 'dcnn',
+      replace: false,
+      activate: true,
+    });
   });
 });
 
@@ -50,6 +56,15 @@ describe('parseRequest rejects bad payloads with a message naming the field', ()
   it('a non-object payload', () => rejects('libraryList', 'hello', 'request'));
   it('an empty label', () => rejects('libraryUpdate', { id: 'a', label: '   ' }, 'label'));
   it('an unknown dataset', () => rejects('importDataset', { dataset: 'cifar' }, 'dataset'));
+  it('a model to train on an unknown dataset', () => rejects('modelsTrain', { dataset: 'cifar' }, 'dataset'));
+  it('an architecture the app does not train', () =>
+    rejects('modelsTrain', { dataset: 'mnist', architecture: 'resnet' }, 'architecture'));
+  it('a model upload without its card', () =>
+    rejects(
+      'modelsImport',
+      { source: { kind: 'upload', onnxName: 'm.onnx', onnxBase64: 'AAAA' } },
+      'cardText',
+    ));
 });
 
 describe('parseResponse', () => {

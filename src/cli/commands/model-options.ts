@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { defaultStateDir, userModelsDirOf } from '../../core/app/state-dir.js';
 import type { CipherKey } from '../../core/crypto/keys.js';
 import { PACKAGE_ROOT } from '../../core/datasets/data-dir.js';
 import { CipherLensError } from '../../core/errors.js';
@@ -69,8 +70,8 @@ export function parseFitOption(value: string | undefined, fallback: FitMode): Fi
 
 type KeyValues = { key?: string; 'passphrase-env'?: string; 'passphrase-file'?: string };
 
-/** Where the CLI looks for installed models. */
-export const CLI_MODELS_DIRS: readonly string[] = [DEFAULT_MODELS_DIR];
+/** Where the CLI looks for installed models: the shipped ones, then the user's ($CIPHERLENS_HOME/models, else ~/.cipherlens/models). */
+export const CLI_MODELS_DIRS: readonly string[] = [DEFAULT_MODELS_DIR, userModelsDirOf(defaultStateDir())];
 
 export interface ModelAndKey {
   model: ModelFiles;

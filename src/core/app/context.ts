@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CipherKey } from '../crypto/keys.js';
 import type { Condition } from '../crypto/condition.js';
 import type { InferenceEngine } from '../inference/engine.js';
@@ -10,6 +10,7 @@ import { JobManager } from './jobs.js';
 import { KeyRing, type SecretBox } from './key-ring.js';
 import { ModelRegistry, type EngineFactory } from './models.js';
 import { SettingsStore } from './settings-store.js';
+import { userModelsDirOf } from './state-dir.js';
 import type { HostPickPathsRequestSchema } from '../../shared/system.js';
 import type { z } from 'zod';
 
@@ -23,8 +24,17 @@ export interface AppServiceOptions {
   defaultWorkspacePath: string;
   /** Forces the workspace for this launch (the browser host's --workspace); not saved. */
   workspaceOverride?: string;
-  /** Shipped models first; more folders may follow. */
+  /** Shipped models first, then the user's models folder; more folders may follow. */
   modelsDirs: string[];
+  /**
+   * Where imported and trained models are written (the user's state folder, never the install); listed with the
+   * others even when `modelsDirs` omits it. Default: `<stateDir>/models`.
+   */
+  userModelsDir?: string;
+  /** Python interpreter for training; default: $CIPHERLENS_PYTHON, else /usr/bin/python3, else python3. */
+  python?: string;
+  /** Folder holding the `training` Python package; default: the repository (src/core/training). */
+  trainerRoot?: string;
   demoKeyPath: string | null;
   /** Folder with mnist/ and MedNIST.tar.gz; null when none was found. */
   dataDir: string | null;
@@ -49,6 +59,8 @@ export const FALLBACK_IMAGE_SIZE = 64;
 export class AppContext {
   readonly jobs = new JobManager();
   readonly models: ModelRegistry;
+  /** Where the user's own models (imported or trained) live. */
+  readonly userModelsDir: string;
 
   private constructor(
     readonly options: AppServiceOptions,
@@ -56,7 +68,11 @@ export class AppContext {
     readonly keys: KeyRing,
     private currentWorkspace: Workspace,
   ) {
-    this.models = new ModelRegistry(options.modelsDirs, options.createEngine, options.log);
+    this.userModelsDir = resolve(options.userModelsDir ?? userModelsDirOf(options.stateDir));
+    const dirs = options.modelsDirs.some((dir) => resolve(dir) === this.userModelsDir)
+      ? options.modelsDirs
+      : [...options.modelsDirs, this.userModelsDir];
+    this.models = new ModelRegistry(dirs, options.createEngine, options.log, this.userModelsDir);
   }
 
   static async create(options: AppServiceOptions): Promise<AppContext> {

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import type { CipherKey } from '../crypto/keys.js';
 import { checkModelKey } from '../inference/compatibility.js';
 import {
@@ -40,7 +41,17 @@ export class ModelRegistry {
     private readonly modelsDirs: readonly string[],
     private readonly createEngine: EngineFactory = createInferenceEngine,
     private readonly log: (message: string) => void = () => undefined,
+    /** The user's own models (imported or trained); every other folder holds shipped models. */
+    private readonly userModelsDir: string | null = null,
   ) {}
+
+  /** Shipped with the app, the user's own, or derived in memory for the active key. */
+  sourceOf(model: ModelFiles): ModelInfo['source'] {
+    if (model.card.transformedFrom) return 'derived';
+    if (this.userModelsDir !== null && resolve(dirname(model.cardPath)) === resolve(this.userModelsDir))
+      return 'user';
+    return 'shipped';
+  }
 
   /** Installed models, then those transformed for `key`. */
   async list(key: CipherKey | null): Promise<ModelFiles[]> {
@@ -117,6 +128,7 @@ export class ModelRegistry {
       reads: modelReads(card),
       transformedFrom: card.transformedFrom?.model ?? null,
       transformable: isTransformable(card),
+      source: this.sourceOf(model),
       metrics,
       compatible: problems.length === 0,
       problems,

@@ -8,6 +8,7 @@ import { classifyHandlers } from './handlers/classify.js';
 import { evaluateHandlers } from './handlers/evaluate.js';
 import { importHandlers } from './handlers/import.js';
 import { keyHandlers } from './handlers/keys.js';
+import { modelHandlers } from './handlers/models.js';
 import { previewHandlers } from './handlers/preview.js';
 import { retrieveHandlers } from './handlers/retrieve.js';
 import { systemHandlers } from './handlers/system.js';
@@ -33,6 +34,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
   const context = await AppContext.create(options);
   const handlers: ApiHandlers = {
     ...systemHandlers(context),
+    ...modelHandlers(context),
     ...keyHandlers(context),
     ...workspaceHandlers(context),
     ...importHandlers(context),

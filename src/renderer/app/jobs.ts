@@ -110,6 +110,7 @@ const JOB_TITLES: Record<JobKind, string> = {
   'classify-batch': 'Classifying batch',
   'index-build': 'Building retrieval index',
   evaluate: 'Evaluating model',
+  'model-train': 'Training a model for the active key',
 };
 
 /**

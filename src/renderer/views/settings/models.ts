@@ -5,6 +5,7 @@ import { emptyState } from '../../components/emptyState.js';
 import { attempt, reportError, reportSuccess } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
 import { modelReadsText } from '../../components/modelInput.js';
+import { createUserModels } from './userModels.js';
 
 /**
  * The card's headline numbers. Cards name them "split.metric"; the test split is what a person compares
@@ -28,6 +29,24 @@ function readsBadge(model: ModelInfo): HTMLElement {
     case 'trained-for-key':
       return el('span', { class: 'badge', text: `encrypted with key ${model.keyFingerprint ?? '?'}` });
   }
+}
+
+const SOURCE_BADGES: Record<ModelInfo['source'], { text: string; title: string }> = {
+  shipped: { text: 'shipped', title: 'Installed with CipherLens' },
+  user: {
+    text: 'your model',
+    title: 'Imported or trained by you; kept in your state folder, beside your keys',
+  },
+  derived: { text: 'derived in memory', title: 'Computed for the active key; never stored' },
+};
+
+function sourceBadge(model: ModelInfo): HTMLElement {
+  const { text, title } = SOURCE_BADGES[model.source];
+  return el('span', {
+    class: model.source === 'user' ? 'badge badge-ok' : 'badge',
+    text,
+    attrs: { title, 'data-testid': 'model-source', 'data-source': model.source },
+  });
 }
 
 function provenance(model: ModelInfo): string {
@@ -57,6 +76,8 @@ function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTML
         el('strong', { text: model.name }),
         ' ',
         active ? el('span', { class: 'badge badge-ok', text: 'active' }) : null,
+        ' ',
+        sourceBadge(model),
         ' ',
         readsBadge(model),
         ' ',
@@ -121,7 +142,7 @@ export function createModelsPanel(context: AppContext): HTMLElement {
         list,
         emptyState(
           'No models found',
-          'Shipped models live in resources/models (an .onnx file with its model card). Train one with the training pipeline, or copy one there.',
+          'Shipped models live in resources/models (an .onnx file with its model card). Import one below, or train one for the active key.',
         ),
       );
       return;
@@ -133,7 +154,7 @@ export function createModelsPanel(context: AppContext): HTMLElement {
   };
   context.store.on('models', render);
   render();
-  return panel('Models', [list], {
+  return panel('Models', [list, createUserModels(context)], {
     testId: 'models-panel',
     subtitle:
       'A model trained on encrypted images only works with the key it was trained under: with another key its input is noise to it, so CipherLens refuses instead of guessing. A plain bit-plane model is transformed for every key you activate, in memory and in well under a second, so any key can classify and retrieve at once. Plain models see decrypted images and are used only when you choose one.',
