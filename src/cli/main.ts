@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<{ default: CliCommand }>> = {
   index: () => import('./commands/index-cmd.js'),
   evaluate: () => import('./commands/evaluate.js'),
   study: () => import('./commands/study.js'),
+  workspace: () => import('./commands/workspace.js'),
 };
 
 async function printHelp(): Promise<void> {

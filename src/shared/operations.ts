@@ -68,7 +68,13 @@ import {
   ModelsTrainStatusRequestSchema,
   ModelsTrainStatusSchema,
 } from './user-models.js';
-import { WorkspaceChooseRequestSchema, WorkspaceInfoSchema } from './workspace.js';
+import {
+  WorkspaceChooseRequestSchema,
+  WorkspaceInfoSchema,
+  WorkspaceRekeyRequestSchema,
+  WorkspaceRekeyStateSchema,
+  WorkspaceRekeyStatusSchema,
+} from './workspace.js';
 
 const op = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) => ({
   request,
@@ -86,6 +92,9 @@ export const API_OPERATIONS = {
   keysExport: op(KeysExportRequestSchema, KeysExportResponseSchema),
   workspaceInfo: op(EmptyRequestSchema, WorkspaceInfoSchema),
   workspaceChoose: op(WorkspaceChooseRequestSchema, WorkspaceInfoSchema),
+  workspaceRekey: op(WorkspaceRekeyRequestSchema, WorkspaceRekeyStateSchema),
+  workspaceRekeyStatus: op(EmptyRequestSchema, WorkspaceRekeyStatusSchema),
+  workspaceRekeyCancel: op(EmptyRequestSchema, OkResponseSchema),
   importPaths: op(ImportPathsRequestSchema, JobStartedSchema),
   importUpload: op(ImportUploadRequestSchema, ImportResultSchema),
   importDataset: op(ImportDatasetRequestSchema, JobStartedSchema),

@@ -10,6 +10,7 @@ import { JobManager } from './jobs.js';
 import { KeyRing, type SecretBox } from './key-ring.js';
 import { ModelRegistry, type EngineFactory } from './models.js';
 import { SettingsStore } from './settings-store.js';
+import { WorkspaceRekeys } from './workspace-rekey.js';
 import { userModelsDirOf } from './state-dir.js';
 import type { HostPickPathsRequestSchema } from '../../shared/system.js';
 import type { z } from 'zod';
@@ -58,6 +59,8 @@ export const FALLBACK_IMAGE_SIZE = 64;
 /** The back end's state, shared by every handler. */
 export class AppContext {
   readonly jobs = new JobManager();
+  /** The key rotation of the workspace (at most one; no job runs beside it). */
+  readonly rekey = new WorkspaceRekeys(this.jobs);
   readonly models: ModelRegistry;
   /** Where the user's own models (imported or trained) live. */
   readonly userModelsDir: string;
@@ -99,6 +102,7 @@ export class AppContext {
   }
 
   async switchWorkspace(path: string, create: boolean): Promise<Workspace> {
+    this.rekey.refuseWhileRunning('switch workspace');
     const running = this.jobs.running();
     if (running.length > 0) {
       throw new CipherLensError(
@@ -110,6 +114,12 @@ export class AppContext {
     this.currentWorkspace = next;
     if (!this.options.workspaceOverride) await this.settings.update({ workspacePath: next.path });
     return next;
+  }
+
+  /** Makes a key of the ring the active one, deriving its transformed models at once (as keysSelect does). */
+  async activateKey(fingerprint: string): Promise<void> {
+    await this.settings.update({ activeKey: fingerprint });
+    await this.models.prepare(this.activeKeyOrNull());
   }
 
   activeKeyOrNull(): CipherKey | null {
@@ -156,6 +166,7 @@ export class AppContext {
   }
 
   async close(): Promise<void> {
+    await this.rekey.stop();
     await this.jobs.cancelAll();
     await this.models.closeEngine();
   }

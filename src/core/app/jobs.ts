@@ -20,8 +20,15 @@ export class JobManager {
     { state: JobState; controller: AbortController; done: Promise<JobState> }
   >();
   private readonly listeners = new Set<(event: JobState) => void>();
+  private readonly startGuards: ((kind: JobKind) => void)[] = [];
+
+  /** `guard` runs before every job starts and refuses it by throwing (e.g. while the workspace is re-keyed). */
+  addStartGuard(guard: (kind: JobKind) => void): void {
+    this.startGuards.push(guard);
+  }
 
   start(kind: JobKind, run: (context: JobContext) => Promise<unknown>): string {
+    for (const guard of this.startGuards) guard(kind);
     const id = randomBytes(9).toString('base64url');
     const controller = new AbortController();
     const state: JobState = {

@@ -16,7 +16,8 @@ const cache = new Map<string, Thumbnails>();
 /** Encrypted and (for the key holder) plain thumbnails of a stored item, cached per item and key. */
 export async function thumbnailsOf(context: AppContext, record: ItemRecord): Promise<Thumbnails> {
   const activeFingerprint = context.settings.get().activeKey;
-  const cacheKey = `${context.workspace.path}|${record.id}|${activeFingerprint ?? '-'}`;
+  // The record's key too: after a key rotation the same image has another container and may now open.
+  const cacheKey = `${context.workspace.path}|${record.id}|${record.keyFingerprint}|${activeFingerprint ?? '-'}`;
   const cached = cache.get(cacheKey);
   if (cached) return cached;
   const container = await context.workspace.readContainer(record.id);

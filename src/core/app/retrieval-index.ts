@@ -37,6 +37,11 @@ export function openIndex(
   return store;
 }
 
+/** Drops opened indexes whose files were deleted (key rotation), so none is saved back or searched. */
+export function forgetIndexes(paths: readonly string[]): void {
+  for (const path of paths) stores.delete(path);
+}
+
 /** Index state against the workspace: what is indexed and what the active key could add. */
 export async function indexStatus(context: AppContext, engine: InferenceEngine) {
   const key = context.activeKey();

@@ -10,6 +10,7 @@ import { importHandlers } from './handlers/import.js';
 import { keyHandlers } from './handlers/keys.js';
 import { modelHandlers } from './handlers/models.js';
 import { previewHandlers } from './handlers/preview.js';
+import { rekeyHandlers } from './handlers/rekey.js';
 import { retrieveHandlers } from './handlers/retrieve.js';
 import { systemHandlers } from './handlers/system.js';
 import { workspaceHandlers } from './handlers/workspace.js';
@@ -37,6 +38,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     ...modelHandlers(context),
     ...keyHandlers(context),
     ...workspaceHandlers(context),
+    ...rekeyHandlers(context),
     ...importHandlers(context),
     ...previewHandlers(context),
     ...classifyHandlers(context),

@@ -14,6 +14,15 @@ export const itemRecordSchema = z.object({
   size: z.number().int().min(2),
   condition: z.enum(CONDITIONS),
   keyFingerprint: z.string().regex(/^[0-9a-f]{16}$/),
+  /**
+   * The encrypted image's file name inside items/ when it is not `<id>.clens`: key rotation writes the
+   * re-encrypted image under the item's other name, `<id>.<key fingerprint>.clens`, and switches the record to
+   * it in one atomic write. Absent: `<id>.clens`.
+   */
+  container: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}\.[0-9a-f]{16}\.clens$/)
+    .optional(),
   /** Where it came from, in words. */
   source: z.string(),
   /** Identifies the import input (content hash + options + key): a resumed import skips what it finds. */
@@ -27,4 +36,7 @@ export const itemRecordSchema = z.object({
 });
 
 export type ItemRecord = z.infer<typeof itemRecordSchema>;
-export type NewItemRecord = Omit<ItemRecord, 'format' | 'version' | 'id' | 'importedAt' | 'prediction'>;
+export type NewItemRecord = Omit<
+  ItemRecord,
+  'format' | 'version' | 'id' | 'importedAt' | 'prediction' | 'container'
+>;

@@ -6,9 +6,12 @@ export const workspaceLayout = (root: string) => ({
   root,
   marker: join(root, 'workspace.json'),
   items: join(root, 'items'),
+  /** An item's container under its usual name; a record may name another (see ItemRecord.container). */
   container: (id: string) => join(root, 'items', `${id}${CONTAINER_EXTENSION}`),
+  itemFile: (name: string) => join(root, 'items', name),
   record: (id: string) => join(root, 'items', `${id}.json`),
   pendingImport: join(root, 'pending-import.json'),
+  pendingRekey: join(root, 'pending-rekey.json'),
   documents: join(root, 'documents'),
   document: (name: string) => join(root, 'documents', `${name}.json`),
   indexes: join(root, 'indexes'),

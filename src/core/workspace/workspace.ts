@@ -1,16 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { z } from 'zod';
+import { CONTAINER_EXTENSION, readContainerHeader } from '../crypto/container.js';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { itemRecordSchema, type ItemRecord, type NewItemRecord } from './item-record.js';
 import { workspaceLayout, type WorkspaceLayout } from './layout.js';
 
+/**
+ * Version 1: every container is items/<id>.clens. Version 2 (written by the first key rotation): a record may
+ * name another container file. A build that knows only version 1 refuses a version-2 workspace instead of taking
+ * the renamed containers for leftovers and deleting them.
+ */
+const WORKSPACE_VERSION = 2;
 const markerSchema = z.object({
   format: z.literal('cipherlens-workspace'),
-  version: z.literal(1),
+  version: z.number().int().min(1).max(WORKSPACE_VERSION),
   createdAt: z.string(),
 });
+type Marker = z.infer<typeof markerSchema>;
 
 /** A problem found while opening: a record that could not be read is reported and left alone, never deleted. */
 export interface WorkspaceProblem {
@@ -25,18 +33,36 @@ export interface OpenWorkspaceOptions {
 
 const TEMPORARY = /\.[0-9a-f]{12}\.tmp$/;
 
+/** The item a file in items/ belongs to: ids have no dots, so it is the name up to the first one. */
+const itemOf = (name: string): string => name.slice(0, name.indexOf('.') < 0 ? undefined : name.indexOf('.'));
+const defaultContainer = (id: string): string => `${id}${CONTAINER_EXTENSION}`;
+/** The file holding an item's pixels, encrypted under the key its record names. */
+export const containerFileOf = (record: ItemRecord): string =>
+  record.container ?? defaultContainer(record.id);
+
 /**
- * An on-disk workspace of imported images. Every image is an encrypted container (items/<id>.clens) plus a
- * record (items/<id>.json). Both are written atomically, the container first: an item exists once its record
- * does, so a crash mid-import leaves at worst an orphan container (removed on the next open) and the
- * resumed import redoes exactly that image.
+ * An on-disk workspace of imported images. Every image is an encrypted container (items/<id>.clens, or the
+ * file its record names after a key rotation) plus a record (items/<id>.json). Both are written atomically,
+ * the container first: an item exists once its record does, so a crash mid-import leaves at worst an orphan
+ * container (removed on the next open) and the resumed import redoes exactly that image. A container that no
+ * record names is removed on open; the one a record names never is.
  */
 export class Workspace {
   private readonly records = new Map<string, ItemRecord>();
   private readonly bySourceKey = new Map<string, string>();
   readonly problems: WorkspaceProblem[] = [];
+  /** Record and container changes run one at a time, so a relabel never races a key rotation's switch. */
+  private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(readonly layout: WorkspaceLayout) {}
+  private constructor(
+    readonly layout: WorkspaceLayout,
+    private marker: Marker,
+  ) {}
+
+  /** The on-disk format version (workspace.json). */
+  get formatVersion(): number {
+    return this.marker.version;
+  }
 
   get path(): string {
     return this.layout.root;
@@ -44,46 +70,72 @@ export class Workspace {
 
   static async open(root: string, options: OpenWorkspaceOptions = {}): Promise<Workspace> {
     const layout = workspaceLayout(root);
-    await ensureMarker(layout, options.create ?? false);
+    const marker = await ensureMarker(layout, options.create ?? false);
     await mkdir(layout.items, { recursive: true });
-    const workspace = new Workspace(layout);
+    const workspace = new Workspace(layout, marker);
     await workspace.load();
     return workspace;
   }
 
   private async load(): Promise<void> {
-    const names = new Set(await readdir(this.layout.items));
-    for (const name of names) {
+    const names = new Set<string>();
+    for (const name of await readdir(this.layout.items)) {
       if (TEMPORARY.test(name)) {
         // An atomic write that never reached its rename: never read back, so drop it.
-        await rm(`${this.layout.items}/${name}`, { force: true });
-        continue;
+        await rm(this.layout.itemFile(name), { force: true });
+      } else {
+        names.add(name);
       }
+    }
+    // Records that cannot be used: reported, and every file of theirs left alone.
+    const leftAlone = new Set<string>();
+    for (const name of names) {
       if (!name.endsWith('.json')) continue;
       const id = name.slice(0, -'.json'.length);
-      const containerName = this.layout.container(id).slice(this.layout.items.length + 1);
-      if (!names.has(containerName)) {
-        this.problems.push({ file: name, reason: 'its encrypted image file is missing' });
-        continue;
-      }
+      let record: ItemRecord;
       try {
-        const record = itemRecordSchema.parse(JSON.parse(await readFile(this.layout.record(id), 'utf8')));
+        record = itemRecordSchema.parse(JSON.parse(await readFile(this.layout.record(id), 'utf8')));
         if (record.id !== id) throw new Error(`it names item ${record.id}`);
-        this.remember(record);
+        if (itemOf(containerFileOf(record)) !== id) {
+          throw new Error(`its encrypted image ${record.container} belongs to another item`);
+        }
       } catch (error) {
+        leftAlone.add(id);
         this.problems.push({
           file: name,
           reason: `unreadable record: ${(error as Error).message.split('\n')[0]}`,
         });
+        continue;
       }
+      if (!names.has(containerFileOf(record))) {
+        leftAlone.add(id);
+        this.problems.push({ file: name, reason: 'its encrypted image file is missing' });
+        continue;
+      }
+      this.remember(record);
     }
     for (const name of names) {
-      const id = name.replace(/\.clens$/, '');
-      if (name.endsWith('.clens') && !names.has(`${id}.json`)) {
-        // Written by an import that stopped before the record: the resumed import writes it again.
-        await rm(this.layout.container(id), { force: true });
-      }
+      if (!name.endsWith(CONTAINER_EXTENSION)) continue;
+      const id = itemOf(name);
+      if (leftAlone.has(id) || leftAlone.has(name.slice(0, -CONTAINER_EXTENSION.length))) continue;
+      const record = this.records.get(id);
+      if (record && containerFileOf(record) === name) continue;
+      // No record names this file: written by an import that stopped before the record (the resumed import
+      // writes it again), or the other copy of an image whose key rotation stopped before or after its
+      // record switched (the record names the copy that opens with its key).
+      await rm(this.layout.itemFile(name), { force: true });
     }
+  }
+
+  /** Runs one change of records or containers after the ones before it. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private containerPath(record: ItemRecord): string {
+    return this.layout.itemFile(containerFileOf(record));
   }
 
   private remember(record: ItemRecord): void {
@@ -118,7 +170,11 @@ export class Workspace {
   }
 
   /** Stores the encrypted container, then the record: the item is visible only when both are on disk. */
-  async add(fields: NewItemRecord, container: Uint8Array): Promise<ItemRecord> {
+  add(fields: NewItemRecord, container: Uint8Array): Promise<ItemRecord> {
+    return this.exclusive(() => this.addNow(fields, container));
+  }
+
+  private async addNow(fields: NewItemRecord, container: Uint8Array): Promise<ItemRecord> {
     const record: ItemRecord = itemRecordSchema.parse({
       ...fields,
       format: 'cipherlens-item',
@@ -133,37 +189,108 @@ export class Workspace {
     return record;
   }
 
-  async update(id: string, patch: Partial<Pick<ItemRecord, 'label' | 'prediction'>>): Promise<ItemRecord> {
-    const record = itemRecordSchema.parse({ ...this.require(id), ...patch });
-    await writeFileAtomic(this.layout.record(id), `${JSON.stringify(record, null, 2)}\n`);
+  update(id: string, patch: Partial<Pick<ItemRecord, 'label' | 'prediction'>>): Promise<ItemRecord> {
+    return this.exclusive(async () => {
+      const record = itemRecordSchema.parse({ ...this.require(id), ...patch });
+      await this.writeRecord(record);
+      return record;
+    });
+  }
+
+  private async writeRecord(record: ItemRecord): Promise<void> {
+    await writeFileAtomic(this.layout.record(record.id), `${JSON.stringify(record, null, 2)}\n`);
     this.remember(record);
-    return record;
   }
 
   /** Record first, then the container: a crash in between leaves an orphan that the next open removes. */
-  async remove(ids: readonly string[]): Promise<number> {
-    let removed = 0;
-    for (const id of ids) {
-      const record = this.records.get(id);
-      if (!record) continue;
-      await rm(this.layout.record(id), { force: true });
-      this.records.delete(id);
-      this.bySourceKey.delete(record.sourceKey);
-      await rm(this.layout.container(id), { force: true });
-      removed++;
-    }
-    return removed;
+  remove(ids: readonly string[]): Promise<number> {
+    return this.exclusive(async () => {
+      let removed = 0;
+      for (const id of ids) {
+        const record = this.records.get(id);
+        if (!record) continue;
+        await rm(this.layout.record(id), { force: true });
+        this.records.delete(id);
+        this.bySourceKey.delete(record.sourceKey);
+        await rm(this.containerPath(record), { force: true });
+        removed++;
+      }
+      return removed;
+    });
+  }
+
+  /**
+   * Replaces an image's container with one encrypted under another key (key rotation), so that a crash at any
+   * moment leaves the record naming a container that exists and opens with the key the record names:
+   *
+   * 1. the new container is written atomically under the item's other file name (`<id>.clens` ⇄
+   *    `<id>.<key>.clens`); until the record names it, it is a leftover the next open removes;
+   * 2. the record is rewritten atomically with the new key fingerprint and file name: this rename is the switch;
+   * 3. the old container, which no record names any more, is removed (after a crash: by the next open).
+   *
+   * The new key is read from the container's own header; `expected` is the key the record must still name.
+   */
+  replaceContainer(
+    id: string,
+    container: Uint8Array,
+    expected: { keyFingerprint: string },
+  ): Promise<ItemRecord> {
+    return this.exclusive(async () => {
+      const record = this.require(id);
+      const header = readContainerHeader(container, `the new container of image ${id}`);
+      if (record.keyFingerprint !== expected.keyFingerprint) {
+        throw new CipherLensError(
+          'INTERNAL',
+          `image ${id} is under key ${record.keyFingerprint}, not ${expected.keyFingerprint}: it changed meanwhile`,
+        );
+      }
+      if (header.condition !== record.condition || header.size !== record.size) {
+        throw new CipherLensError(
+          'INTERNAL',
+          `the new container of image ${id} is ${header.condition} ${header.size}×${header.size}; the image is ${record.condition} ${record.size}×${record.size}`,
+        );
+      }
+      await this.allowNamedContainers();
+      const current = containerFileOf(record);
+      const next =
+        current === defaultContainer(id)
+          ? `${id}.${header.keyFingerprint}${CONTAINER_EXTENSION}`
+          : defaultContainer(id);
+      await writeFileAtomic(this.layout.itemFile(next), container);
+      const switched: ItemRecord = { ...record, keyFingerprint: header.keyFingerprint };
+      if (next === defaultContainer(id)) delete switched.container;
+      else switched.container = next;
+      await this.writeRecord(itemRecordSchema.parse(switched));
+      await rm(this.layout.itemFile(current), { force: true });
+      return this.require(id);
+    });
+  }
+
+  /** Marks the workspace as version 2 before the first container is written under another name. */
+  private async allowNamedContainers(): Promise<void> {
+    if (this.marker.version >= 2) return;
+    const upgraded: Marker = { ...this.marker, version: 2 };
+    await writeFileAtomic(this.layout.marker, `${JSON.stringify(upgraded, null, 2)}\n`);
+    this.marker = upgraded;
   }
 
   async readContainer(id: string): Promise<Uint8Array> {
-    this.require(id);
-    try {
-      return await readFile(this.layout.container(id));
-    } catch (error) {
-      throw new CipherLensError(
-        'NOT_FOUND',
-        `the encrypted file of image ${id} cannot be read: ${(error as Error).message}`,
-      );
+    let record = this.require(id);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await readFile(this.containerPath(record));
+      } catch (error) {
+        // A key rotation may have switched the image to its other file between the lookup and the read.
+        const now = this.records.get(id);
+        if (attempt === 0 && now && containerFileOf(now) !== containerFileOf(record)) {
+          record = now;
+          continue;
+        }
+        throw new CipherLensError(
+          'NOT_FOUND',
+          `the encrypted file of image ${id} cannot be read: ${(error as Error).message}`,
+        );
+      }
     }
   }
 
@@ -199,15 +326,32 @@ export class Workspace {
   }
 }
 
-async function ensureMarker(layout: WorkspaceLayout, create: boolean): Promise<void> {
+async function ensureMarker(layout: WorkspaceLayout, create: boolean): Promise<Marker> {
+  let text: string | null = null;
   try {
-    markerSchema.parse(JSON.parse(await readFile(layout.marker, 'utf8')));
-    return;
+    text = await readFile(layout.marker, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') {
-      throw new CipherLensError('BAD_FORMAT', `${layout.marker} is not a valid CipherLens workspace marker`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new CipherLensError('BAD_FORMAT', `${layout.marker} cannot be read: ${(error as Error).message}`);
     }
+  }
+  if (text !== null) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = null;
+    }
+    const parsed = markerSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const version = (value as { version?: unknown } | null)?.version;
+    if (typeof version === 'number' && version > WORKSPACE_VERSION) {
+      throw new CipherLensError(
+        'BAD_FORMAT',
+        `${layout.root} was written by a newer CipherLens (workspace format ${version}; this one reads up to ${WORKSPACE_VERSION})`,
+      );
+    }
+    throw new CipherLensError('BAD_FORMAT', `${layout.marker} is not a valid CipherLens workspace marker`);
   }
   if (!create) {
     throw new CipherLensError(
@@ -233,8 +377,9 @@ async function ensureMarker(layout: WorkspaceLayout, create: boolean): Promise<v
     );
   }
   await mkdir(layout.root, { recursive: true });
-  const marker = { format: 'cipherlens-workspace', version: 1, createdAt: new Date().toISOString() };
+  const marker: Marker = { format: 'cipherlens-workspace', version: 1, createdAt: new Date().toISOString() };
   await writeFileAtomic(layout.marker, `${JSON.stringify(marker, null, 2)}\n`);
+  return marker;
 }
 
 async function folderBytes(path: string): Promise<number> {

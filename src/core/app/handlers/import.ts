@@ -123,6 +123,7 @@ export function importHandlers(
       return { jobId: startPathsImport(request) };
     },
     async importUpload(request) {
+      context.rekey.refuseWhileRunning('import');
       const key = context.activeKey();
       const size = await context.importSize(request.conversion.size);
       const options = decodeOptions(request.conversion, size);

@@ -5,6 +5,7 @@ import { saveText } from '../../components/download.js';
 import { fileButton } from '../../components/fileInputs.js';
 import { attempt, reportError, reportSuccess } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
+import { createRekeyArea, type RekeyArea } from './rekey.js';
 
 // Key files are small JSON; anything bigger is not a key file and is refused before upload.
 const MAX_KEY_FILE_BYTES = 64 * 1024;
@@ -14,6 +15,7 @@ function keyRow(
   key: KeyInfo,
   active: boolean,
   onExport: (key: KeyInfo) => void,
+  rekey: RekeyArea,
 ): HTMLElement {
   const count = context.store.workspace?.keys.find((k) => k.fingerprint === key.fingerprint)?.count ?? 0;
   return el(
@@ -62,6 +64,14 @@ function keyRow(
             { class: 'btn btn-small' },
           ),
       button('Export…', () => onExport(key), { class: 'btn btn-small' }),
+      rekey.canOffer(key)
+        ? button('Re-encrypt images to this key…', () => rekey.offer(key), {
+            class: 'btn btn-small',
+            disabled: rekey.running,
+            testId: 'rekey-offer',
+            title: 'Key rotation: re-encrypt the workspace images of another key with this one',
+          })
+        : null,
     ),
   );
 }
@@ -148,7 +158,7 @@ export function createKeysPanel(context: AppContext): HTMLElement {
     replaceChildren(
       list,
       ...(status?.keys ?? []).map((key) =>
-        keyRow(context, key, key.fingerprint === status?.active?.fingerprint, showExport),
+        keyRow(context, key, key.fingerprint === status?.active?.fingerprint, showExport, rekey),
       ),
     );
     if (status && status.keys.length === 0) {
@@ -157,6 +167,7 @@ export function createKeysPanel(context: AppContext): HTMLElement {
       );
     }
   };
+  const rekey: RekeyArea = createRekeyArea(context, showExport, () => render());
   context.store.on('keys', render);
   context.store.on('workspace', render);
 
@@ -231,6 +242,7 @@ export function createKeysPanel(context: AppContext): HTMLElement {
       storage,
       list,
       exportArea,
+      rekey.element,
       el('div', { class: 'toolbar' }, field('Label for a new key', label), generate),
       el(
         'div',
