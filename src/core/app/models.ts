@@ -213,7 +213,7 @@ export function problemsWith(model: ModelFiles, key: CipherKey | null): string[]
     const hint =
       model.card.condition === 'plain'
         ? ''
-        : `. Its images must be encrypted with that key: select it in Settings → Keys, or pick a model trained for the active key`;
+        : `. Its images must be encrypted with that key: select it in Settings → Keys, or pick a model trained or transformed for the active key`;
     return [`${base}${hint}`];
   }
 }
