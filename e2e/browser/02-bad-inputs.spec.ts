@@ -1,36 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import {
-  clearMessages,
-  errorMessages,
-  goTo,
-  openApp,
-  screenshot,
-  scratchDir,
-  watchPageErrors,
-} from '../helpers/app.js';
+import { clearMessages, errorMessages, goTo, screenshot, scratchDir, useSharedPage } from '../helpers/app.js';
 import { DATA_DIR } from '../helpers/paths.js';
 import { makeContainers, makeCorruptImage, makeGarbageKeyFile, makeSinglePng } from '../helpers/fixtures.js';
 
 /** Bad inputs through the UI must end in a clear message, never silence or a broken view. */
 test.describe.configure({ mode: 'serial' });
 
+const sharedPage = useSharedPage();
 let page: Page;
-let pageProblems: string[];
 
-test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  pageProblems = watchPageErrors(page);
-  await openApp(page);
-});
-
-test.afterAll(async () => {
-  await page.close();
-});
-
-test.afterEach(() => {
-  expect(pageProblems, 'no page errors or CSP violations').toEqual([]);
+test.beforeAll(() => {
+  page = sharedPage();
 });
 
 test('a corrupt image file is named with the reason it was skipped', async () => {

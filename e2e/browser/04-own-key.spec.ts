@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
-import { clearMessages, goTo, openApp, screenshot, view, watchPageErrors } from '../helpers/app.js';
+import { clearMessages, goTo, screenshot, useSharedPage, view } from '../helpers/app.js';
 import { classifyOne, generateKey, importDatasetSample, MEDNIST, retrieveTopK } from '../helpers/flows.js';
 import { DATA_DIR } from '../helpers/paths.js';
 
@@ -12,20 +12,12 @@ import { DATA_DIR } from '../helpers/paths.js';
 test.describe.configure({ mode: 'serial' });
 test.skip(!existsSync(join(DATA_DIR, 'MedNIST.tar.gz')), `MedNIST.tar.gz is not in ${DATA_DIR}`);
 
+const sharedPage = useSharedPage();
 let page: Page;
-let pageProblems: string[];
 let fingerprint = '';
 
-test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  pageProblems = watchPageErrors(page);
-  await openApp(page);
-});
-test.afterAll(async () => {
-  await page.close();
-});
-test.afterEach(() => {
-  expect(pageProblems, 'no page errors or CSP violations').toEqual([]);
+test.beforeAll(() => {
+  page = sharedPage();
 });
 
 /** Every caption and introduction of the view, which is where the screen describes the model's input. */
@@ -39,11 +31,15 @@ test('a generated key gets its transformed MedNIST model, active and ready', asy
   await expect(chip).toHaveText(`Model MedNIST bit-plane (transformed for ${fingerprint.slice(0, 4)}…)`);
   await expect(chip).not.toContainText(/plain/i);
   const settings = view(page, 'Settings');
-  const row = settings.locator(`[data-testid="model-row"][data-model-id="mednist-bitplane-mlp-plain-for-${fingerprint}"]`);
+  const row = settings.locator(
+    `[data-testid="model-row"][data-model-id="mednist-bitplane-mlp-plain-for-${fingerprint}"]`,
+  );
   await expect(row).toContainText('active');
   await expect(row).toContainText('transformed for the active key');
   await expect(row.getByTestId('model-reads')).toContainText(`encrypted with key ${fingerprint}`);
-  await expect(settings.locator(`[data-model-id="mnist-bitplane-mlp-plain-for-${fingerprint}"]`)).toHaveCount(1);
+  await expect(settings.locator(`[data-model-id="mnist-bitplane-mlp-plain-for-${fingerprint}"]`)).toHaveCount(
+    1,
+  );
   // Plain models are listed as what they are.
   await expect(settings.locator('[data-model-id="mednist-dcnn-plain"]')).toContainText('PLAIN images');
   await settings.getByTestId('models-panel').scrollIntoViewIfNeeded();

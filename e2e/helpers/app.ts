@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page, test } from '@playwright/test';
 import { SCREENSHOT_DIR } from './paths.js';
 
 export type ViewName = 'Library' | 'Classify' | 'Retrieve' | 'Evaluate' | 'Security' | 'Settings';
@@ -79,3 +79,27 @@ export async function download(page: Page, trigger: Locator): Promise<{ name: st
 }
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * One page for a serial spec file, opened on the app before its first test and closed after its last; after each
+ * test, any page error or CSP violation fails it. Returns the page's getter (it exists once beforeAll ran).
+ */
+export function useSharedPage(): () => Page {
+  let page: Page | null = null;
+  let problems: string[] = [];
+  test.beforeAll(async ({ browser }) => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    problems = watchPageErrors(page);
+    await openApp(page);
+  });
+  test.afterAll(async () => {
+    await page?.close();
+  });
+  test.afterEach(() => {
+    expect(problems, 'no page errors or CSP violations').toEqual([]);
+  });
+  return () => {
+    if (!page) throw new Error('the shared page is opened in beforeAll');
+    return page;
+  };
+}
