@@ -7,6 +7,7 @@ const commands: Record<string, () => Promise<{ default: CliCommand }>> = {
   encrypt: () => import('./commands/encrypt.js'),
   decrypt: () => import('./commands/decrypt.js'),
   analyze: () => import('./commands/analyze.js'),
+  attack: () => import('./commands/attack.js'),
   'export-dataset': () => import('./commands/export-dataset.js'),
   download: () => import('./commands/download.js'),
   train: () => import('./commands/train.js'),
