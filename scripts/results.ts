@@ -370,7 +370,8 @@ async function main(): Promise<void> {
             threads,
           ),
         );
-        for (const trained of models.filter(
+        // Every encrypted-trained model of the dataset, also when --models named a subset.
+        for (const trained of (await listModels(values['models-dir'])).filter(
           (m) => m.card.dataset === dataset && m.card.condition === 'arnold+xor',
         )) {
           accessControl.push(
