@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'DATASET'
   | 'DEPENDENCY_MISSING'
   | 'CANCELLED'
+  /** A file the request would create is already there, and overwriting it was not asked for. */
+  | 'ALREADY_EXISTS'
   | 'INTERNAL';
 
 export class CipherLensError extends Error {

@@ -37,7 +37,8 @@ Options:
   --seed N             split seed (default ${DEFAULT_SPLIT_SEED})
   --size N             class-folder datasets: image side (default 64)
   --fit MODE           class-folder datasets: error | resize | pad for non-square images (default error)
-  --cache-dir DIR      decoded-image cache (default: env CIPHERLENS_CACHE, else data/cache)
+  --cache-dir DIR      decoded-image cache (default: env CIPHERLENS_CACHE, else
+                       $XDG_CACHE_HOME/cipherlens, else ~/.cache/cipherlens)
   --no-cache           decode from the source even if a cache exists
   --json               print the manifest on stdout`;
 

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { CipherLensError } from '../errors.js';
 import type { FitMode } from '../image/decode.js';
-import { ImageCollector, isImageFileName } from './collector.js';
+import { ImageCollector, isImageFileName, type NamedImage } from './collector.js';
 import { checkClassCounts, compareCodeUnits, countClasses, type LoadedDataset } from './dataset.js';
 
 export interface ClassFolderOptions {
@@ -29,12 +29,15 @@ async function listDirectory(path: string): Promise<import('node:fs').Dirent[]> 
   }
 }
 
-/**
- * A "folder of class folders": `<root>/<Class>/<image>.{png,jpg,jpeg}`. Class names are the sub-folder
- * names in byte order; files are decoded to grey `imageSize`², split stratified 80/10/10 unless told
- * otherwise. The source checksum is SHA-256 over the sorted lines "<class>/<file> <sha256 of file>\n".
- */
-export async function loadClassFolders(rootDir: string, options: ClassFolderOptions): Promise<LoadedDataset> {
+/** The image files of a class-folder tree, in the order it is walked (classes in byte order). */
+export interface ClassFolderListing {
+  root: string;
+  classDirs: string[];
+  files: NamedImage[];
+}
+
+/** Walks `<root>/<Class>/` without reading any file; loadClassFolders and the sample path share it. */
+export async function listClassFolders(rootDir: string): Promise<ClassFolderListing> {
   const root = resolve(rootDir);
   const classDirs = (await listDirectory(root))
     .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
@@ -46,13 +49,35 @@ export async function loadClassFolders(rootDir: string, options: ClassFolderOpti
       `${root} must contain one sub-folder per class (found ${classDirs.length}); expected <folder>/<class>/<image>.png`,
     );
   }
-  const files: { className: string; fileName: string }[] = [];
+  const files: NamedImage[] = [];
   for (const className of classDirs) {
     const entries = await listDirectory(join(root, className));
     for (const entry of entries) {
       if (entry.isFile() && isImageFileName(entry.name)) files.push({ className, fileName: entry.name });
     }
   }
+  return { root, classDirs, files };
+}
+
+/** Fails when a class folder holds no image (`classes`: the classes that do). */
+export function checkNoEmptyClasses(listing: ClassFolderListing, classes: readonly string[]): void {
+  const emptyClasses = listing.classDirs.filter((name) => !classes.includes(name));
+  if (emptyClasses.length > 0) {
+    throw new CipherLensError(
+      'DATASET',
+      `class folder(s) with no PNG/JPEG images in ${listing.root}: ${emptyClasses.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * A "folder of class folders": `<root>/<Class>/<image>.{png,jpg,jpeg}`. Class names are the sub-folder
+ * names in byte order; files are decoded to grey `imageSize`², split stratified 80/10/10 unless told
+ * otherwise. The source checksum is SHA-256 over the sorted lines "<class>/<file> <sha256 of file>\n".
+ */
+export async function loadClassFolders(rootDir: string, options: ClassFolderOptions): Promise<LoadedDataset> {
+  const listing = await listClassFolders(rootDir);
+  const { root, files } = listing;
   const total = files.length;
   const collector = new ImageCollector({
     imageSize: options.imageSize,
@@ -60,23 +85,17 @@ export async function loadClassFolders(rootDir: string, options: ClassFolderOpti
     concurrency: options.concurrency,
     onProgress: (decoded) => options.onProgress?.(decoded, total),
   });
-  const listing: string[] = [];
+  const checksumLines: string[] = [];
   let bytes = 0;
   for (const { className, fileName } of files) {
     const path = join(root, className, fileName);
     const data = await readFile(path);
     bytes += data.length;
-    listing.push(`${className}/${fileName} ${createHash('sha256').update(data).digest('hex')}\n`);
+    checksumLines.push(`${className}/${fileName} ${createHash('sha256').update(data).digest('hex')}\n`);
     await collector.add(className, fileName, data, path);
   }
   const collected = await collector.finish(root);
-  const emptyClasses = classDirs.filter((name) => !collected.classes.includes(name));
-  if (emptyClasses.length > 0) {
-    throw new CipherLensError(
-      'DATASET',
-      `class folder(s) with no PNG/JPEG images in ${root}: ${emptyClasses.join(', ')}`,
-    );
-  }
+  checkNoEmptyClasses(listing, collected.classes);
   if (options.expectedCounts) {
     const expected = collected.classes.map((name) => options.expectedCounts?.[name] ?? 0);
     checkClassCounts(
@@ -86,7 +105,7 @@ export async function loadClassFolders(rootDir: string, options: ClassFolderOpti
       expected,
     );
   }
-  const digest = createHash('sha256').update(listing.sort(compareCodeUnits).join('')).digest('hex');
+  const digest = createHash('sha256').update(checksumLines.sort(compareCodeUnits).join('')).digest('hex');
   return {
     name: options.name ?? basename(root),
     classes: collected.classes,

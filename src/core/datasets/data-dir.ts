@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository (or installed package) root: this file lives at src/core/datasets/. */
@@ -25,11 +26,20 @@ export function resolveDownloadDir(explicit?: string, env: NodeJS.ProcessEnv = p
   return join(PACKAGE_ROOT, 'data', 'datasets');
 }
 
-/** Decoded-dataset cache: env `CIPHERLENS_CACHE`, else `<repo>/data/cache`. */
-export function resolveCacheDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * Decoded-dataset cache, in the user's cache folder, never in the install or the checkout: `--cache-dir`,
+ * else env `CIPHERLENS_CACHE`, else `$XDG_CACHE_HOME/cipherlens` (when that is an absolute path, as the XDG
+ * spec requires), else `~/.cache/cipherlens`.
+ */
+export function resolveCacheDir(
+  explicit?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  home: string = homedir(),
+): string {
   if (explicit) return resolve(explicit);
   if (env.CIPHERLENS_CACHE) return resolve(env.CIPHERLENS_CACHE);
-  return join(PACKAGE_ROOT, 'data', 'cache');
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'cipherlens');
+  return join(home, '.cache', 'cipherlens');
 }
 
 /** Default export folder: `<repo>/data/exports/<dataset>-<condition>`. */

@@ -33,13 +33,31 @@ export interface LoadedDataset {
   source: DatasetSource;
 }
 
-export function requirePart(dataset: LoadedDataset, name: string): ImagePart {
+/**
+ * What the split plan needs: class names, split policy and each part's labels, no pixels. A
+ * LoadedDataset is one; so is the listing the sample path builds from an archive's member names.
+ */
+export interface LabelledParts<Part extends { count: number; labels: Int32Array } = ImageLabels> {
+  name: string;
+  classes: string[];
+  splitPolicy: SplitPolicy;
+  parts: Record<string, Part>;
+}
+
+/** One source part's labels without its pixels. */
+export interface ImageLabels {
+  count: number;
+  labels: Int32Array;
+}
+
+export function requirePart<Part extends ImageLabels>(dataset: LabelledParts<Part>, name: string): Part {
   const part = dataset.parts[name];
   if (!part) throw new CipherLensError('INTERNAL', `dataset ${dataset.name} has no part "${name}"`);
   return part;
 }
 
-export function planSplits(dataset: LoadedDataset, seed: number): SplitPlan {
+/** The train/val/test plan; it reads labels only, so a listing gives the same plan as the decoded dataset. */
+export function planSplits(dataset: LabelledParts, seed: number): SplitPlan {
   const policy = dataset.splitPolicy;
   if (policy.kind === 'carved-validation') {
     const train = requirePart(dataset, 'train');

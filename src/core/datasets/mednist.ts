@@ -4,8 +4,8 @@ import { basename, join, posix } from 'node:path';
 import { CipherLensError } from '../errors.js';
 import { describeSourceFile } from './checksum.js';
 import { loadClassFolders } from './class-folders.js';
-import { ImageCollector, isImageFileName } from './collector.js';
-import { checkClassCounts, countClasses, type LoadedDataset } from './dataset.js';
+import { ImageCollector, isImageFileName, type NamedImage } from './collector.js';
+import { checkClassCounts, countClasses, type LabelledParts, type LoadedDataset } from './dataset.js';
 import { gunzipStream } from './gzip.js';
 import {
   MEDNIST_CLASSES,
@@ -14,7 +14,7 @@ import {
   MEDNIST_FRACTIONS,
   MEDNIST_IMAGE_SIZE,
 } from './sources.js';
-import { readTarEntries } from './tar.js';
+import { readTarEntries, type TarEntry } from './tar.js';
 
 export interface MednistOptions {
   /** Class name → count to insist on; null skips the check (tiny test fixtures). */
@@ -23,7 +23,7 @@ export interface MednistOptions {
   onProgress?: (decoded: number, total: number) => void;
 }
 
-const EXPECTED: Record<string, number> = Object.fromEntries(
+export const MEDNIST_EXPECTED: Readonly<Record<string, number>> = Object.fromEntries(
   MEDNIST_CLASSES.map((name, i) => [name, MEDNIST_EXPECTED_COUNTS[i]!]),
 );
 export const MEDNIST_TOTAL = MEDNIST_EXPECTED_COUNTS.reduce((sum, n) => sum + n, 0);
@@ -34,7 +34,12 @@ const exists = (path: string): Promise<boolean> =>
     () => false,
   );
 
-function checkCounts(dataset: LoadedDataset, what: string, expected: Record<string, number> | null): void {
+/** Fails unless the pool's class counts are `expected` (null: no check). Reads labels only. */
+export function checkMednistCounts(
+  dataset: LabelledParts,
+  what: string,
+  expected: Readonly<Record<string, number>> | null,
+): void {
   if (!expected) return;
   const part = dataset.parts.all!;
   const names = [...new Set([...Object.keys(expected), ...dataset.classes])];
@@ -51,15 +56,46 @@ function checkCounts(dataset: LoadedDataset, what: string, expected: Record<stri
   );
 }
 
-/** Reads `MedNIST.tar.gz` in one streaming pass: gunzip → tar members → JPEG decode pool. */
-export async function loadMednistTar(tarPath: string, options: MednistOptions = {}): Promise<LoadedDataset> {
+/**
+ * The archive's members in stream order: fs stream → gunzip → tar reader. A caller that stops early (the
+ * sample path, once it has its members) closes the file and the gunzip stream with it.
+ */
+export async function* readMednistMembers(tarPath: string): AsyncGenerator<TarEntry> {
+  const chunks = gunzipStream(createReadStream(tarPath), tarPath);
+  try {
+    yield* readTarEntries(chunks, tarPath);
+  } finally {
+    await chunks.return(undefined);
+  }
+}
+
+/**
+ * Which members are images, and of which class: a regular file `…/<Class>/<file>.{jpeg,jpg,png}`. The full
+ * loader and the sample path both filter with this, so they see the same images in the same order.
+ */
+export function mednistImageName(entry: TarEntry): NamedImage | null {
+  if (entry.type !== 'file' || !entry.data) return null;
+  const parts = posix.normalize(entry.name).split('/');
+  const fileName = parts[parts.length - 1] ?? '';
+  const className = parts[parts.length - 2];
+  if (!className || !isImageFileName(fileName)) return null;
+  return { className, fileName };
+}
+
+/** NOT_FOUND, with the download hint, unless the archive is there. */
+export async function requireMednistArchive(tarPath: string): Promise<void> {
   if (!(await exists(tarPath))) {
     throw new CipherLensError(
       'NOT_FOUND',
       `MedNIST archive ${tarPath} not found (run \`cipherlens download --dataset mednist\`)`,
     );
   }
-  const expected = options.expectedCounts === undefined ? EXPECTED : options.expectedCounts;
+}
+
+/** Reads `MedNIST.tar.gz` in one streaming pass: gunzip → tar members → JPEG decode pool. */
+export async function loadMednistTar(tarPath: string, options: MednistOptions = {}): Promise<LoadedDataset> {
+  await requireMednistArchive(tarPath);
+  const expected = options.expectedCounts === undefined ? MEDNIST_EXPECTED : options.expectedCounts;
   const total = expected ? Object.values(expected).reduce((sum, n) => sum + n, 0) : 0;
   const collector = new ImageCollector({
     imageSize: MEDNIST_IMAGE_SIZE,
@@ -67,14 +103,10 @@ export async function loadMednistTar(tarPath: string, options: MednistOptions = 
     concurrency: options.concurrency,
     onProgress: (decoded) => options.onProgress?.(decoded, Math.max(total, decoded)),
   });
-  const members = readTarEntries(gunzipStream(createReadStream(tarPath), tarPath), tarPath);
-  for await (const entry of members) {
-    if (entry.type !== 'file' || !entry.data) continue;
-    const parts = posix.normalize(entry.name).split('/');
-    const fileName = parts[parts.length - 1] ?? '';
-    const className = parts[parts.length - 2];
-    if (!className || !isImageFileName(fileName)) continue;
-    await collector.add(className, fileName, entry.data, `${tarPath}:${entry.name}`);
+  for await (const entry of readMednistMembers(tarPath)) {
+    const image = mednistImageName(entry);
+    if (!image) continue;
+    await collector.add(image.className, image.fileName, entry.data!, `${tarPath}:${entry.name}`);
   }
   const collected = await collector.finish(tarPath);
   const dataset: LoadedDataset = {
@@ -85,7 +117,7 @@ export async function loadMednistTar(tarPath: string, options: MednistOptions = 
     splitPolicy: { kind: 'stratified-fractions', ...MEDNIST_FRACTIONS },
     source: { kind: 'mednist-tar', location: tarPath, files: [await describeSourceFile(tarPath)] },
   };
-  checkCounts(dataset, tarPath, expected);
+  checkMednistCounts(dataset, tarPath, expected);
   return dataset;
 }
 
@@ -94,7 +126,7 @@ export async function loadMednistFolder(
   folder: string,
   options: MednistOptions = {},
 ): Promise<LoadedDataset> {
-  const expected = options.expectedCounts === undefined ? EXPECTED : options.expectedCounts;
+  const expected = options.expectedCounts === undefined ? MEDNIST_EXPECTED : options.expectedCounts;
   const dataset = await loadClassFolders(folder, {
     name: 'mednist',
     imageSize: MEDNIST_IMAGE_SIZE,
@@ -103,7 +135,7 @@ export async function loadMednistFolder(
     fractions: MEDNIST_FRACTIONS,
     onProgress: options.onProgress,
   });
-  checkCounts(dataset, folder, expected);
+  checkMednistCounts(dataset, folder, expected);
   return dataset;
 }
 

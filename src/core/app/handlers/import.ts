@@ -106,12 +106,8 @@ export function importHandlers(
     return context.jobs.start('import-dataset', async (job) => {
       job.progress(0, 0, `reading ${request.dataset}`);
       const size = await datasetImportSize(context, request.dataset);
-      const inputs = await datasetSampleInputs(
-        request,
-        context.options.dataDir,
-        context.options.cacheDir,
-        size,
-        (done, total) => job.progress(done, total, `reading ${request.dataset} (${done}/${total})`),
+      const inputs = await datasetSampleInputs(request, context.options.dataDir, size, (done, total) =>
+        job.progress(done, total, `reading ${request.dataset} (${done}/${total})`),
       );
       const tag = `dataset size=${size}`;
       return runImport(job, { kind: 'import-dataset', request, done: 0, total: 0 }, inputs, tag, []);
