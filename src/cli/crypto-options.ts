@@ -1,7 +1,9 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEMO_KEY_FINGERPRINT, loadKeyFile, type CipherKey } from '../core/crypto/keys.js';
 import { CipherLensError, describeError, isCipherLensError } from '../core/errors.js';
+import { fromFsError } from '../core/fs/errors.js';
+import { readRegularText } from '../core/fs/read.js';
 import { collectInputFiles, type InputFile } from '../core/image/files.js';
 import { createProgressBar } from './progress.js';
 
@@ -44,6 +46,9 @@ export function parseNonNegativeInteger(value: string | undefined, name: string,
   return parsed;
 }
 
+/** A passphrase file holds one line; anything larger is not one. */
+export const MAX_PASSPHRASE_FILE_BYTES = 64 * 1024;
+
 export const passphraseOptions = {
   'passphrase-env': { type: 'string' },
   'passphrase-file': { type: 'string' },
@@ -69,12 +74,12 @@ export async function readPassphrase(values: {
       );
     }
   } else if (fromFile !== undefined) {
-    try {
-      // One trailing newline is what editors and `echo` add; it is not part of the passphrase.
-      passphrase = (await readFile(fromFile, 'utf8')).replace(/\r?\n$/, '');
-    } catch {
-      throw new CipherLensError('NOT_FOUND', `cannot read passphrase file ${fromFile}`);
-    }
+    // A regular file of at most 64 KiB: a FIFO would hang the command, /dev/zero would fill memory.
+    const text = await readRegularText(fromFile, MAX_PASSPHRASE_FILE_BYTES, {
+      what: `passphrase file ${fromFile}`,
+    });
+    // One trailing newline is what editors and `echo` add; it is not part of the passphrase.
+    passphrase = text.replace(/\r?\n$/, '');
   }
   if (passphrase === '') throw new CipherLensError('BAD_PASSPHRASE', 'the passphrase is empty');
   return passphrase;
@@ -160,7 +165,8 @@ export async function runEach<T, R>(
   for (const [index, item] of items.entries()) {
     try {
       done.push(await work(item));
-    } catch (error) {
+    } catch (thrown) {
+      const error = await fromFsError(thrown);
       failures.push({
         input: nameOf(item),
         code: isCipherLensError(error) ? error.code : 'INTERNAL',

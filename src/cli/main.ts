@@ -1,4 +1,5 @@
 import { describeError, isCipherLensError } from '../core/errors.js';
+import { fromFsError } from '../core/fs/errors.js';
 import type { CliCommand } from './command.js';
 
 // Lazy so that `cipherlens keygen` does not load onnxruntime or sharp.
@@ -50,7 +51,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     return await command.run(rest);
-  } catch (error) {
+  } catch (thrown) {
+    // A full disk, a read-only folder, a refused permission: said as such (core/fs/errors.ts), not bare errno.
+    const error = await fromFsError(thrown);
     const prefix = isCipherLensError(error) ? `error [${error.code}]` : 'error';
     process.stderr.write(`cipherlens ${name}: ${prefix}: ${describeError(error)}\n`);
     if (process.env.CIPHERLENS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);

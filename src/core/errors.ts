@@ -18,6 +18,16 @@ export type ErrorCode =
   | 'DATASET'
   | 'DEPENDENCY_MISSING'
   | 'CANCELLED'
+  /** A file or a decompressed stream over one of the limits in docs/security.md ("Limits"). */
+  | 'TOO_LARGE'
+  /** ENOSPC / EDQUOT: the disk (or the quota) is full. */
+  | 'DISK_FULL'
+  /** EROFS: the file system is mounted read-only. */
+  | 'READ_ONLY'
+  /** EACCES / EPERM: the operating system refused access. */
+  | 'PERMISSION_DENIED'
+  /** EMFILE / ENFILE: the process or the system has too many open files. */
+  | 'TOO_MANY_FILES'
   /** A file the request would create is already there, and overwriting it was not asked for. */
   | 'ALREADY_EXISTS'
   | 'INTERNAL';

@@ -11,7 +11,14 @@ export function statusForCode(code: string): number {
     case 'CANCELLED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
+    case 'TOO_LARGE':
       return 413;
+    case 'PERMISSION_DENIED':
+      return 403;
+    case 'DISK_FULL':
+      return 507;
+    case 'TOO_MANY_FILES':
+      return 503;
     case 'INTERNAL':
     case 'DEPENDENCY_MISSING':
       return 500;

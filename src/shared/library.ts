@@ -37,6 +37,11 @@ export const LibraryItemSchema = z.strictObject({
     encrypted: PngDataUrlSchema,
     plain: PngDataUrlSchema.nullable(),
   }),
+  /**
+   * Why the stored image cannot be shown or opened (a truncated, modified or unreadable encrypted file), in
+   * words; null when it is fine. A damaged item is still listed, with a placeholder picture, so it can be removed.
+   */
+  damage: z.string().nullable(),
 });
 export type LibraryItem = z.infer<typeof LibraryItemSchema>;
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CipherLensError, describeError, isCipherLensError } from '../errors.js';
+import { fromFsError } from '../fs/errors.js';
 import type { JobState } from '../../shared/system.js';
 
 export type JobKind = JobState['kind'];
@@ -58,7 +59,8 @@ export class JobManager {
       try {
         state.result = (await run(context)) ?? null;
         state.status = 'done';
-      } catch (error) {
+      } catch (thrown) {
+        const error = await fromFsError(thrown);
         const cancelled =
           controller.signal.aborted || (isCipherLensError(error) && error.code === 'CANCELLED');
         state.status = cancelled ? 'cancelled' : 'failed';

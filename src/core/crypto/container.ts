@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { CipherLensError } from '../errors.js';
+import { readRegularFile } from '../fs/read.js';
 import { MAX_SIZE, MIN_SIZE } from './arnold.js';
 import { createImageCipher } from './cipher.js';
 import { type Condition, CONDITION_CODES, conditionFromCode, usesPermutation } from './condition.js';
@@ -263,18 +263,7 @@ function decodeMetadata(bytes: Uint8Array, source: string): ContainerMetadata {
 /** The largest well-formed container: bigger files are refused before being read into memory. */
 export const MAX_CONTAINER_BYTES = HEADER_BYTES + MAX_METADATA_BYTES + MAX_SIZE * MAX_SIZE + MAC_BYTES;
 
+/** A .clens file named by a caller: a regular file of at most MAX_CONTAINER_BYTES (see fs/read.ts). */
 export async function readContainerFile(path: string): Promise<Uint8Array> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    throw new CipherLensError('NOT_FOUND', `encrypted image ${path} does not exist`);
-  }
-  if (size > MAX_CONTAINER_BYTES) {
-    throw new CipherLensError(
-      'BAD_FORMAT',
-      `${path} is ${size} bytes: larger than any CipherLens encrypted image`,
-    );
-  }
-  return readFile(path);
+  return readRegularFile(path, MAX_CONTAINER_BYTES, { what: `encrypted image ${path}` });
 }

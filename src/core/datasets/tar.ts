@@ -1,4 +1,6 @@
 import { CipherLensError } from '../errors.js';
+import { formatBytes, streamRegularFile } from '../fs/read.js';
+import { gunzipStream, MAX_INFLATED_BYTES } from './gzip.js';
 
 /** One member of a tar archive. `data` is present for regular files only. */
 export interface TarEntry {
@@ -9,7 +11,23 @@ export interface TarEntry {
 }
 
 const BLOCK = 512;
-const DEFAULT_MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+/** Largest member read into memory (MedNIST's are ~2 KB JPEGs; a DICOM series file can be tens of MB). */
+export const MAX_TAR_MEMBER_BYTES = 64 * 1024 * 1024;
+/** Largest (uncompressed) archive read: MedNIST.tar is ~150 MB. */
+export const MAX_TAR_TOTAL_BYTES = MAX_INFLATED_BYTES;
+/** Most members in one archive (MedNIST has 58 954 images plus folders). */
+export const MAX_TAR_MEMBERS = 1_000_000;
+/** GNU long-name and pax records: a path, not a payload. */
+const MAX_METADATA_ENTRY_BYTES = 1024 * 1024;
+
+export interface TarLimits {
+  /** Largest member (data held in memory); MAX_TAR_MEMBER_BYTES by default. */
+  maxEntryBytes?: number;
+  /** Largest archive, headers and padding included; MAX_TAR_TOTAL_BYTES by default. */
+  maxTotalBytes?: number;
+  /** Most members; MAX_TAR_MEMBERS by default. */
+  maxEntries?: number;
+}
 
 /** Pulls exact byte counts out of an async stream of arbitrarily sized chunks. */
 class ByteReader {
@@ -114,9 +132,21 @@ const paddedSize = (size: number): number => Math.ceil(size / BLOCK) * BLOCK;
 export async function* readTarEntries(
   chunks: AsyncIterable<Buffer>,
   source: string,
-  options: { maxEntryBytes?: number } = {},
+  options: TarLimits = {},
 ): AsyncGenerator<TarEntry> {
-  const maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+  const maxEntryBytes = options.maxEntryBytes ?? MAX_TAR_MEMBER_BYTES;
+  const maxTotalBytes = options.maxTotalBytes ?? MAX_TAR_TOTAL_BYTES;
+  const maxEntries = options.maxEntries ?? MAX_TAR_MEMBERS;
+  let entries = 0;
+  /** Refuses a member whose declared size would take the archive past its total cap, before reading it. */
+  const checkTotal = (size: number, name: string): void => {
+    if (reader.offset + paddedSize(size) > maxTotalBytes) {
+      throw new CipherLensError(
+        'TOO_LARGE',
+        `${source}: member ${name} (${size} bytes at byte ${reader.offset}) takes the archive past ${formatBytes(maxTotalBytes)}, the limit`,
+      );
+    }
+  };
   const reader = new ByteReader(chunks[Symbol.asyncIterator]());
   const truncated = (what: string): CipherLensError =>
     new CipherLensError(
@@ -152,9 +182,20 @@ export async function* readTarEntries(
       : cString(header.subarray(0, 100));
     const name = paxPath ?? longName ?? headerName;
 
+    if (++entries > maxEntries) {
+      throw new CipherLensError('TOO_LARGE', `${source} has more than ${maxEntries} members, the limit`);
+    }
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new CipherLensError('BAD_FORMAT', `${source} is corrupt: member ${name} has an invalid size`);
+    }
+    checkTotal(size, name);
+
     if (typeFlag === 'L' || typeFlag === 'x' || typeFlag === 'g' || typeFlag === 'K') {
-      if (size > maxEntryBytes)
-        throw new CipherLensError('BAD_FORMAT', `${source}: oversized tar metadata entry`);
+      if (size > MAX_METADATA_ENTRY_BYTES)
+        throw new CipherLensError(
+          'BAD_FORMAT',
+          `${source}: tar metadata entry of ${size} bytes (limit ${MAX_METADATA_ENTRY_BYTES})`,
+        );
       const data = await readExactly(paddedSize(size), `a ${typeFlag} metadata entry`);
       if (typeFlag === 'L') longName = cString(data.subarray(0, size));
       if (typeFlag === 'x') paxPath = parsePax(data.subarray(0, size)).path ?? paxPath;
@@ -167,8 +208,8 @@ export async function* readTarEntries(
     if (isFile) {
       if (size > maxEntryBytes) {
         throw new CipherLensError(
-          'DATASET',
-          `${source}: member ${name} is ${size} bytes, over the ${maxEntryBytes} limit`,
+          'TOO_LARGE',
+          `${source}: member ${name} is ${size} bytes, over the ${maxEntryBytes}-byte limit`,
         );
       }
       const data = await readExactly(paddedSize(size), `member ${name}`);
@@ -183,5 +224,21 @@ export async function* readTarEntries(
       }
       yield { name, type: typeFlag === '5' ? 'directory' : 'other', size };
     }
+  }
+}
+
+/**
+ * The members of a gzip-compressed tar archive on disk: a regular file only (a FIFO or a device is refused
+ * before anything is read), inflated with the archive's total cap, members capped as in readTarEntries.
+ */
+export async function* readTarGzFile(path: string, limits: TarLimits = {}): AsyncGenerator<TarEntry> {
+  const maxTotalBytes = limits.maxTotalBytes ?? MAX_TAR_TOTAL_BYTES;
+  // The compressed file is never larger than what it inflates to (plus gzip's small overhead).
+  const compressed = streamRegularFile(path, maxTotalBytes + 1024 * 1024, { what: `archive ${path}` });
+  const chunks = gunzipStream(compressed, path, { maxBytes: maxTotalBytes });
+  try {
+    yield* readTarEntries(chunks, path, limits);
+  } finally {
+    await chunks.return(undefined);
   }
 }

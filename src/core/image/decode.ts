@@ -1,6 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { CipherLensError } from '../errors.js';
+import { readRegularFile } from '../fs/read.js';
 
 /**
  * How a decoded image that is not already `size`×`size` becomes square:
@@ -90,28 +90,16 @@ function validateOptions(size: number | undefined, fit: string, maxInputPixels: 
   }
 }
 
-/** Reads an image file, with a missing file told apart from an unreadable one. */
 /** Larger files are refused before reading: a path from a request must not be able to exhaust memory. */
 export const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
 
+/** Reads an image file, with a missing file told apart from an unreadable one. */
 export async function readImageFile(path: string): Promise<Uint8Array> {
-  try {
-    // A device such as /dev/zero reports size 0 and never ends: only regular files are read.
-    const info = await stat(path);
-    if (!info.isFile()) throw new CipherLensError('BAD_INPUT', `${path} is not a regular file`);
-    if (info.size > MAX_IMAGE_FILE_BYTES) {
-      throw new CipherLensError(
-        'IMAGE_TOO_LARGE',
-        `image file ${path} is ${info.size} bytes; the limit is ${MAX_IMAGE_FILE_BYTES} bytes`,
-      );
-    }
-    return await readFile(path);
-  } catch (error) {
-    if (error instanceof CipherLensError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CipherLensError('NOT_FOUND', `image file ${path} does not exist`);
-    throw new CipherLensError('IMAGE_DECODE', `cannot read image file ${path}: ${(error as Error).message}`);
-  }
+  // A device such as /dev/zero reports size 0 and never ends, a FIFO never opens: regular files only.
+  return readRegularFile(path, MAX_IMAGE_FILE_BYTES, {
+    what: `image file ${path}`,
+    tooLargeCode: 'IMAGE_TOO_LARGE',
+  });
 }
 
 async function readMetadata(bytes: Uint8Array, name: string): Promise<sharp.Metadata> {

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { CipherLensError } from '../errors.js';
+import { fsErrorOf } from '../fs/errors.js';
 
 /** Extensions sharp decodes that CipherLens accepts when walking folders (explicit files are always tried). */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp', '.gif'] as const;
@@ -25,8 +26,12 @@ export async function collectInputFiles(
     let info;
     try {
       info = await stat(input);
-    } catch {
-      throw new CipherLensError('NOT_FOUND', `input ${input} does not exist`);
+    } catch (error) {
+      // Says "not valid UTF-8" for a name Node.js could not decode, "does not exist" only when it does not.
+      throw (
+        fsErrorOf(error, { what: `input ${input}`, path: input }) ??
+        new CipherLensError('NOT_FOUND', `input ${input} cannot be read: ${(error as Error).message}`)
+      );
     }
     if (info.isDirectory()) {
       for (const path of await walk(input)) {

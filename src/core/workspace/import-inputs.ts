@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CipherLensError } from '../errors.js';
+import { readRegularFile } from '../fs/read.js';
 import { decodeAnyImage, type AnyImageOptions } from '../image/dicom-aware-decode.js';
 import type { ImportFile } from './import-files.js';
 import type { ImportInput } from './importer.js';
@@ -47,17 +47,14 @@ export function bytesImportInput(
 
 async function readImportFile(path: string): Promise<Uint8Array> {
   try {
-    if ((await stat(path)).size > MAX_IMPORT_FILE_BYTES) {
-      throw new CipherLensError(
-        'IMAGE_TOO_LARGE',
-        `${path} is over ${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB`,
-      );
-    }
-    return await readFile(path);
+    return await readRegularFile(path, MAX_IMPORT_FILE_BYTES, {
+      what: path,
+      tooLargeCode: 'IMAGE_TOO_LARGE',
+    });
   } catch (error) {
-    if (error instanceof CipherLensError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CipherLensError('NOT_FOUND', `${path} no longer exists`);
-    throw new CipherLensError('IMAGE_DECODE', `cannot read ${path}: ${(error as Error).message}`);
+    if (error instanceof CipherLensError && error.code === 'NOT_FOUND') {
+      throw new CipherLensError('NOT_FOUND', `${path} no longer exists`);
+    }
+    throw error;
   }
 }

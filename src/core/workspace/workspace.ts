@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { CONTAINER_EXTENSION, readContainerHeader } from '../crypto/container.js';
+import { CONTAINER_EXTENSION, MAX_CONTAINER_BYTES, readContainerHeader } from '../crypto/container.js';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readRegularText, readRegularFile } from '../fs/read.js';
 import { itemRecordSchema, type ItemRecord, type NewItemRecord } from './item-record.js';
 import { workspaceLayout, type WorkspaceLayout } from './layout.js';
 
@@ -30,6 +31,12 @@ export interface OpenWorkspaceOptions {
   /** Create the folder and marker when missing (refused for a non-empty folder that is not a workspace). */
   create?: boolean;
 }
+
+/** Records, the marker and documents are small JSON: larger (or non-regular) files are refused unread. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+/** Files in items/ are written by CipherLens itself: a symbolic link there is not followed. */
+const ITEM_FILE = { noFollow: true } as const;
 
 const TEMPORARY = /\.[0-9a-f]{12}\.tmp$/;
 
@@ -94,7 +101,11 @@ export class Workspace {
       const id = name.slice(0, -'.json'.length);
       let record: ItemRecord;
       try {
-        record = itemRecordSchema.parse(JSON.parse(await readFile(this.layout.record(id), 'utf8')));
+        const text = await readRegularText(this.layout.record(id), MAX_RECORD_BYTES, {
+          ...ITEM_FILE,
+          what: name,
+        });
+        record = itemRecordSchema.parse(JSON.parse(text));
         if (record.id !== id) throw new Error(`it names item ${record.id}`);
         if (itemOf(containerFileOf(record)) !== id) {
           throw new Error(`its encrypted image ${record.container} belongs to another item`);
@@ -278,8 +289,13 @@ export class Workspace {
     let record = this.require(id);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await readFile(this.containerPath(record));
+        return await readRegularFile(this.containerPath(record), MAX_CONTAINER_BYTES, {
+          ...ITEM_FILE,
+          what: `the encrypted file of image ${id}`,
+        });
       } catch (error) {
+        // Not a regular file, too large: said as it is (the item is damaged, not missing).
+        if (error instanceof CipherLensError && error.code !== 'NOT_FOUND') throw error;
         // A key rotation may have switched the image to its other file between the lookup and the read.
         const now = this.records.get(id);
         if (attempt === 0 && now && containerFileOf(now) !== containerFileOf(record)) {
@@ -298,10 +314,10 @@ export class Workspace {
   async readDocument<T>(path: string, schema: z.ZodType<T>): Promise<T | null> {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readRegularText(path, MAX_DOCUMENT_BYTES);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new CipherLensError('INTERNAL', `cannot read ${path}: ${(error as Error).message}`);
+      if (error instanceof CipherLensError && error.code === 'NOT_FOUND') return null;
+      throw error;
     }
     const parsed = schema.safeParse(JSON.parse(text));
     if (!parsed.success) {
@@ -329,9 +345,9 @@ export class Workspace {
 async function ensureMarker(layout: WorkspaceLayout, create: boolean): Promise<Marker> {
   let text: string | null = null;
   try {
-    text = await readFile(layout.marker, 'utf8');
+    text = await readRegularText(layout.marker, MAX_RECORD_BYTES);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+    if (!(error instanceof CipherLensError && error.code === 'NOT_FOUND')) {
       throw new CipherLensError('BAD_FORMAT', `${layout.marker} cannot be read: ${(error as Error).message}`);
     }
   }

@@ -15,7 +15,7 @@ export interface GridItem {
   title: string;
   details?: readonly string[];
   /** Relevance colouring: green border when the item matches, red when it does not. */
-  tone?: 'match' | 'miss' | undefined;
+  tone?: 'match' | 'miss' | 'damaged' | undefined;
 }
 
 export interface ImageGridOptions {

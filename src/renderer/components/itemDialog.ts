@@ -64,12 +64,18 @@ export function openItemDialog(context: AppContext, item: LibraryItem, onChanged
         : null,
       imageFigure(item.thumbnails.encrypted, 'stored, encrypted', 'large'),
     ),
-    item.canDecrypt
-      ? null
-      : el('p', {
+    item.damage !== null
+      ? el('p', {
           class: 'inline-note',
-          text: `Encrypted with key ${item.keyFingerprint}; the active key cannot decrypt or classify it. Select that key in Settings.`,
-        }),
+          attrs: { role: 'alert' },
+          text: `This image is damaged and cannot be shown or used: ${item.damage}. Remove it from the workspace (and import the original again if you have it).`,
+        })
+      : item.canDecrypt
+        ? null
+        : el('p', {
+            class: 'inline-note',
+            text: `Encrypted with key ${item.keyFingerprint}; the active key cannot decrypt or classify it. Select that key in Settings.`,
+          }),
     definitionList([
       ['Label', item.label ?? 'unlabelled'],
       ['Source', item.source],

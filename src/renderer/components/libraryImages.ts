@@ -15,6 +15,10 @@ export function itemTitle(item: LibraryItem): string {
   return item.label ?? 'unlabelled';
 }
 
+/** A damaged item's tile says so and how to fix it (the dialog it opens has the remove button). */
+export const damageNote = (item: LibraryItem): string | null =>
+  item.damage === null ? null : `damaged: ${item.damage} — open it to remove it`;
+
 export function libraryGridItem(item: LibraryItem, showPlain: boolean): GridItem {
   const prediction = item.prediction
     ? `→ ${item.prediction.label} ${(item.prediction.probability * 100).toFixed(0)}%`
@@ -23,8 +27,17 @@ export function libraryGridItem(item: LibraryItem, showPlain: boolean): GridItem
     id: item.id,
     images: itemImages(item, showPlain),
     title: itemTitle(item),
-    details: [item.name, ...(prediction ? [prediction] : []), ...(item.canDecrypt ? [] : ['other key'])],
+    details:
+      item.damage !== null
+        ? [item.name, damageNote(item)!]
+        : [item.name, ...(prediction ? [prediction] : []), ...(item.canDecrypt ? [] : ['other key'])],
     tone:
-      item.prediction && item.label ? (item.prediction.label === item.label ? 'match' : 'miss') : undefined,
+      item.damage !== null
+        ? 'damaged'
+        : item.prediction && item.label
+          ? item.prediction.label === item.label
+            ? 'match'
+            : 'miss'
+          : undefined,
   };
 }

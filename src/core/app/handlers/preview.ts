@@ -1,7 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
 import { createImageCipher } from '../../crypto/cipher.js';
 import { decryptContainer } from '../../crypto/container.js';
-import { CipherLensError } from '../../errors.js';
+import { readRegularFile } from '../../fs/read.js';
 import { analyzeImage } from '../../security/analyze-image.js';
 import { toSecurityReport } from '../security-report.js';
 import type { AppContext } from '../context.js';
@@ -37,25 +36,12 @@ export function previewHandlers(
       const name = request.source.kind === 'path' ? request.source.path : request.source.name;
       let bytes: Uint8Array;
       if (request.source.kind === 'path') {
-        let info;
-        try {
-          info = await stat(request.source.path);
-        } catch (error) {
-          throw new CipherLensError('NOT_FOUND', `cannot read ${name}: ${(error as Error).message}`);
-        }
-        // Checked before reading: a device (/dev/zero) or a huge file would otherwise fill memory.
-        if (!info.isFile()) throw new CipherLensError('BAD_INPUT', `${name} is not a regular file`);
-        if (info.size > MAX_UPLOAD_BYTES) {
-          throw new CipherLensError(
-            'IMAGE_TOO_LARGE',
-            `${name} is over ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB: too large to be a CipherLens encrypted image`,
-          );
-        }
-        try {
-          bytes = await readFile(request.source.path);
-        } catch (error) {
-          throw new CipherLensError('NOT_FOUND', `cannot read ${name}: ${(error as Error).message}`);
-        }
+        // A regular file within the upload limit, checked on the open handle before reading: a device
+        // (/dev/zero), a FIFO or a huge file would otherwise fill memory or hang.
+        bytes = await readRegularFile(request.source.path, MAX_UPLOAD_BYTES, {
+          what: name,
+          tooLargeCode: 'IMAGE_TOO_LARGE',
+        });
       } else bytes = decodeBase64(request.source.dataBase64);
       const opened = decryptContainer(key, bytes, name);
       const { size, condition, keyFingerprint } = opened.header;

@@ -66,7 +66,7 @@ export function retrieveHandlers(
           score: hit.score,
           label: record.label,
           relevant,
-          thumbnails: await thumbnailsOf(context, record),
+          thumbnails: (await thumbnailsOf(context, record)).thumbnails,
         });
       }
       const judged = results.filter((r) => r.relevant !== null);
