@@ -2,11 +2,17 @@ import { app, BrowserWindow, ipcMain, session } from 'electron';
 import { createInferenceEngine } from '../core/inference/engine.js';
 import { createAppService, type AppService } from '../core/app/service.js';
 import { describeError } from '../core/errors.js';
-import { ipcChannel, JOB_EVENT_CHANNEL, OPERATION_NAMES } from '../shared/operation-names.js';
+import {
+  GRANT_DROPPED_PATH_CHANNEL,
+  ipcChannel,
+  JOB_EVENT_CHANNEL,
+  OPERATION_NAMES,
+} from '../shared/operation-names.js';
 import { APP_ORIGIN, APP_URL, registerAppScheme, serveRenderer } from './app-protocol.js';
 import { pickPaths } from './dialogs.js';
 import { installPaths } from './install-paths.js';
-import { dispatchToEnvelope, isTrustedSender, originOf, UNTRUSTED_SENDER } from './ipc-guard.js';
+import { guardedCall, isTrustedSender, originOf } from './ipc-guard.js';
+import { PathGrants } from './path-grants.js';
 import { safeStorageBox } from './safe-storage-box.js';
 import { utilityTransport } from './utility-transport.js';
 import { denyAllPermissions, lockDownNavigation, secureWebPreferences } from './window-security.js';
@@ -17,6 +23,8 @@ const appOrigins = [APP_ORIGIN, ...(DEV_URL ? [originOf(DEV_URL)] : [])];
 const isAppUrl = (url: string): boolean => appOrigins.includes(originOf(url));
 
 let mainWindow: BrowserWindow | null = null;
+/** Paths main handed out (dialogs, drops): the only ones a request may name. */
+const grants = new PathGrants();
 const log = (message: string): void => void process.stderr.write(`cipherlens: ${message}\n`);
 
 app.enableSandbox();
@@ -52,7 +60,8 @@ async function start(): Promise<void> {
     cacheDir: paths.cacheDir,
     studyResultsDir: paths.studyResults,
     secretBox: safeStorageBox(),
-    pickPaths: (request) => pickPaths(mainWindow, request),
+    pickPaths: async (request) => grants.grant(await pickPaths(mainWindow, request)),
+    pathSources: true,
     // ONNX sessions block their thread while running: they live in a utility process, never in main.
     createEngine: (options) =>
       createInferenceEngine({ ...options, transport: () => utilityTransport(paths.inferenceUtility) }),
@@ -70,17 +79,34 @@ async function start(): Promise<void> {
   openMainWindow(paths.preload);
 }
 
-/** One handler per operation; each checks the sender frame, then validates the payload inside service.call. */
+/**
+ * One handler per operation; each goes through the guard (sender frame, then the paths it names), then the
+ * payload is validated inside service.call.
+ */
 function registerIpc(service: AppService): void {
   for (const operation of OPERATION_NAMES) {
-    ipcMain.handle(ipcChannel(operation), async (event, payload: unknown) => {
-      if (!isTrustedSender(event.senderFrame, mainWindow?.webContents.mainFrame, appOrigins)) {
-        log(`refused ${operation} from ${event.senderFrame?.url ?? 'a destroyed frame'}`);
-        return UNTRUSTED_SENDER;
-      }
-      return dispatchToEnvelope(service, operation, payload);
-    });
+    ipcMain.handle(ipcChannel(operation), (event, payload: unknown) =>
+      guardedCall(
+        {
+          service,
+          grants,
+          operation,
+          payload,
+          frame: event.senderFrame,
+          mainFrame: mainWindow?.webContents.mainFrame,
+          appOrigins,
+        },
+        log,
+      ),
+    );
   }
+  // The preload reports the path of a File the person dropped or picked (webUtils.getPathForFile): page
+  // scripts cannot reach this channel (context isolation), nor make a File with a path of their choosing.
+  ipcMain.on(GRANT_DROPPED_PATH_CHANNEL, (event, path: unknown) => {
+    const trusted = isTrustedSender(event.senderFrame, mainWindow?.webContents.mainFrame, appOrigins);
+    if (trusted && typeof path === 'string' && path.length > 0 && path.length <= 4096) grants.grant([path]);
+    event.returnValue = trusted;
+  });
 }
 
 function openMainWindow(preload: string): void {

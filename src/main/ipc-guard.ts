@@ -1,6 +1,7 @@
 import type { AppService } from '../core/app/service.js';
 import { errorPayload } from '../core/app/service.js';
 import type { ApiEnvelope } from '../shared/bridge.js';
+import type { PathGrants } from './path-grants.js';
 
 /** What main knows about the frame an IPC message came from (Electron's WebFrameMain, narrowed). */
 export interface SenderFrame {
@@ -49,4 +50,33 @@ export async function dispatchToEnvelope(
   } catch (error) {
     return { ok: false, error: errorPayload(error) };
   }
+}
+
+/**
+ * The IPC guard every API call goes through, in main, before anything reaches the back end: the sender must be
+ * our window's main frame showing our page, and every path the request names must be one main handed out
+ * itself (PathGrants).
+ */
+export async function guardedCall(
+  call: {
+    service: AppService;
+    grants: PathGrants;
+    operation: string;
+    payload: unknown;
+    frame: SenderFrame | null | undefined;
+    mainFrame: SenderFrame | null | undefined;
+    appOrigins: readonly string[];
+  },
+  log: (message: string) => void = () => undefined,
+): Promise<ApiEnvelope> {
+  if (!isTrustedSender(call.frame, call.mainFrame, call.appOrigins)) {
+    log(`refused ${call.operation} from ${call.frame?.url ?? 'a destroyed frame'}`);
+    return UNTRUSTED_SENDER;
+  }
+  const refusal = call.grants.refusal(call.operation, call.payload);
+  if (refusal) {
+    log(`refused ${call.operation}: a path it names was not handed out by main`);
+    return refusal;
+  }
+  return dispatchToEnvelope(call.service, call.operation, call.payload);
 }

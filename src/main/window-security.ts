@@ -1,9 +1,17 @@
 import { app, shell, type BrowserWindowConstructorOptions, type Session, type WebContents } from 'electron';
+import { isAllowedExternalUrl } from '../shared/external-links.js';
 
-/** Every renderer: sandboxed, isolated, no Node, no webviews, no remote content features. */
-export function secureWebPreferences(preload: string): BrowserWindowConstructorOptions['webPreferences'] {
+/**
+ * Every renderer: sandboxed, isolated, no Node, no webviews, no remote content features; no DevTools in a
+ * packaged build (a console is one paste away from the whole API).
+ */
+export function secureWebPreferences(
+  preload: string,
+  packaged: boolean = app.isPackaged,
+): BrowserWindowConstructorOptions['webPreferences'] {
   return {
     preload,
+    devTools: !packaged,
     sandbox: true,
     contextIsolation: true,
     nodeIntegration: false,
@@ -26,8 +34,9 @@ export function denyAllPermissions(session: Session): void {
 }
 
 /**
- * No navigation away from our page and no new windows; http(s) links open in the system browser instead.
- * Applied to every web contents the app ever creates.
+ * No navigation away from our page and no new windows. The few documentation pages the app links to
+ * (EXTERNAL_LINKS, matched exactly) open in the system browser; any other URL is dropped — a script in the page
+ * must not be able to send the person anywhere it likes. Applied to every web contents the app ever creates.
  */
 export function lockDownNavigation(isAppUrl: (url: string) => boolean): void {
   app.on('web-contents-created', (_event, contents: WebContents) => {
@@ -39,7 +48,7 @@ export function lockDownNavigation(isAppUrl: (url: string) => boolean): void {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+      if (isAllowedExternalUrl(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
   });

@@ -1,6 +1,11 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import type { ApiEnvelope, CipherLensBridge } from '../shared/bridge.js';
-import { ipcChannel, JOB_EVENT_CHANNEL, OPERATION_NAMES } from '../shared/operation-names.js';
+import {
+  GRANT_DROPPED_PATH_CHANNEL,
+  ipcChannel,
+  JOB_EVENT_CHANNEL,
+  OPERATION_NAMES,
+} from '../shared/operation-names.js';
 import type { JobEvent } from '../shared/system.js';
 
 // Sandboxed preload: only `electron` may be required, so this file bundles the operation names and
@@ -19,7 +24,13 @@ const bridge: CipherLensBridge = {
     ipcRenderer.on(JOB_EVENT_CHANNEL, forward);
     return () => void ipcRenderer.removeListener(JOB_EVENT_CHANNEL, forward);
   },
-  pathForFile: (file) => webUtils.getPathForFile(file),
+  pathForFile(file) {
+    // Only a File the person dropped or picked has a path; main accepts back only paths it was told about,
+    // synchronously here so the grant lands before the call that uses the path.
+    const path = webUtils.getPathForFile(file);
+    if (path) ipcRenderer.sendSync(GRANT_DROPPED_PATH_CHANNEL, path);
+    return path;
+  },
 };
 
 contextBridge.exposeInMainWorld('cipherlens', bridge);

@@ -1,7 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const TOKEN_COOKIE = 'cipherlens_token';
+/**
+ * The session cookie's name, per port: cookies are not isolated by port, so two hosts on 127.0.0.1 sharing one
+ * name would overwrite each other's cookie and a second instance would log the first one's tab out.
+ */
+export const tokenCookieName = (port: number): string => `cipherlens_token_${port}`;
 /** Sent by the renderer on every API call: a cross-site page cannot add it without a CORS preflight we never grant. */
 export const API_HEADER = 'x-cipherlens';
 
@@ -24,17 +28,17 @@ function cookie(request: IncomingMessage, name: string): string | undefined {
 }
 
 /** The token from the cookie the index page set, or an `Authorization: Bearer` header (scripts, tests). */
-export function isAuthorised(request: IncomingMessage, token: string): boolean {
+export function isAuthorised(request: IncomingMessage, token: string, port: number): boolean {
   const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-  return sameToken(cookie(request, TOKEN_COOKIE), token) || sameToken(bearer, token);
+  return sameToken(cookie(request, tokenCookieName(port)), token) || sameToken(bearer, token);
 }
 
 export function tokenFromQuery(url: URL, token: string): boolean {
   return sameToken(url.searchParams.get('token') ?? undefined, token);
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(token: string, port: number): string {
+  return `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
 /**

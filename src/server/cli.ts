@@ -18,6 +18,9 @@ Serves CipherLens to your browser on 127.0.0.1 with a new access token each laun
   --workspace <dir>   workspace folder for this launch (default ~/.cipherlens/workspace, or the last one chosen)
   --state-dir <dir>   settings, key ring and your models (default ~/.cipherlens, or $CIPHERLENS_HOME)
   --data-dir <dir>    folder with mnist/ and MedNIST.tar.gz (default: $CIPHERLENS_DATA, ../shared/data, data/datasets)
+  --allow-paths       let the page name files and folders on this machine (import by path, open a workspace
+                      folder, import or export a key file by path). Off by default: a script injected into
+                      the page could otherwise read any image or overwrite any file you can write
   --no-open           do not open a browser
   --help`;
 
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
       'state-dir': { type: 'string' },
       'data-dir': { type: 'string' },
       'no-open': { type: 'boolean', default: false },
+      'allow-paths': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     cacheDir: resolveCacheDir(),
     studyResultsDir: join(PACKAGE_ROOT, 'study', 'results'),
     secretBox: userOnlyFileBox,
+    pathSources: values['allow-paths'],
     log,
   });
   const host = await startBrowserHost({
@@ -78,6 +83,7 @@ async function main(): Promise<void> {
       `  Keys and settings: ${stateDir}\n` +
       `  Your models: ${userModelsDir}\n` +
       `  Data: ${dataDir}${existsSync(dataDir) ? '' : ' (not found: dataset import disabled)'}\n` +
+      `  Paths on this machine: ${values['allow-paths'] ? 'allowed (--allow-paths)' : 'off (uploads only; --allow-paths turns them on)'}\n` +
       `Press Ctrl+C to stop.\n`,
   );
   if (!values['no-open']) openBrowser(host.url);

@@ -18,6 +18,20 @@ import { SECURITY_HEADERS, serveStatic } from './static-files.js';
 /** A JSON request body: one upload at the API's file limit in base64, plus room for the rest. */
 export const MAX_BODY_BYTES = Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 1024 * 1024;
 const SSE_PING_MS = 15_000;
+/**
+ * Event streams open at once. Every page of the host (each tab) holds one; past this a new one is refused with
+ * 429, so a script opening streams in a loop cannot pile up sockets and listeners. All clients share the one
+ * token of a launch, so the cap is per host launch (per client).
+ */
+export const MAX_EVENT_STREAMS = 16;
+/** Time to receive a request's headers: a client that trickles them is dropped (slowloris). */
+export const HEADERS_TIMEOUT_MS = 15_000;
+/**
+ * Time to receive a whole request, body included: the largest body (MAX_BODY_BYTES ≈ 65 MiB) over loopback
+ * takes well under a second, so two minutes is generous. Event streams are not affected: their request is a
+ * bodiless GET, complete at once; only the response stays open.
+ */
+export const REQUEST_TIMEOUT_MS = 120_000;
 
 export interface BrowserHostOptions {
   service: AppService;
@@ -27,6 +41,9 @@ export interface BrowserHostOptions {
   /** 0 picks a free port. */
   port: number;
   maxBodyBytes?: number;
+  /** Overrides HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS (tests). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   log?: (message: string) => void;
 }
 
@@ -122,6 +139,14 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   };
 
   const handleEvents = (request: IncomingMessage, response: ServerResponse): void => {
+    if (streams.size >= MAX_EVENT_STREAMS) {
+      return sendJson(response, 429, {
+        error: {
+          code: 'TOO_MANY_STREAMS',
+          message: `${MAX_EVENT_STREAMS} event streams are already open: close other CipherLens tabs`,
+        },
+      });
+    }
     response.writeHead(200, {
       ...SECURITY_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -159,10 +184,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
           'This token is not valid: open the URL that `npm run serve` printed this time.',
         );
       }
-      response.writeHead(302, { ...SECURITY_HEADERS, 'set-cookie': tokenCookie(token), location: '/' });
+      response.writeHead(302, { ...SECURITY_HEADERS, 'set-cookie': tokenCookie(token, port), location: '/' });
       return void response.end();
     }
-    if (!isAuthorised(request, token)) {
+    if (!isAuthorised(request, token, port)) {
       if (url.pathname.startsWith('/api/')) {
         return sendError(
           response,
@@ -196,14 +221,20 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     sendText(response, 404, 'not found');
   };
 
-  const server: Server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      log(`request failed: ${(error as Error).stack ?? String(error)}`);
-      if (!response.headersSent) sendError(response, 'INTERNAL', 'unexpected server error');
-      else response.destroy();
-    });
-  });
-  server.requestTimeout = 0; // SSE streams and large uploads; the loopback-only socket bounds exposure.
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const server: Server = createServer(
+    // Timeouts are enforced when connections are checked: at least as often as the shortest one.
+    { connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeout / 2)) },
+    (request, response) => {
+      handle(request, response).catch((error: unknown) => {
+        log(`request failed: ${(error as Error).stack ?? String(error)}`);
+        if (!response.headersSent) sendError(response, 'INTERNAL', 'unexpected server error');
+        else response.destroy();
+      });
+    },
+  );
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());

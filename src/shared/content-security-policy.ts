@@ -15,3 +15,15 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/** Directives a <meta> policy cannot carry (browsers ignore them there, with a console error). */
+const HEADER_ONLY_DIRECTIVES = ['frame-ancestors', 'report-uri', 'sandbox'];
+
+/**
+ * The same policy for index.html's <meta http-equiv="Content-Security-Policy">, minus the header-only
+ * directives: a copy of the page served without our headers is held to the same rules.
+ * test/shared/content-security-policy.test.ts checks index.html against it.
+ */
+export const META_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.split('; ')
+  .filter((directive) => !HEADER_ONLY_DIRECTIVES.includes(directive.split(' ')[0]!))
+  .join('; ');

@@ -51,6 +51,11 @@ export const KeysExportRequestSchema = z.strictObject({
   fingerprint: FingerprintSchema,
   passphrase: PassphraseSchema.min(8, 'an export passphrase needs at least 8 characters'),
   path: PathSchema.optional(),
+  /**
+   * Replace a file already at `path`. Without it an existing file is never overwritten (ALREADY_EXISTS): the
+   * UI asks the person, then calls again with `overwrite: true`.
+   */
+  overwrite: z.boolean().default(false),
 });
 export const KeysExportResponseSchema = z.strictObject({
   fingerprint: FingerprintSchema,

@@ -57,3 +57,5 @@ export function isOperationName(value: string): value is OperationName {
 /** IPC channel of an operation (Electron host), and of the job event stream. */
 export const ipcChannel = (operation: OperationName): string => `cipherlens:${operation}`;
 export const JOB_EVENT_CHANNEL = 'cipherlens:job-event';
+/** Preload → main: the path of a File the person dropped or picked, so that main may accept it back. */
+export const GRANT_DROPPED_PATH_CHANNEL = 'cipherlens:grant-dropped-path';

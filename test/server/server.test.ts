@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppService } from '../../src/core/app/service.js';
-import { startBrowserHost, type BrowserHost } from '../../src/server/server.js';
+import { MAX_EVENT_STREAMS, startBrowserHost, type BrowserHost } from '../../src/server/server.js';
 import type { JobState } from '../../src/shared/system.js';
 import { base64, brightnessPng, startTestService, writeBrightnessFolders } from '../core/app/harness.js';
 import { temporaryFolder } from '../core/workspace/helpers.js';
@@ -44,8 +45,11 @@ function send(
   });
 }
 
+/** The cookie the page trades its URL token for: named per port, so two hosts never clash. */
+const sessionCookie = (port = host.port, token = TOKEN): string => `cipherlens_token_${port}=${token}`;
+
 const apiHeaders = (extra: Record<string, string> = {}) => ({
-  cookie: `cipherlens_token=${TOKEN}`,
+  cookie: sessionCookie(),
   'content-type': 'application/json',
   'x-cipherlens': '1',
   ...extra,
@@ -84,19 +88,19 @@ describe('browser host', () => {
     expect(login.status).toBe(302);
     expect(login.headers.location).toBe('/');
     expect(String(login.headers['set-cookie'])).toMatch(
-      /cipherlens_token=.+; HttpOnly; SameSite=Strict; Path=\//,
+      new RegExp(`^cipherlens_token_${host.port}=.+; HttpOnly; SameSite=Strict; Path=/$`),
     );
-    const page = await send('/', { headers: { cookie: `cipherlens_token=${TOKEN}` } });
+    const page = await send('/', { headers: { cookie: sessionCookie() } });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>CipherLens</title>');
     expect(page.headers['content-security-policy']).toMatch(/default-src 'none'.*script-src 'self'/);
     expect(page.headers['x-frame-options']).toBe('DENY');
-    const script = await send('/assets/app.js', { headers: { cookie: `cipherlens_token=${TOKEN}` } });
+    const script = await send('/assets/app.js', { headers: { cookie: sessionCookie() } });
     expect(script.headers['content-type']).toMatch(/text\/javascript/);
   });
 
   it('never serves files outside the renderer folder', async () => {
-    const headers = { cookie: `cipherlens_token=${TOKEN}` };
+    const headers = { cookie: sessionCookie() };
     expect((await send('/../../../../etc/passwd', { headers })).status).toBe(404);
     expect((await send('/%2e%2e/%2e%2e/etc/passwd', { headers })).status).toBe(404);
   });
@@ -117,7 +121,7 @@ describe('browser host', () => {
     const noToken = await api('appInfo', {}, { 'content-type': 'application/json', 'x-cipherlens': '1' });
     expect(noToken.status).toBe(401);
     expect(JSON.parse(noToken.body).error.code).toBe('UNAUTHORIZED');
-    const wrong = await api('appInfo', {}, apiHeaders({ cookie: 'cipherlens_token=nope' }));
+    const wrong = await api('appInfo', {}, apiHeaders({ cookie: `cipherlens_token_${host.port}=nope` }));
     expect(wrong.status).toBe(401);
   });
 
@@ -137,7 +141,7 @@ describe('browser host', () => {
     const noHeader = await api(
       'appInfo',
       {},
-      { cookie: `cipherlens_token=${TOKEN}`, 'content-type': 'application/json' },
+      { cookie: sessionCookie(), 'content-type': 'application/json' },
     );
     expect(noHeader.status).toBe(401);
     expect((await api('appInfo', {}, apiHeaders({ host: `evil.example:${host.port}` }))).status).toBe(403);
@@ -148,7 +152,7 @@ describe('browser host', () => {
   });
 
   it('answers a request target it cannot parse with 400, not an internal error', async () => {
-    const reply = await send('//', { headers: { cookie: `cipherlens_token=${TOKEN}` } });
+    const reply = await send('//', { headers: { cookie: sessionCookie() } });
     expect(reply.status).toBe(400);
   });
 
@@ -167,7 +171,7 @@ describe('browser host', () => {
           port: small.port,
           path: '/api/importUpload',
           method: 'POST',
-          headers: apiHeaders(),
+          headers: apiHeaders({ cookie: sessionCookie(small.port) }),
         },
         (res) => {
           res.resume();
@@ -195,7 +199,7 @@ describe('browser host', () => {
           host: '127.0.0.1',
           port: host.port,
           path: '/api/events',
-          headers: { cookie: `cipherlens_token=${TOKEN}` },
+          headers: { cookie: sessionCookie() },
         },
         (res) => {
           expect(res.headers['content-type']).toMatch(/text\/event-stream/);
@@ -226,5 +230,106 @@ describe('browser host', () => {
     expect(final.status).toBe('done');
     expect(final.kind).toBe('import-paths');
     expect(events.some((e) => e.id === started.jobId && e.status === 'running')).toBe(true);
+  });
+
+  it('caps the event streams open at once: one more is refused with 429, and a closed one frees its place', async () => {
+    const open: ReturnType<typeof httpRequest>[] = [];
+    const openStream = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port: host.port, path: '/api/events', headers: { cookie: sessionCookie() } },
+          (res) => {
+            resolve(res.statusCode ?? 0);
+            res.resume();
+          },
+        );
+        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+        req.end();
+        open.push(req);
+      });
+    try {
+      for (let n = 0; n < MAX_EVENT_STREAMS; n++) expect(await openStream()).toBe(200);
+      expect(await openStream()).toBe(429);
+      open[0]!.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await openStream()).toBe(200);
+    } finally {
+      for (const req of open) req.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+});
+
+describe('browser host limits and sessions', () => {
+  it('drops a client that trickles its request headers (headersTimeout is set, not 0)', async () => {
+    const slow = await startBrowserHost({
+      service,
+      rendererDir: await temporaryFolder(),
+      token: TOKEN,
+      port: 0,
+      headersTimeoutMs: 300,
+      requestTimeoutMs: 600,
+    });
+    try {
+      const socket = connect(slow.port, '127.0.0.1');
+      const reply: string[] = [];
+      socket.on('data', (chunk: Buffer) => reply.push(chunk.toString()));
+      const started = Date.now();
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${slow.port}\r\n`);
+      const keepTrickling = setInterval(() => socket.write('x-slow: 1\r\n'), 50);
+      await closed;
+      clearInterval(keepTrickling);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(reply.join('')).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('names its session cookie per port: a second instance on 127.0.0.1 does not log the first one out', async () => {
+    const second = await startBrowserHost({
+      service,
+      rendererDir: await temporaryFolder(),
+      token: 'another-token-0123456789abcdefghijklmnopq',
+      port: 0,
+    });
+    try {
+      const cookieOf = async (port: number, token: string): Promise<string> =>
+        new Promise((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port, path: `/?token=${token}` }, (res) => {
+            res.resume();
+            resolve(String(res.headers['set-cookie']).split(';')[0]!);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const first = await cookieOf(host.port, TOKEN);
+      const other = await cookieOf(second.port, 'another-token-0123456789abcdefghijklmnopq');
+      expect(first.split('=')[0]).not.toBe(other.split('=')[0]);
+      // A browser sends both cookies to both ports (cookies ignore ports): each host still finds its own.
+      const both = `${first}; ${other}`;
+      expect((await api('appInfo', {}, apiHeaders({ cookie: both }))).status).toBe(200);
+      const onSecond = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: second.port,
+            path: '/api/appInfo',
+            method: 'POST',
+            headers: { cookie: both, 'content-type': 'application/json', 'x-cipherlens': '1' },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end('{}');
+      });
+      expect(onSecond).toBe(200);
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -44,12 +44,22 @@ export interface AppServiceOptions {
   /** study/results with the ablation JSON files; null when not shipped. */
   studyResultsDir: string | null;
   secretBox: SecretBox;
+  /**
+   * Whether requests may name files and folders on this machine (path image sources, importPaths, keysImport
+   * and keysExport by path, workspaceChoose, importDataset.dataDir, modelsImport by path). Default: on for
+   * Electron, whose main process lets through only paths it handed out itself (dialogs, drops); off for the
+   * browser host unless it was started with --allow-paths.
+   */
+  pathSources?: boolean;
   /** Native dialogs (Electron); absent on hosts without them. */
   pickPaths?: (request: z.output<typeof HostPickPathsRequestSchema>) => Promise<string[]>;
   /** Where inference runs (Electron: a utility process); default: a worker thread. */
   createEngine?: EngineFactory;
   log?: (message: string) => void;
 }
+
+export const pathSourcesAllowed = (options: AppServiceOptions): boolean =>
+  options.pathSources ?? options.host === 'electron';
 
 /** How imported images are kept at rest: the strongest condition, whatever the model needs later. */
 export const STORAGE_CONDITION: Condition = 'arnold+xor';

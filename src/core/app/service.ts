@@ -3,7 +3,8 @@ import type { ApiErrorPayload } from '../../shared/common.js';
 import { requireOperationName } from '../../shared/api.js';
 import type { JobState } from '../../shared/system.js';
 import { describeError, isCipherLensError } from '../errors.js';
-import { AppContext, type AppServiceOptions } from './context.js';
+import { requestPaths } from '../../shared/request-paths.js';
+import { AppContext, pathSourcesAllowed, type AppServiceOptions } from './context.js';
 import { classifyHandlers } from './handlers/classify.js';
 import { evaluateHandlers } from './handlers/evaluate.js';
 import { importHandlers } from './handlers/import.js';
@@ -45,6 +46,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     ...retrieveHandlers(context),
     ...evaluateHandlers(context),
   };
+  const pathsAllowed = pathSourcesAllowed(options);
   return {
     handlers,
     context,
@@ -52,6 +54,12 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
       try {
         const operation = requireOperationName(operationName);
         const request = parseRequest(operation, payload);
+        if (!pathsAllowed && requestPaths(operation, payload).length > 0) {
+          throw new CipherLensApiError(
+            'UNAUTHORIZED',
+            `${operation}: this host does not accept file paths from the page (path sources are off in the browser host): upload the file instead, or restart the host with --allow-paths`,
+          );
+        }
         const handler = handlers[operation] as (request: unknown) => Promise<unknown>;
         return parseResponse(operation, await handler(request));
       } catch (error) {

@@ -112,16 +112,22 @@ function createWorkspacePanel(context: AppContext): HTMLElement {
             if (path) void open(path);
           }),
       )
-    : el(
-        'div',
-        { class: 'toolbar' },
-        field('Open or create a workspace folder on the server', pathInput),
-        button('Open', () => {
-          const path = pathInput.value.trim();
-          if (path) void open(path);
-          else reportError('Type the folder path first.', 'No workspace path');
-        }),
-      );
+    : !context.info.capabilities.pathImport
+      ? el('p', {
+          class: 'muted',
+          attrs: { 'data-testid': 'paths-off' },
+          text: 'Opening another workspace folder is off in the browser host: the page may not name files or folders on this machine. Restart the host with --workspace <folder>, or with --allow-paths to open one here.',
+        })
+      : el(
+          'div',
+          { class: 'toolbar' },
+          field('Open or create a workspace folder on the server', pathInput),
+          button('Open', () => {
+            const path = pathInput.value.trim();
+            if (path) void open(path);
+            else reportError('Type the folder path first.', 'No workspace path');
+          }),
+        );
   const render = (): void => {
     const workspace = context.store.workspace;
     if (!workspace) return;

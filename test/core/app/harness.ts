@@ -30,6 +30,8 @@ export async function startTestService(overrides: Partial<AppServiceOptions> = {
     cacheDir: null,
     studyResultsDir: null,
     secretBox: userOnlyFileBox,
+    // Most tests import by path; test/core/app/path-authority.test.ts checks the browser host's default (off).
+    pathSources: true,
     ...overrides,
   });
 }

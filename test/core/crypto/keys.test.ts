@@ -10,8 +10,11 @@ import {
   keyFromBytes,
   loadKeyFile,
   parseKey,
+  parseKeyText,
   saveKeyFile,
+  SCRYPT_BOUNDS,
   serializeKey,
+  serializeKeyText,
 } from '../../../src/core/crypto/keys.js';
 import { errorOf } from './error-of.js';
 
@@ -80,8 +83,10 @@ describe('key files', () => {
     });
   });
 
-  it('refuses an empty passphrase instead of silently saving in clear', () => {
-    expect(errorOf(() => serializeKey(keyFromBytes(bytes), { passphrase: '' })).code).toBe('BAD_PASSPHRASE');
+  it('refuses an empty passphrase instead of silently saving in clear', async () => {
+    await expect(serializeKeyText(keyFromBytes(bytes), { passphrase: '' })).rejects.toMatchObject({
+      code: 'BAD_PASSPHRASE',
+    });
   });
 
   it('detects damaged key files', () => {
@@ -99,22 +104,72 @@ describe('key files', () => {
     expect(errorOf(() => parseKey(damaged({ fingerprint: undefined }))).code).toBe('BAD_FORMAT');
   });
 
-  it('detects damaged protection fields without crashing or allocating absurd memory', () => {
-    const good = JSON.parse(serializeKey(keyFromBytes(bytes), { passphrase: 'pw' })) as {
+  it('detects damaged protection fields without crashing or allocating absurd memory', async () => {
+    const good = JSON.parse(await serializeKeyText(keyFromBytes(bytes), { passphrase: 'pw' })) as {
       protection: Record<string, unknown>;
     };
     const damaged = (change: Record<string, unknown>): string =>
       JSON.stringify({ ...good, protection: { ...good.protection, ...change } });
-    expect(errorOf(() => parseKey(damaged({ salt: 5 }), 'pw')).code).toBe('BAD_FORMAT');
-    expect(errorOf(() => parseKey(damaged({ N: 2 ** 40 }), 'pw')).code).toBe('BAD_FORMAT');
-    expect(errorOf(() => parseKey(damaged({ N: 1000 }), 'pw')).code).toBe('BAD_FORMAT');
-    expect(errorOf(() => parseKey(damaged({ iv: 'AAAA' }), 'pw')).code).toBe('BAD_FORMAT');
-    expect(errorOf(() => parseKey(damaged({ kdf: 'md5' }), 'pw')).code).toBe('BAD_FORMAT');
+    const codeOf = async (text: string): Promise<unknown> =>
+      parseKeyText(text, 'pw').then(
+        () => 'opened',
+        (error: { code?: unknown }) => error.code,
+      );
+    expect(await codeOf(damaged({ salt: 5 }))).toBe('BAD_FORMAT');
+    expect(await codeOf(damaged({ N: 2 ** 40 }))).toBe('BAD_FORMAT');
+    expect(await codeOf(damaged({ N: 1000 }))).toBe('BAD_FORMAT');
+    expect(await codeOf(damaged({ iv: 'AAAA' }))).toBe('BAD_FORMAT');
+    expect(await codeOf(damaged({ kdf: 'md5' }))).toBe('BAD_FORMAT');
     const tampered = Buffer.from(good.protection.ciphertext as string, 'base64');
     tampered[0] = tampered[0]! ^ 1;
-    expect(errorOf(() => parseKey(damaged({ ciphertext: tampered.toString('base64') }), 'pw')).code).toBe(
-      'BAD_PASSPHRASE',
-    );
+    expect(await codeOf(damaged({ ciphertext: tampered.toString('base64') }))).toBe('BAD_PASSPHRASE');
+  });
+
+  it('refuses scrypt costs beyond what CipherLens writes plus a margin, before deriving anything', async () => {
+    const good = JSON.parse(await serializeKeyText(keyFromBytes(bytes), { passphrase: 'pw' })) as {
+      protection: { N: number; r: number; p: number };
+    };
+    // What CipherLens writes is inside the bounds, with room for one doubling.
+    expect(good.protection).toMatchObject({ N: 2 ** 15, r: 8, p: 1 });
+    expect(good.protection.N * 2).toBeLessThanOrEqual(SCRYPT_BOUNDS.maxN);
+    const damaged = (change: Record<string, unknown>): string =>
+      JSON.stringify({ ...good, protection: { ...good.protection, ...change } });
+    // Each of these was accepted before and held the event loop for seconds (N=2^20, r=2, p=16: ~23 s).
+    for (const change of [
+      { N: 2 ** 20, r: 2, p: 16 },
+      { N: 2 ** 17 },
+      { r: 16 },
+      { p: 3 },
+      { N: 2 ** 16, r: 16 },
+    ]) {
+      const started = performance.now();
+      await expect(parseKeyText(damaged(change), 'pw')).rejects.toMatchObject({
+        code: 'BAD_FORMAT',
+        message: expect.stringMatching(/scrypt parameters/),
+      });
+      expect(performance.now() - started).toBeLessThan(50);
+    }
+  });
+
+  it('derives the wrapping key off the event loop: timers keep firing while scrypt runs', async () => {
+    const text = await serializeKeyText(keyFromBytes(bytes), { passphrase: 'correct horse' });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      // A few derivations at once (~100 ms each on one core): a synchronous scrypt would starve the timer.
+      const keys = await Promise.all([1, 2, 3].map(() => parseKeyText(text, 'correct horse')));
+      expect(keys.every((key) => key.fingerprint === keyFromBytes(bytes).fingerprint)).toBe(true);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(5);
+  });
+
+  it('opens only unprotected key files synchronously', async () => {
+    const text = await serializeKeyText(keyFromBytes(bytes), { passphrase: 'correct horse' });
+    expect(errorOf(() => parseKey(text)).code).toBe('BAD_PASSPHRASE');
+    expect(errorOf(() => parseKey(text, 'correct horse')).code).toBe('INTERNAL');
+    expect(parseKey(serializeKey(keyFromBytes(bytes))).fingerprint).toBe(keyFromBytes(bytes).fingerprint);
   });
 
   it('reports missing and oversized files clearly', async () => {

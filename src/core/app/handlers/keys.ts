@@ -1,5 +1,7 @@
 import { basename } from 'node:path';
-import { generateKey, loadKeyFile, parseKey, saveKeyFile, serializeKey } from '../../crypto/keys.js';
+import { generateKey, loadKeyFile, parseKeyText, serializeKeyText } from '../../crypto/keys.js';
+import { writeFileNoClobber } from '../../fs/no-clobber.js';
+import { writeFileAtomic } from '../../fs/atomic.js';
 import type { KeyInfo } from '../../../shared/keys.js';
 import type { AppContext } from '../context.js';
 import type { KeyEntry } from '../key-ring.js';
@@ -34,7 +36,7 @@ export function keyHandlers(
       const key =
         request.source.kind === 'path'
           ? await loadKeyFile(request.source.path, request.passphrase)
-          : parseKey(request.source.text, request.passphrase, 'the key file');
+          : await parseKeyText(request.source.text, request.passphrase, 'the key file');
       const entry = await context.keys.add(key);
       if (request.activate) await activate(entry.fingerprint);
       return toKeyInfo(entry);
@@ -50,7 +52,10 @@ export function keyHandlers(
       const fileName = `cipherlens-${key.fingerprint}.key`;
       const options = { passphrase: request.passphrase, notice: 'passphrase-protected CipherLens key' };
       if (request.path) {
-        await saveKeyFile(request.path, key, options);
+        const text = await serializeKeyText(key, options);
+        // Never over an existing file unless the person confirmed it (the UI asks, then sends overwrite: true).
+        if (request.overwrite) await writeFileAtomic(request.path, text, { mode: 0o600 });
+        else await writeFileNoClobber(request.path, text, { mode: 0o600 });
         return {
           fingerprint: key.fingerprint,
           fileName: basename(request.path),
@@ -62,7 +67,7 @@ export function keyHandlers(
         fingerprint: key.fingerprint,
         fileName,
         path: null,
-        protectedText: serializeKey(key, options),
+        protectedText: await serializeKeyText(key, options),
       };
     },
   };

@@ -7,7 +7,7 @@ import {
 } from '../../inference/providers.js';
 import { MAX_UPLOAD_BYTES } from '../../../shared/common.js';
 import type { ModelInfo, Settings } from '../../../shared/system.js';
-import type { AppContext } from '../context.js';
+import { pathSourcesAllowed, type AppContext } from '../context.js';
 import { datasetAvailability } from '../dataset-sample.js';
 import type { HandlerGroup } from './types.js';
 
@@ -54,7 +54,7 @@ export function systemHandlers(
         host: options.host,
         capabilities: {
           nativeDialogs: options.pickPaths !== undefined,
-          pathImport: true,
+          pathImport: pathSourcesAllowed(options),
           maxUploadBytes: MAX_UPLOAD_BYTES,
         },
         demoKeyFingerprint: context.keys.demoFingerprint,

@@ -116,13 +116,26 @@ export function createKeysPanel(context: AppContext): HTMLElement {
         path = picked?.paths[0];
         if (!path) return;
       }
-      const result = await attempt('Key export failed', () =>
+      const exportTo = (overwrite: boolean) =>
         context.api.keysExport({
           fingerprint: key.fingerprint,
           passphrase: passphrase.value,
-          ...(path ? { path } : {}),
-        }),
-      );
+          ...(path ? { path, overwrite } : {}),
+        });
+      const result = await attempt('Key export failed', async () => {
+        try {
+          return await exportTo(false);
+        } catch (error) {
+          // The back end never replaces a file unasked: the person decides, here.
+          if (
+            !path ||
+            (error as { code?: unknown }).code !== 'ALREADY_EXISTS' ||
+            !window.confirm(`${path} already exists. Replace it with the exported key?`)
+          )
+            throw error;
+          return exportTo(true);
+        }
+      });
       if (!result) return;
       if (result.protectedText) saveText(result.fileName, result.protectedText, 'application/json');
       reportSuccess('Key exported, protected by your passphrase', result.path ?? result.fileName);
