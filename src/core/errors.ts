@@ -30,8 +30,6 @@ export type ErrorCode =
   | 'TOO_MANY_FILES'
   /** A file the request would create is already there, and overwriting it was not asked for. */
   | 'ALREADY_EXISTS'
-  /** A file the request would create is already there, and overwriting it was not asked for. */
-  | 'ALREADY_EXISTS'
   | 'INTERNAL';
 
 export class CipherLensError extends Error {

@@ -3,6 +3,7 @@ import type { ApiErrorPayload } from '../../shared/common.js';
 import { requireOperationName } from '../../shared/api.js';
 import type { JobState } from '../../shared/system.js';
 import { describeError, isCipherLensError } from '../errors.js';
+import { fromFsError, fsErrorOf } from '../fs/errors.js';
 import { requestPaths } from '../../shared/request-paths.js';
 import { AppContext, pathSourcesAllowed, type AppServiceOptions } from './context.js';
 import { classifyHandlers } from './handlers/classify.js';
@@ -63,7 +64,8 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
         const handler = handlers[operation] as (request: unknown) => Promise<unknown>;
         return parseResponse(operation, await handler(request));
       } catch (error) {
-        throw toApiError(error, options.log);
+        // A full disk, a read-only folder, a refused permission: said as such (fs/errors.ts), not INTERNAL.
+        throw toApiError(await fromFsError(error), options.log);
       }
     },
     onJobEvent: (listener) => context.jobs.onEvent(listener),
@@ -75,6 +77,8 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
 export function toApiError(error: unknown, log?: (message: string) => void): CipherLensApiError {
   if (error instanceof CipherLensApiError) return error;
   if (isCipherLensError(error)) return new CipherLensApiError(error.code, error.message);
+  const fsError = fsErrorOf(error);
+  if (fsError) return new CipherLensApiError(fsError.code, fsError.message);
   log?.(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return new CipherLensApiError('INTERNAL', `unexpected error: ${describeError(error)}`);
 }

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readRegularText } from '../fs/read.js';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { deriveSubkey } from './subkeys.js';
@@ -352,24 +352,14 @@ async function unwrapProtectedKey(
 }
 
 /** Key files are a few hundred bytes; anything far larger is not one and is not read into memory. */
-const MAX_KEY_FILE_BYTES = 64 * 1024;
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 export async function loadKeyFile(path: string, passphrase?: string): Promise<CipherKey> {
-  let text: string;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new CipherLensError('BAD_FORMAT', `${path} is not a regular file`);
-    if (info.size > MAX_KEY_FILE_BYTES) {
-      throw new CipherLensError(
-        'BAD_FORMAT',
-        `${path} is ${info.size} bytes: too large to be a CipherLens key file`,
-      );
-    }
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (error instanceof CipherLensError) throw error;
-    throw new CipherLensError('NOT_FOUND', `cannot read key file ${path}: ${(error as Error).message}`);
-  }
+  // Over the limit: BAD_FORMAT (no key file is that large), as before the shared reader.
+  const text = await readRegularText(path, MAX_KEY_FILE_BYTES, {
+    what: `key file ${path}`,
+    tooLargeCode: 'BAD_FORMAT',
+  });
   return parseKeyText(text, passphrase, `key file ${path}`);
 }
 
