@@ -71,15 +71,53 @@ describe('cipherlens attack', () => {
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as {
       png: string;
-      datasets: { rows: { ciphertexts: number; permutation: string; recovery: { pixelsExact: number } }[] }[];
+      runs: {
+        datasets: {
+          rows: { ciphertexts: number; permutation: string; recovery: { pixelsExact: number } }[];
+        }[];
+      }[];
+      summary: { ciphertexts: number; keys: number }[];
     };
     expect(report.png).toBe(png);
-    const last = report.datasets[0]!.rows.find((row) => row.ciphertexts === 120)!;
+    expect(report.summary.map((s) => [s.ciphertexts, s.keys])).toEqual([
+      [30, 1],
+      [120, 1],
+    ]);
+    const last = report.runs[0]!.datasets[0]!.rows.find((row) => row.ciphertexts === 120)!;
     expect(last.permutation).toBe('exact');
     expect(last.recovery.pixelsExact).toBe(1);
     const info = await sharp(png).metadata();
     expect(info.format).toBe('png');
     expect(info.width).toBeGreaterThan(8 * 128);
+  });
+
+  it('ciphertext-only --repeat runs fresh keys and summarises them', async () => {
+    const result = await cli(
+      'attack',
+      'ciphertext-only',
+      '--dataset',
+      'synthetic',
+      '--size',
+      '16',
+      '--counts',
+      '60',
+      '--reference',
+      '40',
+      '--repeat',
+      '2',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.match(/Ciphertext-only attack on arnold\+xor \(key [0-9a-f]{16}/g)).toHaveLength(2);
+    expect(result.stdout).toMatch(/Over 2 keys: mean \(min–max\)/);
+    const withKey = await cli(
+      'attack',
+      'ciphertext-only',
+      '--repeat',
+      '2',
+      '--key',
+      'resources/keys/demo.key',
+    );
+    expect(withKey.stderr).toMatch(/--repeat draws fresh keys/);
   });
 
   it('keyspace prints the counts and brute-force cost', async () => {

@@ -52,6 +52,7 @@ ciphertext-only:
   --counts C[,C…]       numbers of ciphertexts (default 10,100,1000)
   --reference N         public plain images for the orientation and global byte (default 200; 0: none)
   --png FILE            write originals, ciphertexts and recovered images (first 8) as a PNG grid
+  --repeat R            run with R fresh random keys and summarise (mean, min, max); not with --key
 keyspace:
   --sizes N[,N…]        image sizes (default 28,64,256; at most 256)
   --early-abort-limit N candidates timed in the early-abort brute force (default 2000000)
@@ -71,6 +72,7 @@ const options = {
   counts: { type: 'string' },
   reference: { type: 'string' },
   png: { type: 'string' },
+  repeat: { type: 'string' },
   sizes: { type: 'string' },
   'early-abort-limit': { type: 'string' },
   'full-limit': { type: 'string' },
@@ -301,61 +303,148 @@ async function runKnownPlaintext(values: Values): Promise<number> {
   return 0;
 }
 
-async function runCiphertextOnly(values: Values): Promise<number> {
-  const counts = integerList(values.counts, 'counts', [10, 100, 1000], 1, 100_000);
-  const referenceCount = integer(values.reference, 'reference', 200, 0, 20_000);
-  const { key, source } = await targetKey(values);
-  const results: { dataset: AttackImages; report: CiphertextOnlyReport }[] = [];
-  const blocks: GridBlock[] = [];
-  const columns = 8;
-  for (const name of datasets(values)) {
-    const dataset = await load(values, name, Math.max(...counts), referenceCount);
-    const { report, samples, encrypted } = measureCiphertextOnly(
-      key,
-      dataset.attacked,
-      referenceCount > 0 ? dataset.reference : null,
-      counts,
-      { keepImages: values.png ? columns : 0 },
-    );
-    results.push({ dataset, report });
-    if (values.png) {
-      const pixels = dataset.attacked.size * dataset.attacked.size;
-      const shown = Math.min(columns, Math.min(...counts)) * pixels;
-      blocks.push({
-        title: `${dataset.dataset} ${report.size}×${report.size} — ciphertext-only, key ${key.fingerprint}`,
-        size: report.size,
-        rows: [
-          { label: 'original', images: encrypted.plain.pixels.subarray(0, shown) },
-          { label: 'ciphertext (arnold+xor)', images: encrypted.cipher.subarray(0, shown) },
-          ...samples.map((sample) => {
-            const row = report.rows.find((r) => r.ciphertexts === sample.count)!;
-            return {
-              label: `from ${sample.count} ciphertexts: ${pct(row.recovery.pixelsExact)} exact`,
-              images: sample.recovered.subarray(0, shown),
-            };
-          }),
-        ],
+interface Spread {
+  mean: number;
+  min: number;
+  max: number;
+}
+
+const spread = (values: number[]): Spread => ({
+  mean: values.reduce((sum, v) => sum + v, 0) / values.length,
+  min: Math.min(...values),
+  max: Math.max(...values),
+});
+
+interface CiphertextOnlySummary {
+  dataset: string;
+  ciphertexts: number;
+  keys: number;
+  permutationExact: number;
+  permutationUpToRotation: number;
+  keystreamCorrect: Spread;
+  pixelsExact: Spread;
+  imagesExact: Spread;
+  meanAbsoluteError: Spread;
+}
+
+function summarise(
+  runs: { datasets: { dataset: AttackImages; report: CiphertextOnlyReport }[] }[],
+): CiphertextOnlySummary[] {
+  const out: CiphertextOnlySummary[] = [];
+  for (const [index, { dataset, report }] of runs[0]!.datasets.entries()) {
+    for (const { ciphertexts } of report.rows) {
+      const rows = runs.map((run) =>
+        run.datasets[index]!.report.rows.find((r) => r.ciphertexts === ciphertexts)!,
+      );
+      out.push({
+        dataset: dataset.dataset,
+        ciphertexts,
+        keys: rows.length,
+        permutationExact: rows.filter((r) => r.permutation === 'exact').length,
+        permutationUpToRotation: rows.filter((r) => r.permutation !== 'wrong').length,
+        keystreamCorrect: spread(rows.map((r) => r.keystreamCorrect)),
+        pixelsExact: spread(rows.map((r) => r.recovery.pixelsExact)),
+        imagesExact: spread(rows.map((r) => r.recovery.imagesExact)),
+        meanAbsoluteError: spread(rows.map((r) => r.recovery.meanAbsoluteError)),
       });
     }
   }
+  return out;
+}
+
+function summaryText(summary: CiphertextOnlySummary[]): string {
+  const range = (s: Spread): string => `${pct(s.mean)} (${pct(s.min)}–${pct(s.max)})`;
+  const header = ['dataset', 'ciphertexts', 'keys', 'T exact', 'keystream', 'pixels', 'images'];
+  const rows = summary.map((s) => [
+    s.dataset,
+    String(s.ciphertexts),
+    String(s.keys),
+    `${s.permutationExact}/${s.keys}`,
+    range(s.keystreamCorrect),
+    range(s.pixelsExact),
+    range(s.imagesExact),
+  ]);
+  return `Over ${summary[0]?.keys ?? 0} keys: mean (min–max)\n${formatTable(header, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right']).join('\n')}\n`;
+}
+
+async function runCiphertextOnly(values: Values): Promise<number> {
+  const counts = integerList(values.counts, 'counts', [10, 100, 1000], 1, 100_000);
+  const referenceCount = integer(values.reference, 'reference', 200, 0, 20_000);
+  const repeat = integer(values.repeat, 'repeat', 1, 1, 100);
+  if (repeat > 1 && values.key)
+    throw new CipherLensError('BAD_INPUT', '--repeat draws fresh keys: it cannot be used with --key');
+  const loaded: AttackImages[] = [];
+  for (const name of datasets(values))
+    loaded.push(await load(values, name, Math.max(...counts), referenceCount));
+  const columns = 8;
+  const runs: {
+    key: CipherKey;
+    source: string;
+    datasets: { dataset: AttackImages; report: CiphertextOnlyReport }[];
+  }[] = [];
+  const blocks: GridBlock[] = [];
+  for (let run = 0; run < repeat; run++) {
+    const { key, source } = await targetKey(values);
+    const results: { dataset: AttackImages; report: CiphertextOnlyReport }[] = [];
+    for (const dataset of loaded) {
+      const drawing = Boolean(values.png) && run === 0;
+      const { report, samples, encrypted } = measureCiphertextOnly(
+        key,
+        dataset.attacked,
+        referenceCount > 0 ? dataset.reference : null,
+        counts,
+        { keepImages: drawing ? columns : 0 },
+      );
+      results.push({ dataset, report });
+      if (drawing) {
+        const pixels = dataset.attacked.size * dataset.attacked.size;
+        const shown = Math.min(columns, Math.min(...counts)) * pixels;
+        blocks.push({
+          title: `${dataset.dataset} ${report.size}×${report.size} — ciphertext-only, key ${key.fingerprint}`,
+          size: report.size,
+          rows: [
+            { label: 'original', images: encrypted.plain.pixels.subarray(0, shown) },
+            { label: 'ciphertext (arnold+xor)', images: encrypted.cipher.subarray(0, shown) },
+            ...samples.map((sample) => {
+              const row = report.rows.find((r) => r.ciphertexts === sample.count)!;
+              return {
+                label: `recovered from ${sample.count}\nciphertexts: ${pct(row.recovery.pixelsExact)}\nof pixels exact`,
+                images: sample.recovered.subarray(0, shown),
+              };
+            }),
+          ],
+        });
+      }
+    }
+    runs.push({ key, source, datasets: results });
+  }
   if (values.png) await writeFile(values.png, await renderImageGrid(blocks, columns));
+  const summary = summarise(runs);
   if (values.json) {
     printJson({
       attack: 'ciphertext-only',
       condition: 'arnold+xor',
       machine: machineInfo(),
-      key: { fingerprint: key.fingerprint, source },
       png: values.png ?? null,
-      datasets: results.map(({ dataset, report }) => ({
-        dataset: dataset.dataset,
-        description: dataset.description,
-        ...report,
+      runs: runs.map((run) => ({
+        key: { fingerprint: run.key.fingerprint, source: run.source },
+        datasets: run.datasets.map(({ dataset, report }) => ({
+          dataset: dataset.dataset,
+          description: dataset.description,
+          ...report,
+        })),
       })),
+      summary,
     });
   } else {
-    process.stdout.write(`Ciphertext-only attack on arnold+xor (key ${key.fingerprint}, ${source})\n\n`);
-    for (const { dataset, report } of results)
-      process.stdout.write(`${ciphertextOnlyText(dataset, report)}\n`);
+    for (const run of runs) {
+      process.stdout.write(
+        `Ciphertext-only attack on arnold+xor (key ${run.key.fingerprint}, ${run.source})\n\n`,
+      );
+      for (const { dataset, report } of run.datasets)
+        process.stdout.write(`${ciphertextOnlyText(dataset, report)}\n`);
+    }
+    if (runs.length > 1) process.stdout.write(`${summaryText(summary)}\n`);
     if (values.png) process.stdout.write(`wrote ${values.png}\n`);
   }
   return 0;

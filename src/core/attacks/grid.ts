@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 
-/** One labelled row of equally sized greyscale images (count × N² bytes). */
+/** One labelled row of equally sized greyscale images (count × N² bytes); the label may hold line breaks. */
 export interface GridRow {
   label: string;
   images: Uint8Array;
@@ -14,7 +14,7 @@ export interface GridBlock {
 
 const CELL = 128;
 const GAP = 6;
-const LABEL_WIDTH = 270;
+const LABEL_WIDTH = 200;
 const TITLE_HEIGHT = 30;
 const BACKGROUND = 210;
 
@@ -45,9 +45,13 @@ export async function renderImageGrid(blocks: readonly GridBlock[], columns: num
     );
     top += TITLE_HEIGHT;
     for (const row of block.rows) {
-      texts.push(
-        `<text x="${GAP}" y="${top + CELL / 2 + 5}" font-family="DejaVu Sans, sans-serif" font-size="14">${escapeXml(row.label)}</text>`,
-      );
+      const lines = row.label.split('\n');
+      lines.forEach((line, i) => {
+        const y = top + CELL / 2 + 5 + (i - (lines.length - 1) / 2) * 18;
+        texts.push(
+          `<text x="${GAP}" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="14">${escapeXml(line)}</text>`,
+        );
+      });
       const count = Math.min(columns, Math.floor(row.images.length / (n * n)));
       for (let c = 0; c < count; c++) {
         const left = LABEL_WIDTH + GAP + c * (CELL + GAP) + inset;

@@ -61,7 +61,7 @@ async function mnistImages(options: AttackImageOptions): Promise<AttackImages> {
   }
   return {
     dataset: 'mnist',
-    description: `MNIST t10k images 0–${options.count - 1} attacked; reference: training images 0–${options.reference - 1}`,
+    description: `MNIST t10k images 0–${options.count - 1} attacked${options.reference > 0 ? `; reference: training images 0–${options.reference - 1}` : ''}`,
     attacked: {
       size: loaded.imageSize,
       count: options.count,
@@ -158,7 +158,7 @@ async function mednistImages(options: AttackImageOptions): Promise<AttackImages>
   for (let i = 0; i < options.reference; i++) reference.set(referenceImages[i]!, i * pixels);
   return {
     dataset: 'mednist',
-    description: `MedNIST files 000000–${String(attackedPerClass - 1).padStart(6, '0')} of each class, shuffled with seed ${options.seed}, first ${options.count} attacked; reference: files from 005000 of each class, ${options.reference} images`,
+    description: `MedNIST files 000000–${String(attackedPerClass - 1).padStart(6, '0')} of each class, shuffled with seed ${options.seed}, first ${options.count} attacked${options.reference > 0 ? `; reference: ${options.reference} images, files from 005000 of each class` : ''}`,
     attacked: { size, count: options.count, pixels: attacked },
     reference: { size, count: options.reference, pixels: reference },
   };
