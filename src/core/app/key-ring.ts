@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { loadKeyFile, parseKey, serializeKey, type CipherKey } from '../crypto/keys.js';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readRegularText } from '../fs/read.js';
 
 /**
  * How keys are protected at rest: Electron seals with the OS keychain (safeStorage); the browser host,
@@ -61,9 +61,9 @@ export class KeyRing {
   static async open(path: string, box: SecretBox, demoKeyPath: string | null): Promise<KeyRing> {
     let file: KeyringFile = { format: 'cipherlens-keyring', version: 1, keys: [] };
     try {
-      file = keyringSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+      file = keyringSchema.parse(JSON.parse(await readRegularText(path, 16 * 1024 * 1024)));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      if (!(error instanceof CipherLensError && error.code === 'NOT_FOUND')) {
         throw new CipherLensError(
           'BAD_FORMAT',
           `the key ring ${path} is damaged: ${(error as Error).message}`,

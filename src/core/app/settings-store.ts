@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readRegularText } from '../fs/read.js';
 
 const settingsSchema = z.object({
   workspacePath: z.string().nullable().default(null),
@@ -22,9 +22,9 @@ export class SettingsStore {
   static async open(path: string): Promise<SettingsStore> {
     let value: unknown = {};
     try {
-      value = JSON.parse(await readFile(path, 'utf8'));
+      value = JSON.parse(await readRegularText(path, 1024 * 1024));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      if (!(error instanceof CipherLensError && error.code === 'NOT_FOUND')) {
         throw new CipherLensError(
           'BAD_FORMAT',
           `settings file ${path} is damaged: ${(error as Error).message}`,

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { CipherLensError, describeError, isCipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readRegularFile } from '../fs/read.js';
 import { createInferenceEngine } from '../inference/engine.js';
 import { parseTransformedModelId } from '../inference/key-transform.js';
 import { installedModels } from '../inference/model-catalog.js';
@@ -26,23 +27,9 @@ export interface ModelImportInput {
 
 type ImportSource = z.output<typeof ModelsImportRequestSchema>['source'];
 
-async function readRegularFile(path: string, limit: number, what: string): Promise<Buffer> {
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new CipherLensError('BAD_INPUT', `${what} ${path} is not a regular file`);
-    size = info.size;
-  } catch (error) {
-    if (isCipherLensError(error)) throw error;
-    throw new CipherLensError('NOT_FOUND', `cannot read ${what} ${path}: ${describeError(error)}`);
-  }
-  if (size > limit) {
-    throw new CipherLensError(
-      'BAD_INPUT',
-      `${what} ${path} is ${(size / 1024 / 1024).toFixed(1)} MiB; the limit is ${limit / 1024 / 1024} MiB`,
-    );
-  }
-  return readFile(path);
+/** A model file named by a request: a regular file within `limit` (the shared reader, fs/read.ts). */
+async function readModelFile(path: string, limit: number, what: string): Promise<Buffer> {
+  return readRegularFile(path, limit, { what: `${what} ${path}`, tooLargeCode: 'BAD_INPUT' });
 }
 
 /** The request's files: by path (the card defaults to `<name>.json` beside the ONNX file) or uploaded. */
@@ -65,8 +52,8 @@ export async function readImportSource(source: ImportSource): Promise<ModelImpor
   const cardPath = resolve(
     source.cardPath ?? join(dirname(onnxPath), `${basename(onnxPath, extname(onnxPath))}.json`),
   );
-  const onnx = await readRegularFile(onnxPath, MAX_MODEL_FILE_BYTES, 'model file');
-  const cardBytes = await readRegularFile(cardPath, MAX_MODEL_CARD_CHARS, 'model card');
+  const onnx = await readModelFile(onnxPath, MAX_MODEL_FILE_BYTES, 'model file');
+  const cardBytes = await readModelFile(cardPath, MAX_MODEL_CARD_CHARS, 'model card');
   return { onnx, cardText: cardBytes.toString('utf8'), onnxName: onnxPath, cardName: cardPath };
 }
 

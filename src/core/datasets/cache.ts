@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readRegularText } from '../fs/read.js';
 import type { SourceFile } from './checksum.js';
 import type { DatasetSource, ImagePart, LoadedDataset, SplitPolicy } from './dataset.js';
 import { int32Bytes, npyIntegers, NpyWriter, readNpy } from './npy.js';
@@ -33,7 +34,7 @@ export function cacheKey(name: string, imageSize: number, files: readonly Source
 async function readCached(folder: string): Promise<LoadedDataset | null> {
   let index: CacheIndex;
   try {
-    index = JSON.parse(await readFile(join(folder, INDEX_FILE), 'utf8')) as CacheIndex;
+    index = JSON.parse(await readRegularText(join(folder, INDEX_FILE), 1024 * 1024)) as CacheIndex;
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
+import { streamRegularFile } from '../fs/read.js';
 
 export type HashAlgorithm = 'sha256' | 'md5';
 
@@ -11,7 +11,8 @@ export async function hashFile(
 ): Promise<{ bytes: number; digests: Record<HashAlgorithm, string | undefined> }> {
   const hashes = algorithms.map((algorithm) => ({ algorithm, hash: createHash(algorithm) }));
   let bytes = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  // Streamed, never held: no size cap, but a regular file only (a device would be hashed forever).
+  for await (const chunk of streamRegularFile(path, Number.MAX_SAFE_INTEGER)) {
     bytes += chunk.length;
     for (const { hash } of hashes) hash.update(chunk);
   }

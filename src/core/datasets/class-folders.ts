@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { CipherLensError } from '../errors.js';
-import type { FitMode } from '../image/decode.js';
+import { readRegularFile } from '../fs/read.js';
+import { MAX_IMAGE_FILE_BYTES, type FitMode } from '../image/decode.js';
 import { ImageCollector, isImageFileName, type NamedImage } from './collector.js';
 import { checkClassCounts, compareCodeUnits, countClasses, type LoadedDataset } from './dataset.js';
 
@@ -89,7 +90,7 @@ export async function loadClassFolders(rootDir: string, options: ClassFolderOpti
   let bytes = 0;
   for (const { className, fileName } of files) {
     const path = join(root, className, fileName);
-    const data = await readFile(path);
+    const data = await readRegularFile(path, MAX_IMAGE_FILE_BYTES, { tooLargeCode: 'IMAGE_TOO_LARGE' });
     bytes += data.length;
     checksumLines.push(`${className}/${fileName} ${createHash('sha256').update(data).digest('hex')}\n`);
     await collector.add(className, fileName, data, path);

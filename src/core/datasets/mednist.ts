@@ -1,12 +1,10 @@
 import { access, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { CipherLensError } from '../errors.js';
 import { describeSourceFile } from './checksum.js';
 import { loadClassFolders } from './class-folders.js';
 import { ImageCollector, isImageFileName, type NamedImage } from './collector.js';
 import { checkClassCounts, countClasses, type LabelledParts, type LoadedDataset } from './dataset.js';
-import { gunzipStream } from './gzip.js';
 import {
   MEDNIST_CLASSES,
   MEDNIST_EXPECTED_COUNTS,
@@ -14,7 +12,7 @@ import {
   MEDNIST_FRACTIONS,
   MEDNIST_IMAGE_SIZE,
 } from './sources.js';
-import { readTarEntries, type TarEntry } from './tar.js';
+import { readTarGzFile, type TarEntry } from './tar.js';
 
 export interface MednistOptions {
   /** Class name → count to insist on; null skips the check (tiny test fixtures). */
@@ -57,16 +55,12 @@ export function checkMednistCounts(
 }
 
 /**
- * The archive's members in stream order: fs stream → gunzip → tar reader. A caller that stops early (the
+ * The archive's members in stream order: regular file → capped gunzip → tar reader. A caller that stops early (the
  * sample path, once it has its members) closes the file and the gunzip stream with it.
  */
 export async function* readMednistMembers(tarPath: string): AsyncGenerator<TarEntry> {
-  const chunks = gunzipStream(createReadStream(tarPath), tarPath);
-  try {
-    yield* readTarEntries(chunks, tarPath);
-  } finally {
-    await chunks.return(undefined);
-  }
+  // A regular file only (a FIFO or a device is refused unread), inflated and read within the tar caps.
+  yield* readTarGzFile(tarPath);
 }
 
 /**

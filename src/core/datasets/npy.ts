@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CipherLensError } from '../errors.js';
+import { readRegularFile } from '../fs/read.js';
+
+/** The largest .npy read (decoded-dataset cache: all of MedNIST at 64×64 is 241 MB). */
+export const MAX_NPY_BYTES = 1024 * 1024 * 1024;
 
 /** The element types CipherLens writes: images as '|u1', labels as '<i8' (PyTorch's int64). */
 export type NpyDtype = '|u1' | '<i4' | '<i8';
@@ -145,9 +149,9 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
 export async function readNpy(path: string): Promise<NpyArray> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path, MAX_NPY_BYTES, { what: `array file ${path}` });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (error instanceof CipherLensError && error.code === 'NOT_FOUND') {
       throw new CipherLensError('NOT_FOUND', `missing array file ${path}`, { cause: error });
     }
     throw error;

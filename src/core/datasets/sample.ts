@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CipherLensError } from '../errors.js';
-import type { FitMode } from '../image/decode.js';
+import { readRegularFile } from '../fs/read.js';
+import { MAX_IMAGE_FILE_BYTES, type FitMode } from '../image/decode.js';
 import { checkNoEmptyClasses, listClassFolders } from './class-folders.js';
 import { decodeDatasetImage, orderImages, type DatasetImageDecoder, type NamedImage } from './collector.js';
 import {
@@ -287,7 +287,7 @@ export async function sampleMednistFolder(
   for (const index of choice.indices) {
     const { className, fileName } = found.files[order.slots[index]!]!;
     const path = join(found.root, className, fileName);
-    files.push({ index, label: order.labels[index]!, bytes: await readFile(path), name: path });
+    files.push({ index, label: order.labels[index]!, bytes: await readImage(path), name: path });
   }
   const images = await decodeChosen(files, MEDNIST_IMAGE_SIZE, 'error', options);
   return {
@@ -358,3 +358,7 @@ export async function sampleDataset(
     ? sampleMednistTar(found.path, request, options)
     : sampleMednistFolder(found.path, request, options);
 }
+
+/** A dataset image: a regular file within the image limit (a FIFO or a device in the folder is refused). */
+const readImage = (path: string): Promise<Buffer> =>
+  readRegularFile(path, MAX_IMAGE_FILE_BYTES, { tooLargeCode: 'IMAGE_TOO_LARGE' });

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CONDITIONS } from '../crypto/condition.js';
 import { npyIntegers, readNpy } from '../datasets/npy.js';
 import { CipherLensError } from '../errors.js';
+import { readRegularText } from '../fs/read.js';
 import { checkModelClasses, checkModelCondition, checkModelInputSize } from '../inference/compatibility.js';
 import { createInferenceEngine, type InferenceEngine } from '../inference/engine.js';
 import type { ModelFiles } from '../inference/model-files.js';
@@ -42,8 +42,9 @@ export async function readExportManifest(dir: string, hint: string): Promise<Exp
   const path = join(dir, 'manifest.json');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
+    text = await readRegularText(path, 16 * 1024 * 1024);
+  } catch (error) {
+    if (error instanceof CipherLensError && error.code !== 'NOT_FOUND') throw error;
     throw new CipherLensError(
       'NOT_FOUND',
       `no complete export in ${dir} (manifest.json missing): run \`${hint}\``,

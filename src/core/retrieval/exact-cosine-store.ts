@@ -1,6 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readRegularFile } from '../fs/read.js';
+
+/** The largest vector index read (100 000 images × 512 float32 dims is 205 MB). */
+export const MAX_INDEX_FILE_BYTES = 1024 * 1024 * 1024;
 import { similarityKernel } from './similarity-kernel.js';
 import { decodeStoreFile, encodeStoreFile } from './store-file.js';
 import { checkDimension, normalizeInto } from './vectors.js';
@@ -95,8 +98,9 @@ export class ExactCosineStore implements VectorStore {
   static async open(path: string, options: ExactCosineStoreOptions = {}): Promise<ExactCosineStore> {
     let bytes: Buffer;
     try {
-      bytes = await readFile(path);
+      bytes = await readRegularFile(path, MAX_INDEX_FILE_BYTES, { what: `vector index ${path}` });
     } catch (error) {
+      if (error instanceof CipherLensError && error.code !== 'NOT_FOUND') throw error;
       throw new CipherLensError('NOT_FOUND', `cannot read vector index ${path}: ${(error as Error).message}`);
     }
     const decoded = decodeStoreFile(bytes, `vector index ${path}`);
