@@ -3,7 +3,10 @@ import { describeModelInput } from '../../core/inference/model-catalog.js';
 import { loadModelInput, type LoadedModelInput } from '../../core/inference/model-input.js';
 import { CipherLensError } from '../../core/errors.js';
 import type { CliCommand } from '../command.js';
-import { parseCommandArgs, reportFailures, runEach } from '../crypto-options.js';
+import { stat } from 'node:fs/promises';
+import { CONTAINER_EXTENSION } from '../../core/crypto/container.js';
+import { IMAGE_EXTENSIONS } from '../../core/image/files.js';
+import { collectRequiredInputs, parseCommandArgs, reportFailures, runEach } from '../crypto-options.js';
 import { createProgressBar } from '../progress.js';
 import {
   engineSettings,
@@ -17,10 +20,10 @@ import {
   resolveModelAndKey,
 } from './model-options.js';
 
-const usage = `Usage: cipherlens classify <image|file.clens…> [options]
+const usage = `Usage: cipherlens classify <image|file.clens|folder…> [options]
 
 Encrypts each plain image with the key and the model's condition (a .clens container is verified and used
-as is, or re-encrypted for the model), runs the model and prints the most probable classes. Any key works:
+as is, or re-encrypted for the model), runs the model and prints the most probable classes. Folders are searched recursively for images and .clens files. Any key works:
 without a model trained for it, the shipped bit-plane model of --dataset is transformed for it in memory.
 
 ${MODEL_OPTIONS_HELP}
@@ -46,16 +49,34 @@ const classify: CliCommand = {
     const settings = engineSettings(values);
     const { model, key } = await resolveModelAndKey(values);
 
+    // Folders are searched recursively, so thousands of images need no shell glob (npx cannot pass that many).
+    // A file that cannot be read stays in the list, to be reported with the others' results.
+    const inputs: string[] = [];
+    for (const path of positionals) {
+      const folder = await stat(path).then(
+        (info) => info.isDirectory(),
+        () => false,
+      );
+      if (!folder) inputs.push(path);
+      else {
+        const found = await collectRequiredInputs(
+          [path],
+          [...IMAGE_EXTENSIONS, CONTAINER_EXTENSION],
+          'images or .clens files',
+        );
+        inputs.push(...found.map((file) => file.path));
+      }
+    }
     const { done, failures } = await runEach(
       'encrypting',
-      positionals,
+      inputs,
       (path) => path,
       async (path): Promise<LoadedModelInput & { input: string }> => ({
         input: path,
         ...(await loadModelInput(model.card, key, path, fit)),
       }),
     );
-    if (done.length === 0) return reportFailures('classify', failures, positionals.length);
+    if (done.length === 0) return reportFailures('classify', failures, inputs.length);
 
     const engine = await createInferenceEngine({ model, key, ...settings });
     const progress = done.length > 1 ? createProgressBar('classifying', done.length) : null;
@@ -108,7 +129,7 @@ const classify: CliCommand = {
         for (const step of result.conversion) process.stdout.write(`  ${step}\n`);
       }
     }
-    return reportFailures('classify', failures, positionals.length);
+    return reportFailures('classify', failures, inputs.length);
   },
 };
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -139,5 +139,80 @@ describe('cipherlens index and evaluate', () => {
     expect(missing.stderr).toMatch(
       /run `cipherlens export-dataset --dataset tiny-brightness --condition arnold`/,
     );
+  });
+});
+
+describe('cipherlens classify with a key no model was trained for', () => {
+  it('derives the shipped bit-plane model for the key and names it in the JSON of every image', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'cl-cli-own-key-'));
+    try {
+      expect((await cli('keygen', '--out', join(work, 'mine.key'))).code).toBe(0);
+      const images = join(work, 'images', 'nested');
+      await mkdir(images, { recursive: true });
+      // A bright square on black and its negative: the test is about binding, not accuracy.
+      const square = Buffer.alloc(28 * 28).map((_, i) =>
+        i % 28 > 8 && i % 28 < 20 && i > 224 && i < 560 ? 255 : 0,
+      );
+      await sharp(square, { raw: { width: 28, height: 28, channels: 1 } })
+        .png()
+        .toFile(join(images, 'a.png'));
+      await sharp(
+        square.map((v) => 255 - v),
+        { raw: { width: 28, height: 28, channels: 1 } },
+      )
+        .png()
+        .toFile(join(images, 'b.png'));
+      const result = await cli(
+        'classify',
+        join(work, 'images'),
+        '--dataset',
+        'mnist',
+        '--key',
+        join(work, 'mine.key'),
+        '--threads',
+        '1',
+        '--json',
+      );
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout) as {
+        model: { id: string; keyFingerprint: string; transformedFrom: string | null };
+        results: {
+          input: string;
+          label: string;
+          probability: number;
+          model: string;
+          modelKeyFingerprint: string;
+          transformedFrom: string | null;
+        }[];
+      };
+      expect(report.results).toHaveLength(2);
+      expect(report.model.id).toBe(`mnist-bitplane-mlp-plain-for-${report.model.keyFingerprint}`);
+      expect(report.model.keyFingerprint).not.toBe('b574d9e46e54e965');
+      for (const row of report.results) {
+        expect(row.model).toBe(report.model.id);
+        expect(row.modelKeyFingerprint).toBe(report.model.keyFingerprint);
+        expect(row.transformedFrom).toBe('mnist-bitplane-mlp-plain');
+        expect(row.label).toMatch(/^[0-9]$/);
+        expect(row.probability).toBeGreaterThan(0);
+      }
+      // The demo key's own trained model reports no transform.
+      const demo = await cli(
+        'classify',
+        join(images, 'a.png'),
+        '--dataset',
+        'mnist',
+        '--json',
+        '--threads',
+        '1',
+      );
+      expect(demo.code).toBe(0);
+      const demoRow = (
+        JSON.parse(demo.stdout) as { results: { transformedFrom: string | null; model: string }[] }
+      ).results[0]!;
+      expect(demoRow.transformedFrom).toBeNull();
+      expect(demoRow.model).toBe('mnist-dcnn-arnoldplusxor');
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
