@@ -126,7 +126,7 @@ export class AppContext {
     return next;
   }
 
-  /** Makes a key of the ring the active one, deriving its transformed models at once (as keysSelect does). */
+  /** Makes a key of the ring the active one and derives its transformed models now, so they are listed and ready the moment the key is. */
   async activateKey(fingerprint: string): Promise<void> {
     await this.settings.update({ activeKey: fingerprint });
     await this.models.prepare(this.activeKeyOrNull());

@@ -12,11 +12,7 @@ const toKeyInfo = (entry: KeyEntry): KeyInfo => ({ ...entry });
 export function keyHandlers(
   context: AppContext,
 ): HandlerGroup<'keysStatus' | 'keysGenerate' | 'keysImport' | 'keysSelect' | 'keysExport'> {
-  const activate = async (fingerprint: string): Promise<void> => {
-    await context.settings.update({ activeKey: fingerprint });
-    // The key's transformed models are derived now, so they are listed and ready the moment the key is.
-    await context.models.prepare(context.activeKeyOrNull());
-  };
+  const activate = (fingerprint: string): Promise<void> => context.activateKey(fingerprint);
   return {
     async keysStatus() {
       const active = context.settings.get().activeKey;
