@@ -234,6 +234,25 @@ def check_vectors(path: str) -> dict:
     )
     container = body + hmac.new(hkdf(master, "mac"), body, hashlib.sha256).digest()
     expect("container", container.hex(), c["hex"])
+    # Version 2 (docs/encryption.md §7): the item id and the record digest after the metadata length.
+    b = vectors["boundContainer"]
+    item = b["item"]
+    fields = ["cipherlens-item-v2", item["id"], fingerprint(master), b["condition"], str(b["size"]),
+              item["sourceKey"], item["seal"]]
+    digest = hashlib.sha256("\0".join(fields).encode("utf-8")).digest()
+    expect("record digest", digest.hex(), b["recordDigest"])
+    item_id = item["id"].encode("ascii")
+    bound = (
+        body[:8]
+        + bytes([2])
+        + body[9:34]
+        + bytes([len(item_id)])
+        + item_id
+        + digest
+        + body[34:]
+    )
+    bound += hmac.new(hkdf(master, "mac"), bound, hashlib.sha256).digest()
+    expect("bound container", bound.hex(), b["hex"])
     return {"ok": not failures, "checks": checks, "failures": failures}
 
 

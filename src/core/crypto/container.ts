@@ -8,19 +8,32 @@ import type { CipherKey } from './keys.js';
 import { deriveSubkey } from './subkeys.js';
 
 /**
- * The encrypted image file (.clens), version 1. All integers big-endian; layout in docs/encryption.md:
+ * The encrypted image file (.clens). All integers big-endian; layout in docs/encryption.md §7:
  *
  *   0  8  magic 89 43 4C 45 4E 53 0D 0A ("\x89CLENS\r\n": high bit and CR LF catch text-mode mangling)
- *   8  1  version (1)            9  1  condition code         10  2  flags (0)
+ *   8  1  version (1 or 2)       9  1  condition code         10  2  flags (0)
  *  12  4  size N                16  8  key fingerprint       24  8  Arnold parameters id (0 unless permuting)
- *  32  2  metadata length L     34  L  metadata (UTF-8 JSON)  34+L  N² ciphertext bytes
- *  end−32 32  HMAC-SHA256 (HKDF "mac" sub-key) over every preceding byte
+ *  32  2  metadata length L
+ *  version 2 only (bound to a workspace item):
+ *  34  1  item id length I (1–64)   35  I  item id (ASCII)   35+I  32  record digest
+ *  H = 34 (v1) or 67+I (v2):  H  L  metadata (UTF-8 JSON)    H+L  N² ciphertext bytes
+ *  end−32 32  HMAC-SHA256 (HKDF "mac" sub-key) over every preceding byte, so also over the item binding
+ *
+ * Version 1 is a standalone file (`cipherlens encrypt`, previewDecrypt). Version 2 is a workspace image: the item
+ * id and the digest of its record (workspace/item-binding.ts) are authenticated with the pixels, so a container
+ * moved to another item, or an older copy put back, is detected instead of shown as the wrong image.
  */
 export const CONTAINER_EXTENSION = '.clens';
+/** The version of a standalone container (no item binding). */
 export const CONTAINER_VERSION = 1;
+/** The version of a container bound to a workspace item. */
+export const BOUND_CONTAINER_VERSION = 2;
 export const CONTAINER_MAGIC = Uint8Array.of(0x89, 0x43, 0x4c, 0x45, 0x4e, 0x53, 0x0d, 0x0a);
 const HEADER_BYTES = 34;
 const MAC_BYTES = 32;
+const DIGEST_BYTES = 32;
+export const MAX_ITEM_ID_BYTES = 64;
+const ITEM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_METADATA_BYTES = 4096;
 const MAX_METADATA_TEXT = 1024;
 
@@ -38,8 +51,21 @@ export interface ContainerHeader {
   /** null for conditions that do not permute. */
   parametersId: string | null;
   metadataLength: number;
+  /** Version 2: the workspace item the container belongs to (authenticated by the MAC); null in version 1. */
+  itemId: string | null;
+  /** Version 2: the digest of the item's record (64 hex, authenticated by the MAC); null in version 1. */
+  recordDigest: string | null;
+  /** Where the metadata starts: 34 in version 1, 67 + item id length in version 2. */
+  headerBytes: number;
   /** Total length the header promises, MAC included. */
   totalBytes: number;
+}
+
+/** What binds a version-2 container to its workspace item. */
+export interface ContainerBinding {
+  itemId: string;
+  /** 64 hex digits: SHA-256 of the record's binding fields (docs/encryption.md §7). */
+  recordDigest: string;
 }
 
 export interface OpenedContainer {
@@ -56,6 +82,7 @@ export function sealCiphertext(
   size: number,
   ciphertext: Uint8Array,
   metadata: ContainerMetadata = {},
+  binding: ContainerBinding | null = null,
 ): Uint8Array {
   const cipher = createImageCipher(key, condition, size);
   if (!/^[0-9a-f]{16}$/.test(key.fingerprint)) {
@@ -68,33 +95,37 @@ export function sealCiphertext(
     );
   }
   const metadataBytes = encodeMetadata(metadata);
-  const total = HEADER_BYTES + metadataBytes.length + ciphertext.length + MAC_BYTES;
+  const bindingBytes = encodeBinding(binding);
+  const headerBytes = HEADER_BYTES + bindingBytes.length;
+  const total = headerBytes + metadataBytes.length + ciphertext.length + MAC_BYTES;
   const out = Buffer.alloc(total);
   out.set(CONTAINER_MAGIC, 0);
-  out[8] = CONTAINER_VERSION;
+  out[8] = binding ? BOUND_CONTAINER_VERSION : CONTAINER_VERSION;
   out[9] = CONDITION_CODES[condition];
   out.writeUInt16BE(0, 10);
   out.writeUInt32BE(size, 12);
   out.write(key.fingerprint, 16, 8, 'hex');
   if (cipher.parametersId) out.write(cipher.parametersId, 24, 8, 'hex');
   out.writeUInt16BE(metadataBytes.length, 32);
-  out.set(metadataBytes, HEADER_BYTES);
-  out.set(ciphertext, HEADER_BYTES + metadataBytes.length);
+  out.set(bindingBytes, HEADER_BYTES);
+  out.set(metadataBytes, headerBytes);
+  out.set(ciphertext, headerBytes + metadataBytes.length);
   const macOffset = total - MAC_BYTES;
   out.set(mac(key, out.subarray(0, macOffset)), macOffset);
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
-/** Encrypts one N×N image and packs it. */
+/** Encrypts one N×N image and packs it; with a binding, as a version-2 container of that workspace item. */
 export function encryptToContainer(
   key: CipherKey,
   condition: Condition,
   size: number,
   plain: Uint8Array,
   metadata: ContainerMetadata = {},
+  binding: ContainerBinding | null = null,
 ): Uint8Array {
   const ciphertext = createImageCipher(key, condition, size).encrypt(plain);
-  return sealCiphertext(key, condition, size, ciphertext, metadata);
+  return sealCiphertext(key, condition, size, ciphertext, metadata, binding);
 }
 
 /**
@@ -118,10 +149,10 @@ export function readContainerHeader(bytes: Uint8Array, source = 'file'): Contain
   }
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const version = view[8]!;
-  if (version !== CONTAINER_VERSION) {
+  if (version !== CONTAINER_VERSION && version !== BOUND_CONTAINER_VERSION) {
     throw new CipherLensError(
       'BAD_FORMAT',
-      `${source} uses container version ${version}; this build reads version ${CONTAINER_VERSION}`,
+      `${source} uses container version ${version}; this build reads versions ${CONTAINER_VERSION} and ${BOUND_CONTAINER_VERSION}`,
     );
   }
   const condition = conditionFromCode(view[9]!);
@@ -150,7 +181,25 @@ export function readContainerHeader(bytes: Uint8Array, source = 'file'): Contain
       `${source} declares ${metadataLength} bytes of metadata (limit ${MAX_METADATA_BYTES})`,
     );
   }
-  const totalBytes = HEADER_BYTES + metadataLength + size * size + MAC_BYTES;
+  let headerBytes = HEADER_BYTES;
+  let itemId: string | null = null;
+  let recordDigest: string | null = null;
+  if (version === BOUND_CONTAINER_VERSION) {
+    const idLength = bytes.length > HEADER_BYTES ? view[HEADER_BYTES]! : 0;
+    if (bytes.length <= HEADER_BYTES || bytes.length < HEADER_BYTES + 1 + idLength + DIGEST_BYTES) {
+      throw new CipherLensError(
+        'TRUNCATED',
+        `${source} is truncated: ${bytes.length} bytes, shorter than its version-2 header`,
+      );
+    }
+    itemId = view.toString('latin1', HEADER_BYTES + 1, HEADER_BYTES + 1 + idLength);
+    if (idLength < 1 || idLength > MAX_ITEM_ID_BYTES || !ITEM_ID.test(itemId)) {
+      throw new CipherLensError('BAD_FORMAT', `${source} has a malformed item id in its header`);
+    }
+    headerBytes = HEADER_BYTES + 1 + idLength + DIGEST_BYTES;
+    recordDigest = view.toString('hex', headerBytes - DIGEST_BYTES, headerBytes);
+  }
+  const totalBytes = headerBytes + metadataLength + size * size + MAC_BYTES;
   if (bytes.length < totalBytes) {
     throw new CipherLensError(
       'TRUNCATED',
@@ -170,6 +219,9 @@ export function readContainerHeader(bytes: Uint8Array, source = 'file'): Contain
     keyFingerprint,
     parametersId: permuting ? rawParametersId : null,
     metadataLength,
+    itemId,
+    recordDigest,
+    headerBytes,
     totalBytes,
   };
 }
@@ -196,8 +248,8 @@ export function openContainer(key: CipherKey, bytes: Uint8Array, source = 'file'
       `${source} was encrypted with Arnold parameters ${String(header.parametersId)}, but this build derives ${String(cipher.parametersId)} from the same key (encryption spec mismatch)`,
     );
   }
-  const metadataEnd = HEADER_BYTES + header.metadataLength;
-  const metadata = decodeMetadata(bytes.subarray(HEADER_BYTES, metadataEnd), source);
+  const metadataEnd = header.headerBytes + header.metadataLength;
+  const metadata = decodeMetadata(bytes.subarray(header.headerBytes, metadataEnd), source);
   return { header, metadata, ciphertext: bytes.slice(metadataEnd, macOffset) };
 }
 
@@ -216,6 +268,18 @@ export function decryptContainer(
 
 function mac(key: CipherKey, data: Uint8Array): Buffer {
   return createHmac('sha256', deriveSubkey(key.bytes, 'mac')).update(data).digest();
+}
+
+function encodeBinding(binding: ContainerBinding | null): Buffer {
+  if (!binding) return Buffer.alloc(0);
+  if (!ITEM_ID.test(binding.itemId)) {
+    throw new CipherLensError('BAD_INPUT', `"${binding.itemId}" is not a workspace item id`);
+  }
+  if (!/^[0-9a-f]{64}$/.test(binding.recordDigest)) {
+    throw new CipherLensError('BAD_INPUT', 'a record digest is 64 lowercase hex digits');
+  }
+  const id = Buffer.from(binding.itemId, 'latin1');
+  return Buffer.concat([Uint8Array.of(id.length), id, Buffer.from(binding.recordDigest, 'hex')]);
 }
 
 function encodeMetadata(metadata: ContainerMetadata): Buffer {
@@ -261,7 +325,8 @@ function decodeMetadata(bytes: Uint8Array, source: string): ContainerMetadata {
 }
 
 /** The largest well-formed container: bigger files are refused before being read into memory. */
-export const MAX_CONTAINER_BYTES = HEADER_BYTES + MAX_METADATA_BYTES + MAX_SIZE * MAX_SIZE + MAC_BYTES;
+export const MAX_CONTAINER_BYTES =
+  HEADER_BYTES + 1 + MAX_ITEM_ID_BYTES + DIGEST_BYTES + MAX_METADATA_BYTES + MAX_SIZE * MAX_SIZE + MAC_BYTES;
 
 /** A .clens file named by a caller: a regular file of at most MAX_CONTAINER_BYTES (see fs/read.ts). */
 export async function readContainerFile(path: string): Promise<Uint8Array> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { encryptToContainer } from '../crypto/container.js';
+import { createImageCipher } from '../crypto/cipher.js';
+import { sealCiphertext } from '../crypto/container.js';
 import type { Condition } from '../crypto/condition.js';
 import type { CipherKey } from '../crypto/keys.js';
 import { CipherLensError, describeError, isCipherLensError } from '../errors.js';
@@ -50,7 +51,7 @@ export async function importImages(
     settings.onProgress?.(index, total, input.name);
     let sourceKey: string;
     let image: DecodedGreyImage;
-    let container: Uint8Array;
+    let ciphertext: Uint8Array;
     try {
       sourceKey = importKey(await input.identify(), settings);
       if (workspace.findBySourceKey(sourceKey)) {
@@ -58,7 +59,7 @@ export async function importImages(
         continue;
       }
       image = await input.decode();
-      container = encryptToContainer(settings.key, settings.condition, image.width, image.pixels);
+      ciphertext = createImageCipher(settings.key, settings.condition, image.width).encrypt(image.pixels);
     } catch (error) {
       outcome.skipped.push({
         name: input.name,
@@ -78,7 +79,8 @@ export async function importImages(
         sourceKey,
         conversion: image.conversion,
       },
-      container,
+      // Sealed once the item's id exists: a version-2 container bound to this item and its record.
+      (binding) => sealCiphertext(settings.key, settings.condition, image.width, ciphertext, {}, binding),
     );
     outcome.imported.push(record.id);
   }

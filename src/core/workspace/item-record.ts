@@ -23,6 +23,15 @@ export const itemRecordSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}\.[0-9a-f]{16}\.clens$/)
     .optional(),
+  /**
+   * 32 hex digits, new for every container written for the item: part of the record digest its version-2
+   * container is bound to (item-binding.ts). Absent for items whose container predates the binding (version 1,
+   * upgraded when the container is next rewritten).
+   */
+  seal: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
   /** Where it came from, in words. */
   source: z.string(),
   /** Identifies the import input (content hash + options + key): a resumed import skips what it finds. */
@@ -38,5 +47,5 @@ export const itemRecordSchema = z.object({
 export type ItemRecord = z.infer<typeof itemRecordSchema>;
 export type NewItemRecord = Omit<
   ItemRecord,
-  'format' | 'version' | 'id' | 'importedAt' | 'prediction' | 'container'
+  'format' | 'version' | 'id' | 'importedAt' | 'prediction' | 'container' | 'seal'
 >;

@@ -1,11 +1,12 @@
 import { access, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { decryptContainer, encryptToContainer, readContainerHeader } from '../crypto/container.js';
+import { createImageCipher } from '../crypto/cipher.js';
+import { decryptContainer, readContainerHeader, sealCiphertext } from '../crypto/container.js';
 import type { CipherKey } from '../crypto/keys.js';
 import { CipherLensError, describeError, isCipherLensError } from '../errors.js';
 import type { ItemRecord } from './item-record.js';
-import type { Workspace } from './workspace.js';
+import type { BoundContainer, Workspace } from './workspace.js';
 
 export interface RekeyOptions {
   /** The key the images are encrypted with now. */
@@ -129,7 +130,7 @@ export async function rekeyWorkspace(workspace: Workspace, options: RekeyOptions
       others.set(item.keyFingerprint, (others.get(item.keyFingerprint) ?? 0) + 1);
       continue;
     }
-    let container: Uint8Array;
+    let container: BoundContainer;
     try {
       container = await reencrypt(workspace, item, from, to);
     } catch (error) {
@@ -168,13 +169,17 @@ export async function rekeyWorkspace(workspace: Workspace, options: RekeyOptions
   return outcome;
 }
 
-/** The image under the new key, checked to decrypt to the very same pixels before anything is written. */
+/**
+ * The image under the new key, sealed for the item when the workspace switches it (a version-2 container bound
+ * to the item and its new record: a version-1 container is upgraded here), and checked to decrypt to the very
+ * same pixels before anything is written.
+ */
 async function reencrypt(
   workspace: Workspace,
   item: ItemRecord,
   from: CipherKey,
   to: CipherKey,
-): Promise<Uint8Array> {
+): Promise<BoundContainer> {
   const bytes = await workspace.readContainer(item.id);
   const source = `image ${item.name} (${item.id})`;
   const header = readContainerHeader(bytes, source);
@@ -192,15 +197,29 @@ async function reencrypt(
     throw new CipherLensError(error.code, `key ${from.fingerprint} cannot open it: ${error.message}`);
   }
   const { condition, size } = opened.header;
-  const container = encryptToContainer(to, condition, size, opened.pixels, opened.metadata);
-  const check = decryptContainer(to, container, source).pixels;
+  const ciphertext = createImageCipher(to, condition, size).encrypt(opened.pixels);
+  const check = createImageCipher(to, condition, size).decrypt(ciphertext);
   if (!Buffer.from(check).equals(Buffer.from(opened.pixels))) {
     throw new CipherLensError(
       'INTERNAL',
       `${source}: the re-encrypted image does not decrypt to the same pixels`,
     );
   }
-  return container;
+  return {
+    keyFingerprint: to.fingerprint,
+    seal: (binding) => {
+      const container = sealCiphertext(to, condition, size, ciphertext, opened.metadata, binding);
+      // The very container written, opened with the new key: authentic and the same pixels.
+      const reopened = decryptContainer(to, container, source).pixels;
+      if (!Buffer.from(reopened).equals(Buffer.from(opened.pixels))) {
+        throw new CipherLensError(
+          'INTERNAL',
+          `${source}: the sealed container does not open to the same pixels`,
+        );
+      }
+      return container;
+    },
+  };
 }
 
 async function removeIndexesOf(workspace: Workspace, fingerprint: string): Promise<string[]> {

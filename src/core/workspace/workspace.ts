@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { CONTAINER_EXTENSION, MAX_CONTAINER_BYTES, readContainerHeader } from '../crypto/container.js';
+import {
+  CONTAINER_EXTENSION,
+  MAX_CONTAINER_BYTES,
+  readContainerHeader,
+  type ContainerBinding,
+  type ContainerHeader,
+} from '../crypto/container.js';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readRegularText, readRegularFile } from '../fs/read.js';
+import { bindingOf, checkBinding, newSeal } from './item-binding.js';
 import { itemRecordSchema, type ItemRecord, type NewItemRecord } from './item-record.js';
 import { workspaceLayout, type WorkspaceLayout } from './layout.js';
 
@@ -180,21 +187,28 @@ export class Workspace {
     return id === undefined ? undefined : this.records.get(id);
   }
 
-  /** Stores the encrypted container, then the record: the item is visible only when both are on disk. */
-  add(fields: NewItemRecord, container: Uint8Array): Promise<ItemRecord> {
+  /**
+   * Stores the encrypted container, then the record: the item is visible only when both are on disk. Pass a
+   * function to have the container bound to the new item (version 2, what imports do): it is called with the
+   * item's binding once its id and seal exist. Bytes are stored as given (an unbound version-1 container).
+   */
+  add(fields: NewItemRecord, container: Uint8Array | SealContainer): Promise<ItemRecord> {
     return this.exclusive(() => this.addNow(fields, container));
   }
 
-  private async addNow(fields: NewItemRecord, container: Uint8Array): Promise<ItemRecord> {
+  private async addNow(fields: NewItemRecord, container: Uint8Array | SealContainer): Promise<ItemRecord> {
+    const sealed = typeof container === 'function';
     const record: ItemRecord = itemRecordSchema.parse({
       ...fields,
       format: 'cipherlens-item',
       version: 1,
       id: randomBytes(9).toString('base64url'),
+      ...(sealed && { seal: newSeal() }),
       importedAt: new Date().toISOString(),
       prediction: null,
     });
-    await writeFileAtomic(this.layout.container(record.id), container);
+    const bytes = sealed ? sealFor(record, container) : container;
+    await writeFileAtomic(this.layout.container(record.id), bytes);
     await writeFileAtomic(this.layout.record(record.id), `${JSON.stringify(record, null, 2)}\n`);
     this.remember(record);
     return record;
@@ -240,14 +254,27 @@ export class Workspace {
    * 3. the old container, which no record names any more, is removed (after a crash: by the next open).
    *
    * The new key is read from the container's own header; `expected` is the key the record must still name.
+   * A BoundContainer is sealed for the item with a new seal (version 2: bound to the item and to the switched
+   * record, so the old copy no longer opens as this image even under the same key); bytes are stored as given.
    */
   replaceContainer(
     id: string,
-    container: Uint8Array,
+    replacement: Uint8Array | BoundContainer,
     expected: { keyFingerprint: string },
   ): Promise<ItemRecord> {
     return this.exclusive(async () => {
       const record = this.require(id);
+      let container: Uint8Array;
+      let seal: string | undefined;
+      if (replacement instanceof Uint8Array) {
+        container = replacement;
+      } else {
+        seal = newSeal();
+        container = sealFor(
+          { ...record, keyFingerprint: replacement.keyFingerprint, seal },
+          replacement.seal,
+        );
+      }
       const header = readContainerHeader(container, `the new container of image ${id}`);
       if (record.keyFingerprint !== expected.keyFingerprint) {
         throw new CipherLensError(
@@ -269,6 +296,8 @@ export class Workspace {
           : defaultContainer(id);
       await writeFileAtomic(this.layout.itemFile(next), container);
       const switched: ItemRecord = { ...record, keyFingerprint: header.keyFingerprint };
+      if (seal) switched.seal = seal;
+      else delete switched.seal;
       if (next === defaultContainer(id)) delete switched.container;
       else switched.container = next;
       await this.writeRecord(itemRecordSchema.parse(switched));
@@ -288,8 +317,9 @@ export class Workspace {
   async readContainer(id: string): Promise<Uint8Array> {
     let record = this.require(id);
     for (let attempt = 0; ; attempt++) {
+      let bytes: Uint8Array;
       try {
-        return await readRegularFile(this.containerPath(record), MAX_CONTAINER_BYTES, {
+        bytes = await readRegularFile(this.containerPath(record), MAX_CONTAINER_BYTES, {
           ...ITEM_FILE,
           what: `the encrypted file of image ${id}`,
         });
@@ -307,6 +337,16 @@ export class Workspace {
           `the encrypted file of image ${id} cannot be read: ${(error as Error).message}`,
         );
       }
+      // The container must be this item's, as its record now stands (swapped or replayed: INTEGRITY).
+      // A structurally broken file is returned as read: decrypting it reports exactly what is wrong.
+      let header: ContainerHeader | null = null;
+      try {
+        header = readContainerHeader(bytes, `the encrypted file of image ${id}`);
+      } catch {
+        header = null;
+      }
+      if (header) checkBinding(record, header);
+      return bytes;
     }
   }
 
@@ -340,6 +380,30 @@ export class Workspace {
   async diskBytes(): Promise<number> {
     return folderBytes(this.layout.root);
   }
+}
+
+/** Makes an item's container once its binding (id, record digest) is known. */
+export type SealContainer = (binding: ContainerBinding) => Uint8Array;
+
+/** A replacement container for key rotation, sealed for the item with the new key. */
+export interface BoundContainer {
+  /** The key the new container is encrypted with (part of the record digest). */
+  keyFingerprint: string;
+  seal: SealContainer;
+}
+
+/** Seals a container for `record` and checks that it carries exactly that binding. */
+function sealFor(record: ItemRecord, seal: SealContainer): Uint8Array {
+  const container = seal(bindingOf({ ...record, seal: record.seal! }));
+  const header = readContainerHeader(container, `the new container of image ${record.id}`);
+  if (header.keyFingerprint !== record.keyFingerprint) {
+    throw new CipherLensError(
+      'INTERNAL',
+      `the new container of image ${record.id} is under key ${header.keyFingerprint}, not ${record.keyFingerprint}`,
+    );
+  }
+  checkBinding(record, header);
+  return container;
 }
 
 async function ensureMarker(layout: WorkspaceLayout, create: boolean): Promise<Marker> {

@@ -115,7 +115,7 @@ describe('container', () => {
       copy[offset] = value;
       return copy;
     };
-    expect(errorOf(() => readContainerHeader(patched(8, 2))).message).toMatch(/container version 2/);
+    expect(errorOf(() => readContainerHeader(patched(8, 3))).message).toMatch(/container version 3/);
     expect(errorOf(() => readContainerHeader(patched(9, 9))).message).toMatch(/unknown condition code 9/);
     expect(errorOf(() => readContainerHeader(patched(11, 1))).message).toMatch(/flags/);
     expect(errorOf(() => readContainerHeader(patched(12, 1))).code).toBe('BAD_FORMAT');

@@ -6,6 +6,7 @@ import { arnoldParametersFromKey, buildArnoldPlan } from '../../../src/core/cryp
 import { createImageCipher } from '../../../src/core/crypto/cipher.js';
 import { CONDITIONS } from '../../../src/core/crypto/condition.js';
 import { decryptContainer, encryptToContainer } from '../../../src/core/crypto/container.js';
+import { recordDigest } from '../../../src/core/workspace/item-binding.js';
 import { keyFromBytes } from '../../../src/core/crypto/keys.js';
 import { buildKeystream } from '../../../src/core/crypto/keystream.js';
 import { deriveSubkey, type SubkeyLabel } from '../../../src/core/crypto/subkeys.js';
@@ -61,6 +62,31 @@ describe('encryption test vectors', () => {
     expect(opened.metadata).toEqual(c.metadata);
   });
 
+  it('reproduces the bound (version-2) container and its record digest byte for byte, and opens it', () => {
+    const b = vectors.boundContainer;
+    const digest = recordDigest({
+      ...b.item,
+      keyFingerprint: vectors.key.fingerprint,
+      condition: b.condition,
+      size: b.size,
+    });
+    expect(digest).toBe(b.recordDigest);
+    const sealed = encryptToContainer(key, b.condition, b.size, bytesOf(b.input), b.metadata, {
+      itemId: b.item.id,
+      recordDigest: digest,
+    });
+    expect(hex(sealed)).toBe(b.hex);
+    const opened = decryptContainer(key, bytesOf(b.hex));
+    expect(opened.header).toMatchObject({ version: 2, itemId: b.item.id, recordDigest: digest });
+    expect(hex(opened.pixels)).toBe(b.input);
+    // The same image in both versions: only the binding (and so the MAC) differs.
+    const v1 = vectors.container.hex;
+    const binding = 2 + 2 * (1 + b.item.id.length + 32);
+    expect(b.hex.slice(0, 16)).toBe(v1.slice(0, 16));
+    expect(b.hex.slice(18, 68)).toBe(v1.slice(18, 68));
+    expect(b.hex.slice(68 + binding - 2, -64)).toBe(v1.slice(68, -64));
+  });
+
   it('matches what scripts/make-test-vectors.ts generates now', () => {
     expect(buildVectors()).toEqual(vectors);
   });
@@ -72,6 +98,10 @@ describe('encryption test vectors', () => {
       vectors.key.fingerprint,
       ...Object.values(vectors.key.subkeys),
       vectors.container.hex,
+      vectors.boundContainer.hex,
+      vectors.boundContainer.recordDigest,
+      vectors.boundContainer.item.seal,
+      vectors.boundContainer.item.sourceKey,
       ...vectors.images.flatMap((image) => [
         image.input,
         image.keystream,
