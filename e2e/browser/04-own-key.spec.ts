@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { clearMessages, goTo, screenshot, useSharedPage, view } from '../helpers/app.js';
-import { classifyOne, generateKey, importDatasetSample, MEDNIST, retrieveTopK } from '../helpers/flows.js';
+import {
+  classifyOne,
+  generateKey,
+  importDatasetSample,
+  MEDNIST,
+  MNIST,
+  retrieveTopK,
+} from '../helpers/flows.js';
 import { DATA_DIR } from '../helpers/paths.js';
 
 /**
@@ -109,4 +116,23 @@ test('a plain model needs an explicit choice, and then every screen says "decryp
     .click();
   await expect(page.getByTestId('active-model')).toContainText('transformed for');
   await clearMessages(page);
+});
+
+test('the same key classifies MNIST digits through its transformed MNIST model', async () => {
+  test.skip(!existsSync(join(DATA_DIR, 'mnist')), `MNIST is not in ${DATA_DIR}`);
+  const settings = await goTo(page, 'Settings');
+  await settings
+    .locator(`[data-testid="model-row"][data-model-id="mnist-bitplane-mlp-plain-for-${fingerprint}"]`)
+    .getByRole('button', { name: 'Use this model' })
+    .click();
+  await expect(page.getByTestId('active-model')).toHaveText(
+    `Model MNIST bit-plane (transformed for ${fingerprint.slice(0, 4)}…)`,
+  );
+  await clearMessages(page);
+  await importDatasetSample(page, MNIST, 3);
+  await classifyOne(page, '7');
+  const result = view(page, 'Classify').getByTestId('classify-result');
+  await expect(result).toContainText('Correct: labelled 7');
+  await expect(result.locator('figcaption').nth(1)).toHaveText('what the model saw (encrypted)');
+  await expect(result).toContainText(`mnist-bitplane-mlp-plain-for-${fingerprint}`);
 });

@@ -23,6 +23,12 @@ export const MEDNIST: DatasetUnderTest = {
   classes: ['AbdomenCT', 'BreastMRI', 'CXR', 'ChestCT', 'Hand', 'HeadCT'],
 };
 
+export const MNIST: DatasetUnderTest = {
+  id: 'mnist',
+  title: 'MNIST',
+  classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+};
+
 export async function generateKey(page: Page, label: string): Promise<string> {
   const settings = await goTo(page, 'Settings');
   const before = (await page.getByTestId('active-key').textContent()) ?? '';
