@@ -1,5 +1,5 @@
 import { CipherLensError } from '../errors.js';
-import { assertModulus, sl2Order } from './sl2.js';
+import { assertModulus, sl2Order, type Matrix2 } from './sl2.js';
 
 /**
  * How many permutations the Arnold step can produce at size N, against a keyed uniform permutation.
@@ -42,6 +42,8 @@ export interface ReachableArnold {
   entropyBits: number;
   /** The most likely T's probability, as bits: −log₂ max p (min-entropy). */
   minEntropyBits: number;
+  /** The three most likely matrices T (encryption side, plain[v] = C[T·v] ⊕ K[T·v]) and their probabilities. */
+  mostLikely: { matrix: Matrix2; probability: number }[];
   period: { min: number; mean: number; max: number };
 }
 
@@ -76,8 +78,9 @@ class MatrixTable {
       slot = (slot + 1) & this.mask;
     }
   }
-  forEachWeight(visit: (weight: number) => void): void {
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== EMPTY) visit(this.weights[i]!);
+  forEach(visit: (key: number, weight: number) => void): void {
+    for (let i = 0; i < this.keys.length; i++)
+      if (this.keys[i] !== EMPTY) visit(this.keys[i]!, this.weights[i]!);
   }
 }
 // (N−1, N−1, N−1, N−1) packed: never a key, because its determinant is 0.
@@ -136,11 +139,22 @@ export function reachableArnold(n: number): ReachableArnold {
     }
   }
   let entropy = 0;
-  let maxWeight = 0;
-  table.forEachWeight((w) => {
+  let top: { key: number; weight: number }[] = [];
+  table.forEach((key, w) => {
     entropy -= w * Math.log2(w);
-    maxWeight = Math.max(maxWeight, w);
+    if (top.length < 3 || w > top[top.length - 1]!.weight) {
+      top.push({ key, weight: w });
+      top.sort((x, y) => y.weight - x.weight || x.key - y.key);
+      top = top.slice(0, 3);
+    }
   });
+  const unpack = (key: number): Matrix2 => [
+    Math.floor(key / (n * n * n)),
+    Math.floor(key / (n * n)) % n,
+    Math.floor(key / n) % n,
+    key % n,
+  ];
+  const maxWeight = top[0]?.weight ?? 1;
   return {
     size: n,
     parameterPairs: pairs,
@@ -148,6 +162,7 @@ export function reachableArnold(n: number): ReachableArnold {
     distinctPermutations: table.size,
     entropyBits: entropy,
     minEntropyBits: -Math.log2(maxWeight),
+    mostLikely: top.map(({ key, weight }) => ({ matrix: unpack(key), probability: weight })),
     period: { min: minPeriod, mean: periodSum / pairs, max: maxPeriod },
   };
 }

@@ -1,4 +1,5 @@
 import { CipherLensError } from '../errors.js';
+import { createPrng, shuffleInPlace } from '../datasets/prng.js';
 import { checkBatch, type ImageBatch, type RecoveredCipher } from './recovered.js';
 import { completeColumn, forEachSl2, gatherFromMatrix, inverseSl2, sl2Order, type Matrix2 } from './sl2.js';
 
@@ -179,11 +180,17 @@ export interface PermutationAttackResult {
  * how the permutation was made: after the XOR is cancelled by differences, each cipher position w carries the
  * value vector (D₁[w], …, D_{k−1}[w]) and each plain position s the vector (Q₁[s], …, Q_{k−1}[s]); w gathers from
  * a plain position with the same vector. A vector that occurs once pins its position; positions sharing a vector
- * are assigned to each other in order (any choice is consistent with the pairs). Needs about
+ * are matched at random (seeded): any matching is consistent with the pairs, and a random one does not borrow
+ * the spatial order of a structured permutation (matching in index order would, for Arnold maps close to a
+ * shear, and flatter the attack). Needs about
  * ⌈log₂₅₆(N²)⌉ + 1 pairs for noise-like images, more for images with large uniform regions.
  */
-export function permutationKnownPlaintext(pairs: KnownPairs): PermutationAttackResult {
+export function permutationKnownPlaintext(
+  pairs: KnownPairs,
+  options: { seed?: number } = {},
+): PermutationAttackResult {
   checkPairs(pairs);
+  const prng = createPrng(options.seed ?? 1);
   const n = pairs.size;
   const pixels = n * n;
   const diff = differences(pairs);
@@ -219,6 +226,7 @@ export function permutationKnownPlaintext(pairs: KnownPairs): PermutationAttackR
       );
     }
     if (targets.length === 1) uniquePositions++;
+    else shuffleInPlace(sources, prng);
     largestClass = Math.max(largestClass, targets.length);
     targets.forEach((w, i) => (gather[w] = sources[i]!));
   }

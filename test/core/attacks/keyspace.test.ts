@@ -8,7 +8,7 @@ import {
   reachableArnold,
   reducedValueProbabilities,
 } from '../../../src/core/attacks/keyspace.js';
-import { matrixFromGather, sl2Order } from '../../../src/core/attacks/sl2.js';
+import { inverseSl2, matrixFromGather, sl2Order } from '../../../src/core/attacks/sl2.js';
 
 /** Every (a, b, k) the real arnold.ts can produce at N, through buildArnoldPlan itself. */
 function distinctPermutationsViaArnold(n: number): number {
@@ -38,6 +38,39 @@ describe('Arnold key space', () => {
       expect(reachable.entropyBits).toBeLessThanOrEqual(Math.log2(reachable.distinctPermutations) + 1e-9);
       expect(reachable.minEntropyBits).toBeLessThanOrEqual(reachable.entropyBits);
     }
+  });
+
+  it('gives the exact distribution of T for a random key (entropy, most likely matrices)', () => {
+    const n = 8;
+    // Multiplicities straight from the derivation: a_raw = 1 + (u16 mod 1023), then a = a_raw mod N (0 → 1).
+    const countA = new Map<number, number>();
+    for (let v = 0; v < 65536; v++) {
+      const a = (1 + (v % 1023)) % n || 1;
+      countA.set(a, (countA.get(a) ?? 0) + 1);
+    }
+    const probability = new Map<string, number>();
+    const subkey = new Uint8Array(32);
+    for (const [a, ca] of countA) {
+      for (const [b, cb] of countA) {
+        const period = arnoldPeriod(a, b, n);
+        for (let r = 0; r < period - 1; r++) {
+          const seeds = Math.floor((2 ** 32 - 1 - r) / (period - 1)) + 1;
+          const plan = buildArnoldPlan({ a, b, iterationSeed: r, subkey }, n);
+          const t = inverseSl2(matrixFromGather(plan.gather, n)!, n).join();
+          probability.set(t, (probability.get(t) ?? 0) + (ca / 65536) * (cb / 65536) * (seeds / 2 ** 32));
+        }
+      }
+    }
+    const entropy = -[...probability.values()].reduce((sum, p) => sum + p * Math.log2(p), 0);
+    const best = [...probability].sort((x, y) => y[1] - x[1])[0]!;
+    const reachable = reachableArnold(n);
+    expect(reachable.entropyBits).toBeCloseTo(entropy, 9);
+    expect(reachable.mostLikely[0]!.matrix.join()).toBe(best[0]);
+    expect(reachable.mostLikely[0]!.probability).toBeCloseTo(best[1], 12);
+    // At 28×28 one key in twenty gets the scalar map (x, y) → (13x, 13y).
+    const at28 = reachableArnold(28).mostLikely[0]!;
+    expect(at28.matrix).toEqual([13, 0, 0, 13]);
+    expect(at28.probability).toBeCloseTo(0.0504, 4);
   });
 
   it('derives the probabilities of the reduced parameters from the u16 → 1..1023 mapping', () => {
