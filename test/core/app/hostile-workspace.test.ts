@@ -114,3 +114,50 @@ describe.skipIf(!posix)('workspace files that are not regular files', () => {
     await expect(within(Workspace.open(root))).rejects.toMatchObject({ code: 'BAD_FORMAT' });
   });
 });
+
+describe.skipIf(!posix)('a data folder whose MNIST file is a FIFO or /dev/zero', () => {
+  it('the import job fails at once with BAD_INPUT, and later imports are not blocked', async () => {
+    const started = await startTestService();
+    service = started;
+    const { encodeIdx } = await import('../../../src/core/datasets/idx.js');
+    const { gzipSync } = await import('node:zlib');
+    const { mkdir } = await import('node:fs/promises');
+    for (const [name, kind] of [
+      ['fifo', 'fifo'],
+      ['zero', 'zero'],
+    ] as const) {
+      const dataDir = await temporaryFolder(`cipherlens-data-${name}-`);
+      await mkdir(join(dataDir, 'mnist'));
+      const labels = gzipSync(
+        encodeIdx(
+          [10],
+          Uint8Array.from({ length: 10 }, (_, i) => i),
+        ),
+      );
+      const images = gzipSync(encodeIdx([10, 28, 28], new Uint8Array(7840)));
+      await writeFile(join(dataDir, 'mnist', 't10k-labels-idx1-ubyte.gz'), labels);
+      for (const part of ['train', 't10k']) {
+        await writeFile(join(dataDir, 'mnist', `${part}-images-idx3-ubyte.gz`), images);
+      }
+      // The labels are read first (the class counts are checked before any image is decoded).
+      const hostile = join(dataDir, 'mnist', 'train-labels-idx1-ubyte.gz');
+      if (kind === 'fifo') execFileSync('mkfifo', [hostile]);
+      else await symlink('/dev/zero', hostile);
+      // Five in a row: with the old code each FIFO held one of libuv's four pool threads forever.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const { jobId } = (await started.call('importDataset', {
+          dataset: 'mnist',
+          perClass: 1,
+          dataDir,
+        })) as { jobId: string };
+        const state = await within(started.context.jobs.wait(jobId));
+        expect(state.status).toBe('failed');
+        expect(state.error).toMatchObject({
+          code: 'BAD_INPUT',
+          message: expect.stringMatching(/not a regular file/),
+        });
+      }
+    }
+    await within(started.call('workspaceInfo', {}));
+  });
+});
