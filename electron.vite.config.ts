@@ -11,6 +11,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           // The utility process that hosts ONNX sessions (see src/main/utility-transport.ts).
           'inference-utility': resolve(__dirname, 'src/main/inference-utility.ts'),
+          // DICOM decoding runs in worker threads (src/core/image/dicom-pool.ts), started beside index.js.
+          'dicom-worker': resolve(__dirname, 'src/core/image/dicom-worker.ts'),
         },
       },
     },

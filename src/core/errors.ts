@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'TOO_MANY_FILES'
   /** A file the request would create is already there, and overwriting it was not asked for. */
   | 'ALREADY_EXISTS'
+  /** The image decoder's queue is full (docs/security.md, "Limits"): try again in a moment. */
+  | 'BUSY'
   | 'INTERNAL';
 
 export class CipherLensError extends Error {

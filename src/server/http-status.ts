@@ -18,6 +18,7 @@ export function statusForCode(code: string): number {
     case 'DISK_FULL':
       return 507;
     case 'TOO_MANY_FILES':
+    case 'BUSY':
       return 503;
     case 'INTERNAL':
     case 'DEPENDENCY_MISSING':

@@ -41,6 +41,8 @@ export interface BrowserHostOptions {
   /** 0 picks a free port. */
   port: number;
   maxBodyBytes?: number;
+  /** Overrides MAX_BODY_BYTES_IN_FLIGHT (tests). */
+  maxBodyBytesInFlight?: number;
   /** Overrides HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS (tests). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -78,17 +80,40 @@ function sendText(response: ServerResponse, status: number, text: string): void 
   response.end(text);
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<string> {
+/**
+ * Request bodies held in memory at once, over all requests: four of the largest. Parallel uploads past it are
+ * refused with 503 BUSY instead of buffering without bound (the decode budget then bounds what they decode to).
+ */
+export const MAX_BODY_BYTES_IN_FLIGHT = 4 * MAX_BODY_BYTES;
+
+/** Bytes of request bodies being buffered now, shared by `readBody` calls of one host. */
+interface BodyAccount {
+  inFlight: number;
+  readonly max: number;
+}
+
+async function readBody(request: IncomingMessage, limit: number, account: BodyAccount): Promise<string> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > limit) throw new CipherLensApiError('PAYLOAD_TOO_LARGE', tooLarge(limit));
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new CipherLensApiError('PAYLOAD_TOO_LARGE', tooLarge(limit));
-    chunks.push(chunk);
+  try {
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      account.inFlight += chunk.length;
+      if (size > limit) throw new CipherLensApiError('PAYLOAD_TOO_LARGE', tooLarge(limit));
+      if (account.inFlight > account.max) {
+        throw new CipherLensApiError(
+          'BUSY',
+          'too many uploads at once: this one was not read; send it again when the others are done',
+        );
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    account.inFlight -= size;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 const tooLarge = (limit: number): string =>
@@ -101,6 +126,10 @@ const tooLarge = (limit: number): string =>
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const { service, token } = options;
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const bodies: BodyAccount = {
+    inFlight: 0,
+    max: options.maxBodyBytesInFlight ?? Math.max(MAX_BODY_BYTES_IN_FLIGHT, 4 * maxBody),
+  };
   const log = options.log ?? (() => undefined);
   const streams = new Set<ServerResponse>();
   let port = options.port;
@@ -119,7 +148,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     }
     let payload: unknown;
     try {
-      const body = await readBody(request, maxBody);
+      const body = await readBody(request, maxBody, bodies);
       payload = body.trim() === '' ? {} : JSON.parse(body);
     } catch (error) {
       if (error instanceof CipherLensApiError) return sendError(response, error.code, error.message);

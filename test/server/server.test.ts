@@ -332,4 +332,48 @@ describe('browser host limits and sessions', () => {
       await second.close();
     }
   });
+
+  it('refuses uploads past the bytes of bodies it will hold at once with 503 BUSY, never buffering without bound', async () => {
+    const small = await startBrowserHost({
+      service,
+      rendererDir: await temporaryFolder(),
+      token: TOKEN,
+      port: 0,
+      maxBodyBytes: 2000,
+      maxBodyBytesInFlight: 3000,
+    });
+    const held: ReturnType<typeof httpRequest>[] = [];
+    const upload = (hold: boolean): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: small.port,
+            path: '/api/appInfo',
+            method: 'POST',
+            headers: { ...apiHeaders({ cookie: sessionCookie(small.port) }), 'content-length': '1600' },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+        req.write(' '.repeat(1500)); // JSON whitespace; the last bytes never come while held
+        if (hold) held.push(req);
+        else req.end(' '.repeat(100));
+      });
+    try {
+      void upload(true);
+      void upload(true);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await upload(false)).toBe(503);
+      for (const req of held) req.end(' '.repeat(100));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await upload(false)).toBe(200);
+    } finally {
+      for (const req of held) req.destroy();
+      await small.close();
+    }
+  });
 });

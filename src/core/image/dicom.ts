@@ -38,7 +38,13 @@ export interface DecodedDicom extends GreyImage {
 
 /** The automatic window spans these percentiles of the frame's modality values, ignoring outliers. */
 export const AUTO_WINDOW_PERCENTILES = [0.5, 99.5] as const;
-const DEFAULT_MAX_PIXELS = 8192 * 8192;
+/**
+ * The largest DICOM frame decoded (2^25 ≈ 33.5 M pixels, e.g. 5792²; digital mammography is at most about
+ * 4096 × 5120): its stored values, modality values and 8-bit result take about 14 bytes a pixel (≈ 470 MiB at the
+ * limit) besides the file itself. Declared dimensions above it are refused before anything is allocated.
+ */
+export const MAX_DICOM_PIXELS = 1 << 25;
+const DEFAULT_MAX_PIXELS = MAX_DICOM_PIXELS;
 
 const TAG = {
   transferSyntax: 'x00020010',
@@ -122,6 +128,23 @@ export function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions = {})
     },
     conversion,
   };
+}
+
+/**
+ * Rows and Columns of a DICOM file, from its header only (parsing stops before the pixel data: cheap, on any
+ * thread), so a decode can be refused or budgeted before it starts. Null when the header cannot be read — the
+ * decode itself then reports why.
+ */
+export function dicomDimensions(bytes: Uint8Array): { rows: number; columns: number } | null {
+  if (!isDicom(bytes)) return null;
+  try {
+    const dataSet = dicomParser.parseDicom(bytes, { untilTag: TAG.pixelData });
+    const rows = dataSet.uint16(TAG.rows) ?? 0;
+    const columns = dataSet.uint16(TAG.columns) ?? 0;
+    return rows > 0 && columns > 0 ? { rows, columns } : null;
+  } catch {
+    return null;
+  }
 }
 
 function parse(bytes: Uint8Array, name: string): dicomParser.DataSet {
