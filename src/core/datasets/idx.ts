@@ -100,9 +100,8 @@ export function parseIdx(bytes: Uint8Array, source: string, expectedDims?: numbe
  */
 export async function readIdxFile(path: string, expectedDims?: number): Promise<IdxArray> {
   const what = `dataset file ${path}`;
-  let chunks: AsyncGenerator<Buffer>;
+  const chunks = streamRegularFile(path, MAX_IDX_FILE_BYTES, { what });
   try {
-    chunks = streamRegularFile(path, MAX_IDX_FILE_BYTES, { what });
     const first = await chunks.next();
     const head = first.done ? Buffer.alloc(0) : first.value;
     async function* replay(): AsyncGenerator<Buffer> {
@@ -116,6 +115,9 @@ export async function readIdxFile(path: string, expectedDims?: number): Promise<
       throw new CipherLensError('NOT_FOUND', `missing dataset file ${path}`, { cause: error });
     }
     throw error;
+  } finally {
+    // Closes the file however the parse ended (a header error stops before `replay` reaches `chunks`).
+    await chunks.return(undefined);
   }
 }
 

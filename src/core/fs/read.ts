@@ -159,15 +159,18 @@ export async function* streamRegularFile(
   options: RegularFileOptions & { chunkBytes?: number } = {},
 ): AsyncGenerator<Buffer> {
   const what = options.what ?? path;
-  const { handle } = await openRegularFile(path, maxBytes, options);
+  const { handle, size } = await openRegularFile(path, maxBytes, options);
   const chunkBytes = options.chunkBytes ?? 1 << 20;
   let total = 0;
   try {
     for (;;) {
-      const buffer = Buffer.allocUnsafe(chunkBytes);
+      // Sized from fstat: a small file costs a small buffer (thousands of small reads must not churn
+      // megabytes); past the size it had, a small probe finds the end (or a file that grew).
+      const want = total < size ? Math.min(chunkBytes, size - total) : Math.min(chunkBytes, 4095);
+      const buffer = Buffer.allocUnsafe(want);
       let bytesRead: number;
       try {
-        ({ bytesRead } = await handle.read(buffer, 0, chunkBytes, null));
+        ({ bytesRead } = await handle.read(buffer, 0, want, null));
       } catch (error) {
         throw await fromFsError(error, { what, path });
       }
@@ -181,7 +184,7 @@ export async function* streamRegularFile(
           options.tooLargeCode ?? 'TOO_LARGE',
         );
       }
-      yield bytesRead === chunkBytes ? buffer : buffer.subarray(0, bytesRead);
+      yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
     await handle.close();
