@@ -62,18 +62,3 @@ export async function listModels(modelsDir = DEFAULT_MODELS_DIR): Promise<ModelF
   }
   return models.sort((a, b) => (a.card.id < b.card.id ? -1 : a.card.id > b.card.id ? 1 : 0));
 }
-
-/** The model the paper's method ships for a dataset: Arnold+XOR with the DCNN when present. */
-export async function defaultModelFor(dataset: string, modelsDir = DEFAULT_MODELS_DIR): Promise<ModelFiles> {
-  const candidates = (await listModels(modelsDir)).filter((m) => m.card.dataset === dataset);
-  const preference = (m: ModelFiles): number =>
-    (m.card.condition === 'arnold+xor' ? 0 : 2) + (m.card.architecture === 'dcnn' ? 0 : 1);
-  const best = candidates.sort((a, b) => preference(a) - preference(b))[0];
-  if (!best) {
-    throw new CipherLensError(
-      'NOT_FOUND',
-      `no model for dataset "${dataset}" in ${modelsDir}: pass --model <id|path>, or train one with \`cipherlens train --dataset ${dataset}\``,
-    );
-  }
-  return best;
-}

@@ -11,7 +11,7 @@ import {
   checkModelKey,
 } from '../../../src/core/inference/compatibility.js';
 import { loadModelCard, parseModelCard, type ModelCard } from '../../../src/core/inference/model-card.js';
-import { defaultModelFor, listModels, resolveModel } from '../../../src/core/inference/model-files.js';
+import { listModels, resolveModel } from '../../../src/core/inference/model-files.js';
 import { encryptForModel } from '../../../src/core/inference/model-input.js';
 import { createImageCipher } from '../../../src/core/crypto/cipher.js';
 
@@ -138,15 +138,13 @@ describe('model files', () => {
     await expect(resolveModel('some/dir', fixtures)).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
 
-  it('lists the models in a folder and picks a default per dataset', async () => {
+  it('lists the models in a folder', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cl-models-'));
     dirs.push(dir);
     await copyFile(join(fixtures, 'tiny-inference-model.onnx'), join(dir, 'tiny-inference-model.onnx'));
     await writeFile(join(dir, 'tiny-inference-model.json'), JSON.stringify(rawCard));
     await writeFile(join(dir, 'notes.json'), '{"not": "a card"}');
     expect((await listModels(dir)).map((m) => m.card.id)).toEqual(['tiny-inference-model']);
-    expect((await defaultModelFor('tiny-brightness', dir)).card.id).toBe('tiny-inference-model');
-    await expect(defaultModelFor('mednist', dir)).rejects.toThrow(/no model for dataset "mednist"/);
     expect(await listModels(join(dir, 'absent'))).toEqual([]);
   });
 });
