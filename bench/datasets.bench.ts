@@ -8,18 +8,15 @@
  *   npm run bench -- datasets       (CIPHERLENS_BENCH_RUNS=N, default 3; CIPHERLENS_DATA picks the data folder)
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { datasetSampleInputs } from '../src/core/app/dataset-sample.js';
 import { resolveDataDir } from '../src/core/datasets/data-dir.js';
 import { planSplits, type LoadedDataset } from '../src/core/datasets/dataset.js';
 import { openDataset } from '../src/core/datasets/open.js';
 import { createPrng, shuffleInPlace } from '../src/core/datasets/prng.js';
+import { benchRecorder } from './results-file.js';
 import { sampleDataset, type DatasetSample, type SampleRequest } from '../src/core/datasets/sample.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const RUNS = Number(process.env.CIPHERLENS_BENCH_RUNS ?? 3);
 const FULL = process.env.CIPHERLENS_BENCH_FULL === '1';
 const TARGET_SECONDS = { mednist: 5, mnist: 2 } as const;
@@ -58,7 +55,7 @@ function sameAsFull(sample: DatasetSample, dataset: LoadedDataset, request: Samp
 }
 
 export async function run(): Promise<void> {
-  const loadBefore = loadavg();
+  const recorder = benchRecorder();
   const dataDir = resolveDataDir();
   const request = { split: 'test', perClass: 20, seed: 1 } as const satisfies SampleRequest;
   const rows = [];
@@ -110,17 +107,10 @@ export async function run(): Promise<void> {
         '\n',
     );
   }
-  const result = {
+  await recorder.write('datasets', {
     benchmark: 'dataset sample import, cold (no decoded-dataset cache)',
     runs: RUNS,
     dataDir,
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length },
-    loadAverage: { before: loadBefore, after: loadavg() },
-    node: process.version,
     rows,
-    createdAt: new Date().toISOString(),
-  };
-  await mkdir(join(here, 'results'), { recursive: true });
-  await writeFile(join(here, 'results', 'datasets.json'), `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write('wrote bench/results/datasets.json\n');
+  });
 }

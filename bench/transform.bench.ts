@@ -7,8 +7,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
@@ -18,6 +18,7 @@ import { generateKey } from '../src/core/crypto/keys.js';
 import { isTransformable, transformModel, TRANSFORM_CONDITION } from '../src/core/inference/key-transform.js';
 import { deriveTransformedModel } from '../src/core/inference/model-catalog.js';
 import { listModels } from '../src/core/inference/model-files.js';
+import { benchRecorder } from './results-file.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RUNS = Number(process.env.CIPHERLENS_BENCH_RUNS ?? 15);
@@ -47,7 +48,7 @@ function tensorsDigest(model: Uint8Array, names: string[]): string {
 }
 
 export async function run(): Promise<void> {
-  const loadBefore = loadavg();
+  const recorder = benchRecorder();
   const work = await mkdtemp(join(tmpdir(), 'cl-bench-transform-'));
   const rows = [];
   try {
@@ -74,14 +75,25 @@ export async function run(): Promise<void> {
         [
           join(here, 'peers', 'numpy_transform.py'),
           ...['--model', plain.onnxPath, '--gather', gatherPath, '--keystream', keystreamPath],
-          ...['--pixel-weight', spec.pixelWeight, '--pixel-bias', spec.pixelBias, '--next-weight', spec.nextWeight],
+          ...[
+            '--pixel-weight',
+            spec.pixelWeight,
+            '--pixel-bias',
+            spec.pixelBias,
+            '--next-weight',
+            spec.nextWeight,
+          ],
           ...['--runs', String(RUNS)],
         ],
         { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } },
       );
       const numpy =
         peer.status === 0
-          ? (JSON.parse(peer.stdout) as { rewriteSeconds: number; fullSeconds: number; tensorsSha256: string })
+          ? (JSON.parse(peer.stdout) as {
+              rewriteSeconds: number;
+              fullSeconds: number;
+              tensorsSha256: string;
+            })
           : null;
       if (!numpy) process.stdout.write(`NumPy peer unavailable: ${peer.stderr || peer.error?.message}\n`);
       const ours = tensorsDigest(derived.onnx, [spec.pixelWeight, spec.pixelBias, spec.nextWeight]);
@@ -110,18 +122,11 @@ export async function run(): Promise<void> {
           '\n',
       );
     }
-    const result = {
+    await recorder.write('transform', {
       benchmark: 'key transform of plain bit-plane models',
       runs: RUNS,
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length },
-      loadAverage: { before: loadBefore, after: loadavg() },
-      node: process.version,
       rows,
-      createdAt: new Date().toISOString(),
-    };
-    await mkdir(join(here, 'results'), { recursive: true });
-    await writeFile(join(here, 'results', 'transform.json'), `${JSON.stringify(result, null, 2)}\n`);
-    process.stdout.write('wrote bench/results/transform.json\n');
+    });
   } finally {
     await rm(work, { recursive: true, force: true });
   }
