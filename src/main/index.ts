@@ -12,7 +12,7 @@ import { APP_ORIGIN, APP_URL, registerAppScheme, serveRenderer } from './app-pro
 import { pickPaths } from './dialogs.js';
 import { installPaths } from './install-paths.js';
 import { guardedCall, isTrustedSender, originOf } from './ipc-guard.js';
-import { PathGrants } from './path-grants.js';
+import { grantDroppedPath, PathGrants } from './path-grants.js';
 import { safeStorageBox } from './safe-storage-box.js';
 import { utilityTransport } from './utility-transport.js';
 import { denyAllPermissions, lockDownNavigation, secureWebPreferences } from './window-security.js';
@@ -104,8 +104,7 @@ function registerIpc(service: AppService): void {
   // scripts cannot reach this channel (context isolation), nor make a File with a path of their choosing.
   ipcMain.on(GRANT_DROPPED_PATH_CHANNEL, (event, path: unknown) => {
     const trusted = isTrustedSender(event.senderFrame, mainWindow?.webContents.mainFrame, appOrigins);
-    if (trusted && typeof path === 'string' && path.length > 0 && path.length <= 4096) grants.grant([path]);
-    event.returnValue = trusted;
+    event.returnValue = grantDroppedPath(grants, trusted, path);
   });
 }
 

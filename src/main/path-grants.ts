@@ -44,3 +44,13 @@ export class PathGrants {
     };
   }
 }
+
+/**
+ * The preload's report of a dropped or picked File's path (cipherlens:grant-dropped-path): granted only from our
+ * own window's main frame, and only a plausible path string. Returns whether the sender was trusted.
+ */
+export function grantDroppedPath(grants: PathGrants, trustedSender: boolean, path: unknown): boolean {
+  if (trustedSender && typeof path === 'string' && path.length > 0 && path.length <= 4096)
+    grants.grant([path]);
+  return trustedSender;
+}
