@@ -33,7 +33,7 @@ export interface EngineSettings {
 export class ModelRegistry {
   private engine: { key: string; engine: Promise<InferenceEngine> } | null = null;
   /** Transformed models of one key only: another key's would be key material kept for nothing. */
-  private derived: { fingerprint: string; models: Promise<ModelFiles[]> } | null = null;
+  private derived: { cacheKey: string; models: Promise<ModelFiles[]> } | null = null;
   lastProvider: string | null = null;
   fallbackNote: string | null = null;
 
@@ -66,21 +66,22 @@ export class ModelRegistry {
 
   private transformedFor(key: CipherKey | null, installed: readonly ModelFiles[]): Promise<ModelFiles[]> {
     if (!key) return Promise.resolve([]);
-    const plainIds = installed
-      .filter((model) => isTransformable(model.card))
-      .map((model) => `${model.card.id}:${model.card.onnx.sha256}`)
-      .join(',');
-    const cacheKey = `${key.fingerprint}|${plainIds}`;
-    if (this.derived?.fingerprint !== cacheKey) {
-      const models = Promise.all(
-        installed
-          .filter((model) => isTransformable(model.card))
-          .map((model) => deriveTransformedModel(model, key)),
+    const plain = installed.filter((model) => isTransformable(model.card));
+    const cacheKey = `${key.fingerprint}|${plain.map((m) => `${m.card.id}:${m.card.onnx.sha256}`).join(',')}`;
+    if (this.derived?.cacheKey !== cacheKey) {
+      // One broken transformable model (say, an imported card naming the wrong initializers) is logged and left
+      // out; it must not take the other models off the list.
+      const models = Promise.allSettled(plain.map((model) => deriveTransformedModel(model, key))).then(
+        (results) =>
+          results.flatMap((result, index) => {
+            if (result.status === 'fulfilled') return [result.value];
+            this.log(
+              `cannot transform ${plain[index]!.card.id} for key ${key.fingerprint}: ${describeError(result.reason)}`,
+            );
+            return [];
+          }),
       );
-      this.derived = { fingerprint: cacheKey, models };
-      models.catch(() => {
-        if (this.derived?.models === models) this.derived = null;
-      });
+      this.derived = { cacheKey, models };
     }
     return this.derived.models;
   }
