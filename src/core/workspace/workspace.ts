@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import {
+  BOUND_CONTAINER_VERSION,
   CONTAINER_EXTENSION,
   MAX_CONTAINER_BYTES,
   readContainerHeader,
@@ -276,6 +277,13 @@ export class Workspace {
         );
       }
       const header = readContainerHeader(container, `the new container of image ${id}`);
+      if (seal === undefined && header.version === BOUND_CONTAINER_VERSION) {
+        // Bound to a seal this record will never carry: only a BoundContainer gets a new, matching one.
+        throw new CipherLensError(
+          'INTERNAL',
+          `the new container of image ${id} is already bound: pass a BoundContainer so the workspace seals it`,
+        );
+      }
       if (record.keyFingerprint !== expected.keyFingerprint) {
         throw new CipherLensError(
           'INTERNAL',
