@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppService } from '../../../src/core/app/service.js';
@@ -23,7 +23,10 @@ beforeAll(async () => {
   await mkdir(modelsDir);
   for (const id of ['mnist-bitplane-mlp-plain', 'mnist-dcnn-plain']) {
     for (const extension of ['json', 'onnx'])
-      await copyFile(join(REPO, 'resources', 'models', `${id}.${extension}`), join(modelsDir, `${id}.${extension}`));
+      await copyFile(
+        join(REPO, 'resources', 'models', `${id}.${extension}`),
+        join(modelsDir, `${id}.${extension}`),
+      );
   }
   service = await startTestService({ modelsDirs: [modelsDir] });
 });
@@ -44,10 +47,12 @@ describe('a new key gets transformed models at once, and plain models only by ex
     });
     expect(transformed.name).toBe('MNIST bit-plane (transformed for b574…)');
     expect(models.activeId).toBe(transformed.id);
-    expect(models.models.filter((m) => m.reads === 'plain').map((m) => m.id).sort()).toEqual([
-      'mnist-bitplane-mlp-plain',
-      'mnist-dcnn-plain',
-    ]);
+    expect(
+      models.models
+        .filter((m) => m.reads === 'plain')
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(['mnist-bitplane-mlp-plain', 'mnist-dcnn-plain']);
   });
 
   it('derives the transformed model for a generated key and classifies with it, encrypted input', async () => {
@@ -95,5 +100,36 @@ describe('a new key gets transformed models at once, and plain models only by ex
     ]);
     const state = await readdir(service.context.options.stateDir, { recursive: true });
     expect(state.filter((name) => String(name).endsWith('.onnx'))).toEqual([]);
+  });
+});
+
+describe('a transformable model that cannot be transformed', () => {
+  it('is logged and left out; the other models stay listed', async () => {
+    const dir = join(await temporaryFolder('cipherlens-broken-'), 'models');
+    await mkdir(dir);
+    for (const extension of ['json', 'onnx'])
+      await copyFile(
+        join(REPO, 'resources', 'models', `mnist-bitplane-mlp-plain.${extension}`),
+        join(dir, `mnist-bitplane-mlp-plain.${extension}`),
+      );
+    const card = JSON.parse(await readFile(join(dir, 'mnist-bitplane-mlp-plain.json'), 'utf8')) as {
+      transformable: Record<string, string>;
+    };
+    await writeFile(
+      join(dir, 'broken.json'),
+      JSON.stringify({ ...card, id: 'broken', transformable: { ...card.transformable, nextWeight: 'nope' } }),
+    );
+    const logged: string[] = [];
+    const broken = await startTestService({ modelsDirs: [dir], log: (line) => logged.push(line) });
+    try {
+      const models = await broken.call('modelsList', {});
+      const ids = (models as OperationResponse<'modelsList'>).models.map((m) => m.id);
+      expect(ids).toContain('mnist-bitplane-mlp-plain-for-b574d9e46e54e965');
+      expect(ids).toContain('broken');
+      expect(ids.some((id) => id.startsWith('broken-for-'))).toBe(false);
+      expect(logged.join('\n')).toMatch(/cannot transform broken for key b574d9e46e54e965: .*"nope"/);
+    } finally {
+      await broken.close();
+    }
   });
 });
