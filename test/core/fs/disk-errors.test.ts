@@ -77,20 +77,28 @@ describe('file-system errors are said as such, in one place', () => {
 
 // A real full disk: a 64 KiB tmpfs, when this process may mount one (root in a container); skipped otherwise.
 let tiny: string | null = null;
-beforeAll(async () => {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return;
+let readOnly: string | null = null;
+async function mountTmpfs(options: string): Promise<string | null> {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return null;
   const dir = await mkdtemp(join(tmpdir(), 'cipherlens-tmpfs-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
-    tiny = dir;
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
   } catch {
     await rm(dir, { recursive: true, force: true });
+    return null;
   }
+}
+beforeAll(async () => {
+  tiny = await mountTmpfs('size=64k');
+  readOnly = await mountTmpfs('size=64k,ro');
 });
 afterAll(async () => {
-  if (!tiny) return;
-  execFileSync('umount', [tiny]);
-  await rm(tiny, { recursive: true, force: true });
+  for (const dir of [tiny, readOnly]) {
+    if (!dir) continue;
+    execFileSync('umount', [dir]);
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 describe('a real full disk (tiny tmpfs)', () => {
@@ -102,6 +110,14 @@ describe('a real full disk (tiny tmpfs)', () => {
       message: expect.stringMatching(/is full: \d+ MB free; free space and resume/),
     });
     expect(await readdir(tiny)).toEqual([]);
+  });
+
+  it('a read-only file system: READ_ONLY, not INTERNAL', async (context) => {
+    if (!readOnly) return context.skip();
+    await expect(writeFileAtomic(join(readOnly, 'x.json'), '{}')).rejects.toMatchObject({
+      code: 'READ_ONLY',
+      message: expect.stringMatching(/mounted read-only; choose a writable folder/),
+    });
   });
 
   it('CLI encrypt onto a full disk: error [DISK_FULL], not a bare ENOSPC', async (context) => {
