@@ -108,6 +108,22 @@ describe.skipIf(!posix)('workspace files that are not regular files', () => {
     await within(readdir(root));
   });
 
+  it('workspaceChoose on a workspace whose records are FIFOs answers at once, twice in a row', async () => {
+    const started = await startTestService();
+    service = started;
+    const root = await temporaryFolder();
+    const workspace = await Workspace.open(root, { create: true });
+    for (const id of ['a', 'b', 'c', 'd', 'e'])
+      execFileSync('mkfifo', [join(workspace.layout.items, `${id}.json`)]);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const info = (await within(started.call('workspaceChoose', { path: root, create: false }))) as {
+        itemCount: number;
+      };
+      expect(info.itemCount).toBe(0);
+    }
+    expect(started.context.workspace.problems).toHaveLength(5);
+  });
+
   it('a workspace marker that is a FIFO is refused with a clear code', async () => {
     const root = await temporaryFolder();
     execFileSync('mkfifo', [join(root, 'workspace.json')]);
