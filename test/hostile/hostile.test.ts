@@ -30,7 +30,7 @@ const BUDGET = { perInputMs: 10_000, rssBytes: 2 * 1024 ** 3, loopStallMs: 250, 
 export const PENDING_OVER_BUDGET: Record<string, { budget: 'loopStallMs' | 'perInputMs'; why: string }> = {
   'image-decompression-bomb': {
     budget: 'loopStallMs',
-    why: 'encrypting a large image that a small file decodes to (4096² and 8000² PNGs of ~50-190 KB): sharp decodes off the loop (15 ms stall measured), but the XOR keystream / Arnold permutation and the HMAC over the result run synchronously on the event loop (src/core/crypto/cipher.ts, container.ts): ~0.3 s at 4096², ~0.9 s at 8000². Needs the cipher in a worker (with item 4, decode off the loop)',
+    why: 'encrypting a large image that a small file decodes to (4096² and 8000² PNGs of ~50-190 KB): sharp decodes off the loop (15 ms stall measured), but the XOR keystream / Arnold permutation and the HMAC over the result run synchronously on the event loop (src/core/crypto/cipher.ts, container.ts): stalls of 0.3-0.6 s at 4096² and 0.5-1.8 s at 8000² measured over four runs on a loaded 2-core machine. Needs the cipher in a worker (with item 4, decode off the loop)',
   },
 };
 
