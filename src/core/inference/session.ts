@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { CipherLensError, describeError } from '../errors.js';
+import { CipherLensError, describeError, isCipherLensError } from '../errors.js';
+import { readRegularFile } from '../fs/read.js';
 import type { ModelCard } from './model-card.js';
 import {
   detectProviders,
@@ -80,6 +80,9 @@ export async function openSession(model: Uint8Array, settings: SessionSettings =
   );
 }
 
+/** Largest ONNX file opened (the shipped ones are ≤ 8.5 MB; the cap only keeps a device or a runaway file out). */
+export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+
 /**
  * The model's ONNX bytes: the in-memory graph of a transformed model, else the file the card names; refused
  * when their SHA-256 differs from the card's.
@@ -91,8 +94,9 @@ export async function readModelBytes(
 ): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = inMemory ?? (await readFile(onnxPath));
+    bytes = inMemory ?? (await readRegularFile(onnxPath, MAX_MODEL_BYTES, { what: `model ${onnxPath}` }));
   } catch (error) {
+    if (isCipherLensError(error) && error.code !== 'INTERNAL') throw error;
     throw new CipherLensError('NOT_FOUND', `cannot read model ${onnxPath}: ${(error as Error).message}`);
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
