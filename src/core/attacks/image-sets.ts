@@ -1,14 +1,13 @@
-import { createReadStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { CipherLensError } from '../errors.js';
-import { decodeGreyImage } from '../image/decode.js';
-import { gunzipStream } from '../datasets/gzip.js';
+import { readRegularFile } from '../fs/read.js';
+import { decodeGreyImage, MAX_IMAGE_FILE_BYTES } from '../image/decode.js';
 import { locateMednist } from '../datasets/mednist.js';
 import { loadMnist } from '../datasets/mnist.js';
 import { createPrng, shuffleInPlace } from '../datasets/prng.js';
 import { MEDNIST_CLASSES, MEDNIST_IMAGE_SIZE } from '../datasets/sources.js';
-import { readTarEntries } from '../datasets/tar.js';
+import { readTarGzFile } from '../datasets/tar.js';
 import type { ImageBatch } from './recovered.js';
 
 /** Images to attack and, separately, public plain images of the same kind (the attacker's prior knowledge). */
@@ -105,10 +104,7 @@ async function mednistImages(options: AttackImageOptions): Promise<AttackImages>
     return match ? wanted(Number(match[1])) : null;
   };
   if (found.kind === 'tar') {
-    for await (const entry of readTarEntries(
-      gunzipStream(createReadStream(found.path), found.path),
-      found.path,
-    )) {
+    for await (const entry of readTarGzFile(found.path)) {
       if (entry.type !== 'file' || !entry.data) continue;
       const parts = posix.normalize(entry.name).split('/');
       const className = parts[parts.length - 2] ?? '';
@@ -125,7 +121,7 @@ async function mednistImages(options: AttackImageOptions): Promise<AttackImages>
           chosen.push({
             group,
             name: `${className}/${fileName}`,
-            bytes: await readFile(join(folder, fileName)),
+            bytes: await readRegularFile(join(folder, fileName), MAX_IMAGE_FILE_BYTES),
           });
       }
     }
