@@ -10,6 +10,8 @@
  *        key), on data/exports/<dataset>-arnold+xor-<fingerprint of K> (`cipherlens export-dataset --dataset D
  *        --condition arnold+xor --key K --out …`), and measures access control: each model on images of another key
  *        (the demo-key exports) and on plain images (data/exports/<dataset>-plain), where it must be near chance.
+ *   … -- --markdown-only   re-renders results.md from docs/results.json and docs/ood.json, evaluating nothing.
+ * The out-of-distribution section summarises docs/ood.json, written by scripts/calibrate-ood.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -109,7 +111,57 @@ const verdict = (value: number, target: number): string =>
 const at = (list: { k: number; value: number }[], k: number): number | undefined =>
   list.find((m) => m.k === k)?.value;
 
-function markdown(file: ResultsFile): string {
+/** The parts of docs/ood.json (scripts/calibrate-ood.ts) the results page summarises. */
+interface OodFile {
+  command: string;
+  createdAt: string;
+  percentile: number;
+  models: {
+    model: string;
+    otherDataset: string;
+    chosen: string;
+    methods: { method: string; testFalsePositiveRate: number; otherTestDetected: number; auroc: number }[];
+  }[];
+}
+
+async function readOod(outDir: string): Promise<OodFile | null> {
+  try {
+    return JSON.parse(await readFile(join(outDir, 'ood.json'), 'utf8')) as OodFile;
+  } catch {
+    return null;
+  }
+}
+
+const percent = (value: number): string => `${(value * 100).toFixed(1)} %`;
+
+/** A summary of the out-of-distribution calibration measured by scripts/calibrate-ood.ts (docs/ood.md). */
+function oodSection(ood: OodFile | null): string[] {
+  const lines = ['', '## Out-of-distribution detection', ''];
+  if (!ood) {
+    lines.push(
+      'Not measured: run `node --import tsx scripts/calibrate-ood.ts` (writes docs/ood.md and docs/ood.json).',
+    );
+    return lines;
+  }
+  lines.push(
+    `Measured by \`${ood.command}\` on ${ood.createdAt.slice(0, 10)}; method, protocol and every score in [docs/ood.md](ood.md). ` +
+      `Threshold: the ${ood.percentile}th percentile of the validation split's scores; false positives on the test split, ` +
+      "detections on the other dataset's test images resized to the model's input and encrypted for its key.",
+    '',
+    '| model | method kept | false positives (own test) | detected (other dataset test) | AUROC |',
+    '| --- | --- | ---: | ---: | ---: |',
+  );
+  for (const row of ood.models) {
+    const m = row.methods.find((x) => x.method === row.chosen);
+    if (!m) continue;
+    lines.push(
+      `| ${row.model} | ${row.chosen} | ${percent(m.testFalsePositiveRate)} | ${percent(m.otherTestDetected)} (${row.otherDataset}) | ${m.auroc.toFixed(4)} |`,
+    );
+  }
+  return lines;
+}
+
+function markdown(file: ResultsFile, ood: OodFile | null = null): string {
   const evaluated = file.models.filter((r) => r.evaluation).map((r) => r.evaluation!);
   const lines = [
     '# Reproduced results',
@@ -228,17 +280,23 @@ function markdown(file: ResultsFile): string {
   lines.push(
     '',
     `Load average while running: ${file.machine.loadAverage.map((l) => l.toFixed(2)).join(', ')} (the machine is shared; times are not benchmarks).`,
-    '',
   );
+  lines.push(...oodSection(ood), '');
   return lines.join('\n');
 }
 
-async function previousRows(outDir: string): Promise<Row[]> {
+async function previousResults(outDir: string): Promise<ResultsFile | null> {
   try {
-    return (JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as ResultsFile).models;
+    return JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as ResultsFile;
   } catch {
-    return [];
+    return null;
   }
+}
+
+/** The dataset an access-control row belongs to, from the model rows of the same results file. */
+function datasetOfAccessRow(row: AccessRow, file: ResultsFile | null): string {
+  const known = file?.models.find((model) => model.id === row.model)?.evaluation?.model.dataset;
+  return known ?? row.model.split('-')[0]!;
 }
 
 function exportDirFor(
@@ -313,10 +371,18 @@ async function main(): Promise<void> {
       'exports-dir': { type: 'string' },
       'out-dir': { type: 'string' },
       'fresh-key': { type: 'string' },
+      'markdown-only': { type: 'boolean', default: false },
     },
   });
   const threads = values.threads ? Number(values.threads) : undefined;
   const outDir = values['out-dir'] ?? DOCS_DIR;
+  if (values['markdown-only']) {
+    // Re-renders results.md from results.json and ood.json, evaluating nothing.
+    const file = JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as ResultsFile;
+    await writeFileAtomic(join(outDir, 'results.md'), markdown(file, await readOod(outDir)));
+    process.stderr.write(`wrote ${join(outDir, 'results.md')} from results.json and ood.json\n`);
+    return;
+  }
   const wanted = values.models?.split(',').filter(Boolean);
   const models = (await listModels(values['models-dir'])).filter(
     (m) => !wanted || wanted.includes(m.card.id),
@@ -326,8 +392,8 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const rows = new Map((await previousRows(outDir)).map((row) => [row.id, row]));
-  if (!wanted) rows.clear();
+  const previous = wanted ? await previousResults(outDir) : null;
+  const rows = new Map((previous?.models ?? []).map((row) => [row.id, row]));
   for (const model of models) {
     try {
       const evaluation = await evaluateWithProgress(model, values['exports-dir'], threads);
@@ -343,6 +409,11 @@ async function main(): Promise<void> {
   }
   let freshKeyFingerprint: string | null = null;
   const accessControl: AccessRow[] = [];
+  // With --models, the access rows of transformable models not measured again are kept from the last run.
+  const remeasured = new Set(models.filter((m) => isTransformable(m.card)).map((m) => m.card.dataset));
+  const keptAccess = values['fresh-key']
+    ? (previous?.accessControl ?? []).filter((row) => !remeasured.has(datasetOfAccessRow(row, previous)))
+    : (previous?.accessControl ?? []);
   if (values['fresh-key']) {
     const fresh = await loadKeyFile(values['fresh-key']);
     freshKeyFingerprint = fresh.fingerprint;
@@ -407,11 +478,11 @@ async function main(): Promise<void> {
     paper: PAPER,
     targets: TARGETS,
     models: [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
-    freshKeyFingerprint,
-    accessControl,
+    freshKeyFingerprint: freshKeyFingerprint ?? previous?.freshKeyFingerprint ?? null,
+    accessControl: [...keptAccess, ...accessControl],
   };
   await writeFileAtomic(join(outDir, 'results.json'), `${JSON.stringify(file, null, 2)}\n`);
-  await writeFileAtomic(join(outDir, 'results.md'), markdown(file));
+  await writeFileAtomic(join(outDir, 'results.md'), markdown(file, await readOod(outDir)));
   process.stderr.write(
     `wrote ${join(outDir, 'results.md')} and results.json (${file.models.length} models)\n`,
   );

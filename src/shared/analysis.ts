@@ -24,6 +24,19 @@ export const RunInfoSchema = z.strictObject({
 });
 export type RunInfo = z.infer<typeof RunInfoSchema>;
 
+/**
+ * Whether an image looks unlike anything the model was trained on: its score (higher = less like the training
+ * data) above the threshold calibrated on the model's validation images (docs/ood.md). null on a response: the
+ * model carries no calibration.
+ */
+export const OutOfDistributionSchema = z.strictObject({
+  flag: z.boolean(),
+  score: z.number(),
+  threshold: z.number(),
+  method: z.enum(['max-softmax', 'energy', 'centroid-cosine']),
+});
+export type OutOfDistribution = z.infer<typeof OutOfDistributionSchema>;
+
 export const ClassifyImageRequestSchema = z.strictObject({
   source: ImageSourceSchema,
   topK: z.number().int().min(1).max(100).default(5),
@@ -37,6 +50,7 @@ export const ClassifyImageResponseSchema = z.strictObject({
   modelInput: PngDataUrlSchema,
   conversion: z.array(z.string()),
   run: RunInfoSchema,
+  outOfDistribution: OutOfDistributionSchema.nullable().optional(),
 });
 
 /** Classify many workspace items (by id, or all with a label filter). Returns a job. */
@@ -51,6 +65,7 @@ export const ClassifyBatchResultSchema = z.strictObject({
       id: ItemIdSchema,
       trueLabel: z.string().nullable(),
       predictions: z.array(PredictionSchema),
+      outOfDistribution: OutOfDistributionSchema.nullable().optional(),
     }),
   ),
   /** Share of labelled items whose top-1 prediction equals their label; null when none is labelled. */

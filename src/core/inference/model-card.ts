@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CONDITIONS, usesKeystream, usesPermutation } from '../crypto/condition.js';
 import { CipherLensError } from '../errors.js';
+import { CENTROID_ENCODING, oodCalibrationSchema } from './ood.js';
 
 /** The architectures the training team exports; each keeps the same ONNX input/output contract. */
 export const ARCHITECTURES = ['dcnn', 'resnet', 'mlp', 'bitplane-mlp'] as const;
@@ -66,6 +67,11 @@ export const modelCardSchema = z
         keyFingerprint: z.string().regex(/^[0-9a-f]{16}$/),
       })
       .optional(),
+    /**
+     * Out-of-distribution calibration (scripts/calibrate-ood.ts, docs/ood.md). A transformed model inherits its
+     * plain model's: the transform leaves the function unchanged.
+     */
+    ood: oodCalibrationSchema.optional(),
     torchVersion: z.string().optional(),
     createdAt: z.string().min(1),
   })
@@ -98,6 +104,19 @@ export const modelCardSchema = z
         path: ['transformedFrom'],
         message: 'a transformed model is bound to the key it was transformed for',
       });
+    }
+    if (card.ood?.method === 'centroid-cosine') {
+      const centroids = card.ood.centroids;
+      const expected = card.classes.length * card.embeddingDim;
+      const got =
+        centroids?.encoding === CENTROID_ENCODING ? Buffer.from(centroids.data, 'base64').length / 4 : 0;
+      if (got !== expected) {
+        context.addIssue({
+          code: 'custom',
+          path: ['ood', 'centroids'],
+          message: `centroid-cosine needs ${card.classes.length} × ${card.embeddingDim} centroid values, the card holds ${got}`,
+        });
+      }
     }
     if (new Set(card.classes).size !== card.classes.length) {
       context.addIssue({ code: 'custom', path: ['classes'], message: 'class names must be unique' });

@@ -71,26 +71,79 @@ function renderRow<Row>(row: Row, options: DataTableOptions<Row>, cellTag: 'td' 
   return tr;
 }
 
-/** A titled table with CSV and JSON export of exactly the rows shown. */
+export type SortDirection = 'ascending' | 'descending';
+
+/**
+ * Orders cells for sorting: numbers (and booleans, false < true) numerically, text with numeric collation
+ * ("img 2" before "img 10"); empty cells (null, undefined, NaN) last whichever the direction.
+ */
+export function compareCells(a: Cell, b: Cell, direction: SortDirection = 'ascending'): number {
+  const empty = (c: Cell): boolean =>
+    c === null || c === undefined || (typeof c === 'number' && Number.isNaN(c));
+  if (empty(a) || empty(b)) return empty(a) === empty(b) ? 0 : empty(a) ? 1 : -1;
+  const sign = direction === 'ascending' ? 1 : -1;
+  const numeric = (c: Cell): number | null =>
+    typeof c === 'number' ? c : typeof c === 'boolean' ? Number(c) : null;
+  const x = numeric(a);
+  const y = numeric(b);
+  if (x !== null && y !== null) return sign * (x - y);
+  return sign * String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' });
+}
+
+/** `rows` sorted by `column` (stable: equal cells keep their order). */
+export function sortRows<Row>(rows: readonly Row[], column: Column<Row>, direction: SortDirection): Row[] {
+  return rows
+    .map((row, index) => ({ row, index, cell: column.value(row) }))
+    .sort((a, b) => compareCells(a.cell, b.cell, direction) || a.index - b.index)
+    .map((entry) => entry.row);
+}
+
+/**
+ * A titled table with CSV and JSON export of exactly the rows shown, in the order shown. Every column header
+ * sorts the body (footer rows stay last): click, or Enter/Space on the focused header; the first activation sorts
+ * ascending, the next flips the direction; `aria-sort` says which.
+ */
 export function dataTable<Row>(options: DataTableOptions<Row>): HTMLElement {
-  const { title, columns, rows } = options;
-  const allRows = [...rows, ...(options.footer ?? [])];
+  const { title, columns } = options;
+  let shown: readonly Row[] = options.rows;
+  let sorted: { index: number; direction: SortDirection } | null = null;
+  const allRows = (): Row[] => [...shown, ...(options.footer ?? [])];
+  const tbody = el('tbody', {}, ...shown.map((row) => renderRow(row, options, 'td')));
+  const headers = columns.map((c, index) => {
+    const th = el(
+      'th',
+      {
+        class: ['sortable', c.numeric ? 'num' : ''].join(' ').trim(),
+        text: c.label,
+        attrs: { scope: 'col', tabindex: 0, 'aria-sort': 'none', title: `Sort by ${c.label}` },
+      },
+      el('span', { class: 'sort-indicator', attrs: { 'aria-hidden': 'true' } }),
+    );
+    const activate = (): void => {
+      const direction: SortDirection =
+        sorted?.index === index && sorted.direction === 'ascending' ? 'descending' : 'ascending';
+      sorted = { index, direction };
+      shown = sortRows(options.rows, c, direction);
+      tbody.replaceChildren(...shown.map((row) => renderRow(row, options, 'td')));
+      headers.forEach((header, other) =>
+        header.setAttribute('aria-sort', other === index ? direction : 'none'),
+      );
+    };
+    th.addEventListener('click', activate);
+    th.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        activate();
+      }
+    });
+    return th;
+  });
   const table = el(
     'table',
     { class: 'data-table' },
     options.caption ? el('caption', { text: options.caption }) : null,
-    el(
-      'thead',
-      {},
-      el(
-        'tr',
-        {},
-        ...columns.map((c) =>
-          el('th', { class: c.numeric ? 'num' : undefined, text: c.label, attrs: { scope: 'col' } }),
-        ),
-      ),
-    ),
-    el('tbody', {}, ...rows.map((row) => renderRow(row, options, 'td'))),
+    el('thead', {}, el('tr', {}, ...headers)),
+    tbody,
     options.footer?.length
       ? el('tfoot', {}, ...options.footer.map((row) => renderRow(row, options, 'th')))
       : null,
@@ -103,8 +156,8 @@ export function dataTable<Row>(options: DataTableOptions<Row>): HTMLElement {
       { class: 'panel-header' },
       el('h3', { text: title }),
       exportMenu(title, [
-        { label: 'CSV', run: () => exportTableCsv(title, columns, allRows) },
-        { label: 'JSON', run: () => exportTableJson(title, columns, allRows) },
+        { label: 'CSV', run: () => exportTableCsv(title, columns, allRows()) },
+        { label: 'JSON', run: () => exportTableJson(title, columns, allRows()) },
       ]),
     ),
     el('div', { class: 'table-scroll' }, table),

@@ -23,6 +23,26 @@ function resultCard(picked: PickedImage, result: ClassifyResult): HTMLElement {
       : top.label === result.trueLabel
         ? el('span', { class: 'badge badge-ok', text: `Correct: labelled ${result.trueLabel}` })
         : el('span', { class: 'badge badge-bad', text: `Wrong: labelled ${result.trueLabel}` });
+  const ood = result.outOfDistribution;
+  const oodWarning = ood?.flag
+    ? el(
+        'div',
+        { class: 'ood-warning', attrs: { 'data-testid': 'ood-warning', role: 'status' } },
+        el('span', {
+          class: 'badge badge-warn',
+          text: 'Unlike anything this model was trained on',
+          attrs: {
+            title: `${ood.method} score ${ood.score.toPrecision(4)} > threshold ${ood.threshold.toPrecision(4)}`,
+          },
+        }),
+        el('p', {
+          class: 'muted',
+          text:
+            `This image scores ${ood.score.toPrecision(4)} (${ood.method}), above ${ood.threshold.toPrecision(4)}, ` +
+            'which only about 1 % of the validation images exceed: the prediction above is probably meaningless.',
+        }),
+      )
+    : null;
   return el(
     'div',
     { class: 'result-card', attrs: { 'data-testid': 'classify-result' } },
@@ -45,6 +65,7 @@ function resultCard(picked: PickedImage, result: ClassifyResult): HTMLElement {
         text: top ? `${top.label} — ${(top.probability * 100).toFixed(1)}%` : 'No prediction',
       }),
       verdict,
+      oodWarning,
       probabilityBars(result.predictions, result.trueLabel),
       el('p', { class: 'muted', text: runInfoText(result.run) }),
       result.conversion.length

@@ -1,3 +1,4 @@
+import { oodVerdict } from '../../inference/ood.js';
 import { topClasses } from '../../inference/softmax.js';
 import type { AppContext } from '../context.js';
 import { runInfo } from '../run-info.js';
@@ -32,6 +33,7 @@ export function classifyHandlers(context: AppContext): HandlerGroup<'classifyIma
         modelInput: await pngDataUrl(input, card.inputSize),
         conversion: image.conversion,
         run: runInfo(engine, elapsedMs),
+        outOfDistribution: oodVerdict(card.ood, outputs, 0),
       };
     },
     async classifyBatch(request) {
@@ -67,7 +69,12 @@ export function classifyHandlers(context: AppContext): HandlerGroup<'classifyIma
           await context.workspace.update(record.id, {
             prediction: { label: best.label, probability: best.probability, modelId: card.id },
           });
-          results.push({ id: record.id, trueLabel: record.label, predictions });
+          results.push({
+            id: record.id,
+            trueLabel: record.label,
+            predictions,
+            outOfDistribution: oodVerdict(card.ood, outputs, row),
+          });
         }
         return {
           results,

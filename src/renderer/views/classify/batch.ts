@@ -39,6 +39,8 @@ function renderResults(
   const wrong = result.results.filter(
     (row) => row.trueLabel !== null && topPrediction(row)?.label !== row.trueLabel,
   );
+  const unlike = result.results.filter((row) => row.outOfDistribution?.flag === true).length;
+  const calibrated = result.results.some((row) => row.outOfDistribution);
   const wrongItems = wrong.flatMap((row) => {
     const item = items.get(row.id);
     return item ? [{ row, item }] : [];
@@ -56,6 +58,14 @@ function renderResults(
       ),
       stat('Misclassified', String(wrong.length)),
       stat('Skipped', String(result.skipped.length), result.skipped[0]?.reason),
+      calibrated
+        ? stat(
+            'Unlike the training data',
+            String(unlike),
+            'unlike anything this model was trained on: predictions for these mean little',
+            'batch-ood-count',
+          )
+        : null,
     ),
     el('p', { class: 'muted', text: runInfoText(result.run) }),
     wrongItems.length > 0
@@ -100,6 +110,17 @@ function renderResults(
               : topPrediction(row)?.label === row.trueLabel
                 ? 'pass'
                 : 'fail',
+        },
+        {
+          label: 'In distribution',
+          value: (row) => (row.outOfDistribution ? !row.outOfDistribution.flag : null),
+          format: (row) =>
+            !row.outOfDistribution
+              ? '—'
+              : row.outOfDistribution.flag
+                ? 'no: unlike anything this model was trained on'
+                : 'yes',
+          cellClass: (row) => (row.outOfDistribution?.flag ? 'ood' : undefined),
         },
         {
           label: 'Other classes',
