@@ -85,6 +85,9 @@ interface ModelResult {
   chosen: OodMethod;
   methods: MethodResult[];
   seconds: number;
+  /** When and by which command this row was measured (a --models run keeps the other rows). */
+  measuredAt?: string;
+  command?: string;
 }
 
 function auroc(negatives: Float64Array, positives: Float64Array): number {
@@ -248,15 +251,26 @@ async function calibrate(model: ModelFiles): Promise<{ result: ModelResult; cali
 }
 
 /**
- * The card's text with `ood` set. A card without one keeps its bytes (the trainer's number formatting) and gets
- * the field appended; a card being recalibrated is rewritten as JSON.
+ * The card's text with `ood` set, keeping every other byte (the trainer's number formatting): the field is
+ * appended last, or replaces the one this script appended before; anything else is rewritten as JSON.
  */
 function withCalibration(text: string, calibration: OodCalibration): string {
-  const raw = JSON.parse(text) as Record<string, unknown>;
-  if (!('ood' in raw)) {
-    const body = text.slice(0, text.lastIndexOf('}')).trimEnd();
+  const append = (base: string): string => {
+    const body = base.slice(0, base.lastIndexOf('}')).trimEnd();
     const field = JSON.stringify({ ood: calibration }, null, 2).slice(1, -1).trimEnd();
     return `${body},${field}\n}\n`;
+  };
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  if (!('ood' in raw)) return append(text);
+  // This script appends `ood` last: cut it off and append the new one, keeping the other bytes.
+  const cut = text.lastIndexOf(',\n  "ood": {');
+  if (cut >= 0) {
+    const base = `${text.slice(0, cut)}\n}\n`;
+    try {
+      if (!('ood' in (JSON.parse(base) as Record<string, unknown>))) return append(base);
+    } catch {
+      // not where this script put it: rewrite below
+    }
   }
   return `${JSON.stringify({ ...raw, ood: calibration }, null, 2)}\n`;
 }
@@ -267,7 +281,7 @@ function markdown(results: ModelResult[], command: string, createdAt: string): s
   const lines = [
     '# Out-of-distribution detection',
     '',
-    `Produced by \`${command}\` on ${createdAt.slice(0, 10)} (${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores). Every number below was measured by that command; docs/ood.json holds them all.`,
+    `Produced by \`node --import tsx scripts/calibrate-ood.ts\` (last run: \`${command}\` on ${createdAt.slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; a \`--models\` run re-measures those models and keeps the other rows). Every number below was measured by it; docs/ood.json holds them all, with each row's command, date and the SHA-256 of the ONNX file measured.`,
     '',
     'Each model flags an image as **unlike anything this model was trained on** when its score is above a threshold set at',
     `the ${percentile}th percentile of the scores of the model's **validation** images, so about ${100 - percentile} % of`,
@@ -348,7 +362,7 @@ async function main(): Promise<void> {
         .join(' ')})`,
     );
     const { result, calibration } = await calibrate(model);
-    results.set(result.model, result);
+    results.set(result.model, { ...result, measuredAt: new Date().toISOString(), command });
     const chosen = result.methods.find((m) => m.method === result.chosen)!;
     console.error(
       `  → ${result.chosen}, threshold ${chosen.threshold.toPrecision(4)}: FPR test ${pct(chosen.testFalsePositiveRate)}, ` +
