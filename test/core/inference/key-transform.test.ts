@@ -129,7 +129,10 @@ describe('key-transformed bit-plane models (through onnxruntime-node)', () => {
     const tampered = plain.bytes.slice();
     tampered[tampered.length - 1] = tampered.at(-1)! ^ 1;
     expect(() => transformModel(tampered, plain.card, key)).toThrow(/do not match card/);
-    const wrongInitializer = { ...plain.card, transformable: { ...plain.card.transformable!, nextWeight: 'nope' } };
+    const wrongInitializer = {
+      ...plain.card,
+      transformable: { ...plain.card.transformable!, nextWeight: 'nope' },
+    };
     expect(() => transformModel(plain.bytes, wrongInitializer, key)).toThrow(/names initializer "nope"/);
   });
 });
@@ -137,27 +140,30 @@ describe('key-transformed bit-plane models (through onnxruntime-node)', () => {
 const dataDir = resolveDataDir();
 const haveMnist = existsSync(join(dataDir, 'mnist'));
 
-describe.skipIf(!haveMnist)('access control: a transformed model is bound to its key (MNIST test images)', () => {
-  it('is near chance on images of another key and on plain images, accurate on its own key', async () => {
-    const plain = plainModels[28]!;
-    const test = (await loadMnist(dataDir)).parts.test!;
-    const count = 1000;
-    const images = test.images.subarray(0, count * 784);
-    const labels = Array.from(test.labels.subarray(0, count));
-    const keyA = generateKey();
-    const keyB = generateKey();
-    const derived = transformModel(plain.bytes, plain.card, keyA);
-    const session = await ort.InferenceSession.create(derived.onnx, { intraOpNumThreads: 1 });
-    const accuracy = async (input: Uint8Array): Promise<number> => {
-      const predicted = argmaxRows((await run(session, input, 28)).logits, 10);
-      return predicted.filter((label, i) => label === labels[i]).length / count;
-    };
-    try {
-      expect(await accuracy(encryptAll(keyA, 28, images))).toBeGreaterThan(0.97);
-      expect(await accuracy(encryptAll(keyB, 28, images))).toBeLessThan(0.3);
-      expect(await accuracy(images)).toBeLessThan(0.3);
-    } finally {
-      await session.release();
-    }
-  });
-});
+describe.skipIf(!haveMnist)(
+  'access control: a transformed model is bound to its key (MNIST test images)',
+  () => {
+    it('is near chance on images of another key and on plain images, accurate on its own key', async () => {
+      const plain = plainModels[28]!;
+      const test = (await loadMnist(dataDir)).parts.test!;
+      const count = 1000;
+      const images = test.images.subarray(0, count * 784);
+      const labels = Array.from(test.labels.subarray(0, count));
+      const keyA = generateKey();
+      const keyB = generateKey();
+      const derived = transformModel(plain.bytes, plain.card, keyA);
+      const session = await ort.InferenceSession.create(derived.onnx, { intraOpNumThreads: 1 });
+      const accuracy = async (input: Uint8Array): Promise<number> => {
+        const predicted = argmaxRows((await run(session, input, 28)).logits, 10);
+        return predicted.filter((label, i) => label === labels[i]).length / count;
+      };
+      try {
+        expect(await accuracy(encryptAll(keyA, 28, images))).toBeGreaterThan(0.97);
+        expect(await accuracy(encryptAll(keyB, 28, images))).toBeLessThan(0.3);
+        expect(await accuracy(images)).toBeLessThan(0.3);
+      } finally {
+        await session.release();
+      }
+    });
+  },
+);
