@@ -44,7 +44,8 @@ describe('ExactCosineStore save failure', () => {
     await store.add([{ id: 'second', vector: Float32Array.of(0, 1, 0, 0) }]);
     failure.failWrites = true;
     try {
-      await expect(store.save()).rejects.toThrow(/ENOSPC/);
+      // A full disk is reported as such (DISK_FULL, with the free space), not as an internal error.
+      await expect(store.save()).rejects.toMatchObject({ code: 'DISK_FULL', message: /is full/ });
     } finally {
       failure.failWrites = false;
     }
