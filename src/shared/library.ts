@@ -51,6 +51,8 @@ export const LibraryListRequestSchema = PageSchema.extend({
   unlabelled: z.boolean().default(false),
   /** Case-insensitive substring of the name or source. */
   search: z.string().max(200).optional(),
+  /** Images of the active key first (pickers: those are the ones the active model can read), else stored order. */
+  activeKeyFirst: z.boolean().default(false),
 });
 export const LibraryListResponseSchema = z.strictObject({
   total: z.number().int(),

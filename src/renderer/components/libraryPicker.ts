@@ -27,7 +27,12 @@ export function pickLibraryItem(
     const load = async (offset: number): Promise<void> => {
       replaceChildren(body, loading());
       try {
-        const page = await api.libraryList({ offset, limit: PAGE_SIZE, ...(label ? { label } : {}) });
+        const page = await api.libraryList({
+          offset,
+          limit: PAGE_SIZE,
+          activeKeyFirst: true,
+          ...(label ? { label } : {}),
+        });
         replaceChildren(
           classSelect,
           classFilterField(page.classes, label ?? '', (value) => {

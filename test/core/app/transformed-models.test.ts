@@ -84,10 +84,20 @@ describe('a new key gets transformed models at once, and plain models only by ex
     }
 
     // Another new key: the explicit plain choice stays (the person made it), with its warning fields.
-    await call('keysGenerate', { label: 'second', activate: true });
+    const second = await call('keysGenerate', { label: 'second', activate: true });
     const after = await call('modelsList');
     expect(after.activeId).toBe('mnist-bitplane-mlp-plain');
     expect(after.models.find((m) => m.id === after.activeId)!.reads).toBe('plain');
+
+    // Pickers list the active key's images first: the ones the active model can read.
+    const late = await call('importUpload', {
+      files: [{ name: 'late.png', dataBase64: base64(await brightnessPng(90, 9, 28)) }],
+    });
+    const stored = await call('libraryList', { limit: 10 });
+    expect(stored.items.at(-1)!.id).toBe(late.imported[0]);
+    const picker = await call('libraryList', { limit: 10, activeKeyFirst: true });
+    expect(picker.items[0]!).toMatchObject({ id: late.imported[0], keyFingerprint: second.fingerprint });
+    expect(picker.items.slice(1).every((item) => item.keyFingerprint === generated.fingerprint)).toBe(true);
   });
 
   it('never writes a transformed model to disk', async () => {

@@ -51,7 +51,14 @@ export function workspaceHandlers(
             item.name.toLowerCase().includes(search) ||
             item.source.toLowerCase().includes(search)),
       );
-      const page = matching.slice(request.offset, request.offset + request.limit);
+      const activeKey = context.settings.get().activeKey;
+      const ordered = request.activeKeyFirst
+        ? [
+            ...matching.filter((item) => item.keyFingerprint === activeKey),
+            ...matching.filter((item) => item.keyFingerprint !== activeKey),
+          ]
+        : matching;
+      const page = ordered.slice(request.offset, request.offset + request.limit);
       return {
         total: matching.length,
         offset: request.offset,
