@@ -18,9 +18,10 @@ export const RunInfoSchema = z.strictObject({
   elapsedMs: z.number().min(0),
   /**
    * What reached the model: cipher images, or — with a plain model the person chose explicitly — the
-   * decrypted images. Captions must say which, never "encrypted" for a plain input.
+   * decrypted images. Captions must say which, never "encrypted" for a plain input. `unknown` only for an
+   * evaluation stored by an older version, which did not record it.
    */
-  input: z.enum(['encrypted', 'decrypted']),
+  input: z.enum(['encrypted', 'decrypted', 'unknown']),
 });
 export type RunInfo = z.infer<typeof RunInfoSchema>;
 

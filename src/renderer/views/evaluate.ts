@@ -1,4 +1,4 @@
-import { modelAwareIntro } from '../components/modelInput.js';
+import { modelAwareIntro, modelReadsPlain } from '../components/modelInput.js';
 import type { EvaluationReport } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
 import { reportJobEnd, startJob } from '../app/jobs.js';
@@ -100,9 +100,12 @@ export function createEvaluateView(context: AppContext): View {
     }
   };
 
+  let shown: EvaluationReport | null = null;
   const renderReport = (report: EvaluationReport | null): void => {
+    shown = report;
     destroyCharts(reportArea);
     replaceChildren(cellArea);
+    reportArea.removeAttribute('data-stale');
     if (!report) {
       replaceChildren(
         reportArea,
@@ -115,8 +118,20 @@ export function createEvaluateView(context: AppContext): View {
       return;
     }
     const { classification, retrieval } = report;
+    // A report of another model or key is not about what is active now: say so before any number.
+    const activeModel = context.store.activeModel;
+    const activeKey = context.store.keys?.active?.fingerprint ?? null;
+    const stale = report.run.modelId !== activeModel?.id || report.keyFingerprint !== activeKey;
+    if (stale) reportArea.setAttribute('data-stale', 'true');
     replaceChildren(
       reportArea,
+      stale
+        ? el('div', {
+            class: 'inline-note warning-note',
+            attrs: { role: 'note', 'data-testid': 'evaluate-stale' },
+            text: `Not current: this report was computed with model ${report.run.modelId} under key ${report.keyFingerprint} (${report.run.input} input). The active model is ${activeModel?.id ?? 'none'} under key ${activeKey ?? 'none'}${modelReadsPlain(activeModel) ? ', which reads DECRYPTED images' : ''}: run the evaluation again for its numbers.`,
+          })
+        : null,
       el(
         'p',
         { class: 'muted', attrs: { 'data-testid': 'evaluate-meta' } },
@@ -198,6 +213,10 @@ export function createEvaluateView(context: AppContext): View {
         : null,
     );
   };
+
+  // A key or model change makes the shown report stale (or current again): re-render its notice.
+  context.store.on('models', () => shown && renderReport(shown));
+  context.store.on('keys', () => shown && renderReport(shown));
 
   const load = async (): Promise<void> => {
     if (!reportArea.firstChild) replaceChildren(reportArea, loading('Loading the latest evaluation…'));

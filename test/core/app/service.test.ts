@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppService } from '../../../src/core/app/service.js';
@@ -170,6 +170,17 @@ describe('app service, end to end on a temporary workspace', () => {
     const cell = await call('evaluateCell', { actual: 'dark', predicted: 'dark' });
     expect(cell.ids).toHaveLength(4);
     expect((await call('evaluateCell', { actual: 'dark', predicted: 'bright' })).ids).toEqual([]);
+    expect(report.run.input).toBe('encrypted');
+  });
+
+  it('reads an evaluation stored by an older version (no record of the model input) without calling it damaged', async () => {
+    const path = join((await call('workspaceInfo')).path, 'documents', 'evaluation.json');
+    const stored = JSON.parse(await readFile(path, 'utf8')) as { report: { run: Record<string, unknown> } };
+    delete stored.report.run.input;
+    await writeFile(path, JSON.stringify(stored));
+    const report = (await call('evaluateGet')).report!;
+    expect(report.run.input).toBe('unknown');
+    expect(report.itemCount).toBe(10);
   });
 
   it('previews encryption, decrypts containers, and analyses security', async () => {

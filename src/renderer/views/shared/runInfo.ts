@@ -4,6 +4,11 @@ import type { RunInfo } from '../../../shared/index.js';
 export function runInfoText(run: RunInfo): string {
   const time =
     run.elapsedMs >= 1000 ? `${(run.elapsedMs / 1000).toFixed(2)} s` : `${run.elapsedMs.toFixed(0)} ms`;
-  const input = run.input === 'encrypted' ? 'encrypted input' : 'DECRYPTED input (plain model)';
+  const input =
+    run.input === 'encrypted'
+      ? 'encrypted input'
+      : run.input === 'decrypted'
+        ? 'DECRYPTED input (plain model)'
+        : 'input not recorded (stored by an older version)';
   return `Model ${run.modelId} on ${run.provider}, ${time}, ${input}`;
 }
