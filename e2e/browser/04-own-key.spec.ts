@@ -109,6 +109,7 @@ test('a plain model needs an explicit choice, and then every screen says "decryp
     // An evaluation from earlier (another model or key) is flagged as not current, naming the plain model.
     if (name === 'Evaluate' && (await root.getByTestId('evaluate-meta').count()) > 0) {
       await expect(root.getByTestId('evaluate-stale')).toContainText('reads DECRYPTED images');
+      await screenshot(page, 'evaluate-stale-plain-model', 900);
     }
     await expect(root.getByTestId('view-intro')).toContainText('PLAIN model is active');
     for (const text of await descriptions(root)) {
