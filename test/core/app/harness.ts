@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeGreyPng } from '../../../src/core/image/decode.js';
 import { userOnlyFileBox } from '../../../src/core/app/key-ring.js';
+import { expect } from 'vitest';
 import { createAppService, type AppService, type AppServiceOptions } from '../../../src/core/app/service.js';
+import { CipherLensApiError } from '../../../src/shared/api.js';
+import type { OperationRequest, OperationResponse } from '../../../src/shared/operations.js';
+import type { OperationName } from '../../../src/shared/operation-names.js';
 import { temporaryFolder } from '../workspace/helpers.js';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -56,3 +60,29 @@ export async function writeBrightnessFolders(root: string, perClass: number): Pr
 }
 
 export const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+
+/**
+ * Typed calls on the service a test file starts in beforeAll (`current` is read at each call), and the API error
+ * a call is expected to end in.
+ */
+export function serviceCalls(current: () => AppService): {
+  call: <N extends OperationName>(
+    operation: N,
+    payload?: OperationRequest<N>,
+  ) => Promise<OperationResponse<N>>;
+  rejection: (operation: string, payload: unknown) => Promise<CipherLensApiError>;
+} {
+  return {
+    call: <N extends OperationName>(operation: N, payload: OperationRequest<N> = {} as OperationRequest<N>) =>
+      current().call(operation, payload) as Promise<OperationResponse<N>>,
+    async rejection(operation, payload) {
+      try {
+        await current().call(operation, payload);
+      } catch (error) {
+        expect(error).toBeInstanceOf(CipherLensApiError);
+        return error as CipherLensApiError;
+      }
+      throw new Error(`${operation} did not fail`);
+    },
+  };
+}

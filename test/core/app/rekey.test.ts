@@ -2,29 +2,13 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptContainer } from '../../../src/core/crypto/container.js';
 import type { AppService } from '../../../src/core/app/service.js';
-import { CipherLensApiError } from '../../../src/shared/api.js';
-import type { OperationRequest, OperationResponse } from '../../../src/shared/operations.js';
-import type { OperationName } from '../../../src/shared/operation-names.js';
 import { temporaryFolder } from '../workspace/helpers.js';
-import { base64, brightnessPng, startTestService, writeBrightnessFolders } from './harness.js';
+import { base64, brightnessPng, serviceCalls, startTestService, writeBrightnessFolders } from './harness.js';
 
 const DEMO = 'b574d9e46e54e965';
 
 let service: AppService;
-const call = <N extends OperationName>(
-  operation: N,
-  payload: OperationRequest<N> = {} as OperationRequest<N>,
-) => service.call(operation, payload) as Promise<OperationResponse<N>>;
-
-async function rejection(operation: OperationName, payload: unknown): Promise<CipherLensApiError> {
-  try {
-    await service.call(operation, payload);
-  } catch (error) {
-    expect(error).toBeInstanceOf(CipherLensApiError);
-    return error as CipherLensApiError;
-  }
-  throw new Error(`${operation} did not fail`);
-}
+const { call, rejection } = serviceCalls(() => service);
 
 /** Plain pixels of every image, decrypted in the back end with the key its record names. */
 function plainPixels(): Promise<Map<string, Buffer>> {

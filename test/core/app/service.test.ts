@@ -2,23 +2,14 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppService } from '../../../src/core/app/service.js';
-import { CipherLensApiError } from '../../../src/shared/api.js';
-import {
-  JOB_RESULT_SCHEMAS,
-  type OperationRequest,
-  type OperationResponse,
-} from '../../../src/shared/operations.js';
-import type { OperationName } from '../../../src/shared/operation-names.js';
+import { JOB_RESULT_SCHEMAS } from '../../../src/shared/operations.js';
 import type { JobState } from '../../../src/shared/system.js';
 import { writeDicom } from '../image/dicom-writer.js';
 import { temporaryFolder } from '../workspace/helpers.js';
-import { base64, brightnessPng, startTestService, writeBrightnessFolders } from './harness.js';
+import { base64, brightnessPng, serviceCalls, startTestService, writeBrightnessFolders } from './harness.js';
 
 let service: AppService;
-const call = <N extends OperationName>(
-  operation: N,
-  payload: OperationRequest<N> = {} as OperationRequest<N>,
-) => service.call(operation, payload) as Promise<OperationResponse<N>>;
+const { call, rejection } = serviceCalls(() => service);
 
 async function finished(jobId: string): Promise<JobState> {
   const state = await service.context.jobs.wait(jobId);
@@ -28,16 +19,6 @@ async function finished(jobId: string): Promise<JobState> {
 function first<T>(values: readonly T[]): T {
   expect(values.length).toBeGreaterThan(0);
   return values[0]!;
-}
-
-async function rejection(operation: string, payload: unknown): Promise<CipherLensApiError> {
-  try {
-    await service.call(operation, payload);
-  } catch (error) {
-    expect(error).toBeInstanceOf(CipherLensApiError);
-    return error as CipherLensApiError;
-  }
-  throw new Error(`${operation} did not fail`);
 }
 
 beforeAll(async () => {

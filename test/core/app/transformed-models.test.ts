@@ -2,10 +2,9 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppService } from '../../../src/core/app/service.js';
-import type { OperationRequest, OperationResponse } from '../../../src/shared/operations.js';
-import type { OperationName } from '../../../src/shared/operation-names.js';
+import type { OperationResponse } from '../../../src/shared/operations.js';
 import { temporaryFolder } from '../workspace/helpers.js';
-import { base64, brightnessPng, REPO, startTestService } from './harness.js';
+import { base64, brightnessPng, REPO, serviceCalls, startTestService } from './harness.js';
 
 /**
  * The back end with only the shipped plain models (MNIST plain DCNN and the transformable MNIST bit-plane model):
@@ -13,10 +12,7 @@ import { base64, brightnessPng, REPO, startTestService } from './harness.js';
  */
 let service: AppService;
 let modelsDir: string;
-const call = <N extends OperationName>(
-  operation: N,
-  payload: OperationRequest<N> = {} as OperationRequest<N>,
-) => service.call(operation, payload) as Promise<OperationResponse<N>>;
+const { call } = serviceCalls(() => service);
 
 beforeAll(async () => {
   modelsDir = join(await temporaryFolder('cipherlens-transformed-'), 'models');

@@ -3,11 +3,8 @@ import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppService } from '../../../src/core/app/service.js';
-import { CipherLensApiError } from '../../../src/shared/api.js';
-import type { OperationRequest, OperationResponse } from '../../../src/shared/operations.js';
-import type { OperationName } from '../../../src/shared/operation-names.js';
 import { temporaryFolder } from '../workspace/helpers.js';
-import { FIXTURES, REPO, startTestService } from './harness.js';
+import { FIXTURES, REPO, serviceCalls, startTestService } from './harness.js';
 
 /**
  * Models of the user's own: imported (upload or path) into <stateDir>/models after every check, listed beside the
@@ -18,20 +15,7 @@ let stateDir: string;
 let userDir: string;
 let onnx: Buffer;
 let cardText: string;
-const call = <N extends OperationName>(
-  operation: N,
-  payload: OperationRequest<N> = {} as OperationRequest<N>,
-) => service.call(operation, payload) as Promise<OperationResponse<N>>;
-
-async function rejection(operation: OperationName, payload: unknown): Promise<CipherLensApiError> {
-  try {
-    await service.call(operation, payload);
-  } catch (error) {
-    expect(error).toBeInstanceOf(CipherLensApiError);
-    return error as CipherLensApiError;
-  }
-  throw new Error(`${operation} did not fail`);
-}
+const { call, rejection } = serviceCalls(() => service);
 
 const card = (): Record<string, unknown> => JSON.parse(cardText) as Record<string, unknown>;
 const upload = (text: string, bytes: Uint8Array = onnx, replace?: boolean) => ({
