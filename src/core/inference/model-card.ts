@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CONDITIONS, usesKeystream, usesPermutation } from '../crypto/condition.js';
-import { CipherLensError } from '../errors.js';
+import { CipherLensError, isCipherLensError } from '../errors.js';
+import { readRegularText } from '../fs/read.js';
 import { CENTROID_ENCODING, oodCalibrationSchema } from './ood.js';
 
 /** The architectures the training team exports; each keeps the same ONNX input/output contract. */
@@ -137,11 +137,15 @@ export function parseModelCard(value: unknown, source = 'model card'): ModelCard
   return parsed.data;
 }
 
+/** Largest model card read (a card with class centroids for the OOD check is tens of KB). */
+export const MAX_CARD_BYTES = 16 * 1024 * 1024;
+
 export async function loadModelCard(path: string): Promise<ModelCard> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readRegularText(path, MAX_CARD_BYTES, { what: `model card ${path}` });
   } catch (error) {
+    if (isCipherLensError(error) && error.code !== 'INTERNAL' && error.code !== 'NOT_FOUND') throw error;
     throw new CipherLensError('NOT_FOUND', `cannot read model card ${path}: ${(error as Error).message}`);
   }
   let json: unknown;

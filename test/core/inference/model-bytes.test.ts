@@ -15,6 +15,10 @@ describe('readModelBytes', () => {
     },
   );
 
+  it.skipIf(!existsSync('/dev/zero'))('refuses a device named as a model card at once', async () => {
+    await expect(loadModelCard('/dev/zero')).rejects.toThrow(/not a regular file/);
+  });
+
   it('refuses bytes that are not the card’s', async () => {
     const model = await loadModelCard(card);
     await expect(readModelBytes('unused', model, new Uint8Array([1, 2, 3]))).rejects.toThrow(
