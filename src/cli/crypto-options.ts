@@ -191,3 +191,21 @@ export function reportFailures(command: string, failures: readonly Failure[], to
   }
   return failures.length > 0 ? 1 : 0;
 }
+
+/** `--name` as an integer from `min` to `max`; undefined when the option was not given. */
+export function parseIntegerOption(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new CipherLensError(
+      'BAD_INPUT',
+      `--${name} must be an integer from ${min} to ${max}, got "${value}"`,
+    );
+  }
+  return parsed;
+}

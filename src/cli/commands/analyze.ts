@@ -15,6 +15,7 @@ import {
   collectRequiredInputs,
   loadKeyOption,
   parseCommandArgs,
+  parseIntegerOption,
   passphraseOptions,
   printJson,
   reportFailures,
@@ -65,23 +66,6 @@ interface ParsedOptions {
   analyze: AnalyzeOptions;
 }
 
-function integerOption(
-  value: string | undefined,
-  name: string,
-  min: number,
-  max: number,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw new CipherLensError(
-      'BAD_INPUT',
-      `--${name} must be an integer from ${min} to ${max}, got "${value}"`,
-    );
-  }
-  return parsed;
-}
-
 const options = {
   key: { type: 'string' },
   ...passphraseOptions,
@@ -110,10 +94,10 @@ function parseOptions(
   }
   const text = (name: string): string | undefined => values[name] as string | undefined;
   const analyze: AnalyzeOptions = {};
-  const pairs = integerOption(text('pairs'), 'pairs', 2, 10_000_000);
-  const seed = integerOption(text('seed'), 'seed', 0, 0xffffffff);
-  const blockSize = integerOption(text('block'), 'block', 2, 16384);
-  const keyBit = integerOption(text('key-bit'), 'key-bit', 0, 255);
+  const pairs = parseIntegerOption(text('pairs'), 'pairs', 2, 10_000_000);
+  const seed = parseIntegerOption(text('seed'), 'seed', 0, 0xffffffff);
+  const blockSize = parseIntegerOption(text('block'), 'block', 2, 16384);
+  const keyBit = parseIntegerOption(text('key-bit'), 'key-bit', 0, 255);
   if (pairs !== undefined) analyze.pairs = pairs;
   if (seed !== undefined) analyze.seed = seed;
   if (blockSize !== undefined) analyze.blockSize = blockSize;
@@ -121,10 +105,10 @@ function parseOptions(
   return {
     inputs: positionals,
     condition: parseCondition(values.condition),
-    size: integerOption(text('size'), 'size', 2, 16384),
+    size: parseIntegerOption(text('size'), 'size', 2, 16384),
     fit,
     json: values.json === true,
-    scatter: integerOption(text('scatter'), 'scatter', 0, 1_000_000),
+    scatter: parseIntegerOption(text('scatter'), 'scatter', 0, 1_000_000),
     analyze,
   };
 }

@@ -15,7 +15,13 @@ import { generateKey, type CipherKey } from '../../core/crypto/keys.js';
 import { resolveDataDir } from '../../core/datasets/data-dir.js';
 import { CipherLensError } from '../../core/errors.js';
 import type { CliCommand } from '../command.js';
-import { loadKeyOption, parseCommandArgs, passphraseOptions, printJson } from '../crypto-options.js';
+import {
+  loadKeyOption,
+  parseCommandArgs,
+  parseIntegerOption,
+  passphraseOptions,
+  printJson,
+} from '../crypto-options.js';
 import { formatTable } from '../table.js';
 
 const usage = `Usage: cipherlens attack known-plaintext|ciphertext-only|keyspace [options]
@@ -87,15 +93,7 @@ function integer(
   min: number,
   max: number,
 ): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw new CipherLensError(
-      'BAD_INPUT',
-      `--${name} must be an integer from ${min} to ${max}, got "${value}"`,
-    );
-  }
-  return parsed;
+  return parseIntegerOption(value, name, min, max) ?? fallback;
 }
 
 function integerList(

@@ -15,7 +15,7 @@ import {
 } from '../../core/inference/model-catalog.js';
 import { DEFAULT_MODELS_DIR, type ModelFiles } from '../../core/inference/model-files.js';
 import { parseProviderPreference, type ProviderPreference } from '../../core/inference/providers.js';
-import { loadKeyOption, passphraseOptions, warnIfDemoKey } from '../crypto-options.js';
+import { loadKeyOption, parseIntegerOption, passphraseOptions, warnIfDemoKey } from '../crypto-options.js';
 
 /** Options shared by classify, index and evaluate: which model, which key, how to run it. */
 export const DEFAULT_KEY_PATH = join(PACKAGE_ROOT, 'resources', 'keys', 'demo.key');
@@ -52,12 +52,7 @@ export function parseCount(
   fallback: number | undefined,
   max = 1_000_000,
 ): number | undefined {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) {
-    throw new CipherLensError('BAD_INPUT', `--${name} must be an integer from 1 to ${max}, got "${value}"`);
-  }
-  return parsed;
+  return parseIntegerOption(value, name, 1, max) ?? fallback;
 }
 
 export function parseFitOption(value: string | undefined, fallback: FitMode): FitMode {
