@@ -74,3 +74,16 @@ export const JobStartedSchema = z.strictObject({ jobId: JobIdSchema });
 /** What every failed call carries, over IPC and HTTP alike. `code` mirrors core's ErrorCode. */
 export const ApiErrorSchema = z.strictObject({ code: z.string(), message: z.string() });
 export type ApiErrorPayload = z.infer<typeof ApiErrorSchema>;
+
+/** Status, times, progress and error of a long-running piece of work: every job, and a workspace key rotation. */
+export const RunStateFieldsSchema = z.strictObject({
+  status: z.enum(['running', 'done', 'failed', 'cancelled']),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  progress: z.strictObject({
+    done: z.number().int().min(0),
+    total: z.number().int().min(0),
+    message: z.string(),
+  }),
+  error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+});

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { ConditionSchema, FingerprintSchema, JobIdSchema, PathSchema } from './common.js';
+import {
+  ConditionSchema,
+  FingerprintSchema,
+  JobIdSchema,
+  PathSchema,
+  RunStateFieldsSchema,
+} from './common.js';
 import { DatasetAvailabilitySchema } from './library.js';
 
 export const AppInfoSchema = z.strictObject({
@@ -107,21 +113,12 @@ export const JobKindSchema = z.enum([
   'evaluate',
   'model-train',
 ]);
-export const JobStatusSchema = z.enum(['running', 'done', 'failed', 'cancelled']);
+export const JobStatusSchema = RunStateFieldsSchema.shape.status;
 
 /** A job's state; the same object is pushed as a job event whenever it changes. */
-export const JobStateSchema = z.strictObject({
+export const JobStateSchema = RunStateFieldsSchema.extend({
   id: JobIdSchema,
   kind: JobKindSchema,
-  status: JobStatusSchema,
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  progress: z.strictObject({
-    done: z.number().int().min(0),
-    total: z.number().int().min(0),
-    message: z.string(),
-  }),
-  error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
   /**
    * The finished job's result: ImportResult (import-*), ClassifyBatchResult (classify-batch),
    * RetrieveIndexStatus (index-build), EvaluationReport (evaluate), ModelsTrainResult (model-train). Parse with

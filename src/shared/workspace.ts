@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FingerprintSchema, PathSchema } from './common.js';
+import { FingerprintSchema, PathSchema, RunStateFieldsSchema } from './common.js';
 
 export const ClassCountSchema = z.strictObject({ label: z.string(), count: z.number().int().min(0) });
 
@@ -55,18 +55,9 @@ export const WorkspaceRekeySummarySchema = z.strictObject({
 export type WorkspaceRekeySummary = z.infer<typeof WorkspaceRekeySummarySchema>;
 
 /** One key rotation of this launch, running or finished; the same shape as a job's state. */
-export const WorkspaceRekeyStateSchema = z.strictObject({
+export const WorkspaceRekeyStateSchema = RunStateFieldsSchema.extend({
   from: FingerprintSchema,
   to: FingerprintSchema,
-  status: z.enum(['running', 'done', 'failed', 'cancelled']),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  progress: z.strictObject({
-    done: z.number().int().min(0),
-    total: z.number().int().min(0),
-    message: z.string(),
-  }),
-  error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
   result: WorkspaceRekeySummarySchema.nullable(),
 });
 export type WorkspaceRekeyState = z.infer<typeof WorkspaceRekeyStateSchema>;
