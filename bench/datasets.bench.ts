@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetSampleInputs } from '../src/core/app/dataset-sample.js';
+import { datasetSampleInputs } from '../src/backend/dataset-sample.js';
 import { resolveDataDir } from '../src/core/datasets/data-dir.js';
 import { planSplits, type LoadedDataset } from '../src/core/datasets/dataset.js';
 import { openDataset } from '../src/core/datasets/open.js';

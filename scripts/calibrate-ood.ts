@@ -17,7 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { resizeSquare } from '../src/core/app/images.js';
+import { resizeSquare } from '../src/backend/images.js';
 import { loadKeyFile } from '../src/core/crypto/keys.js';
 import { defaultExportDir } from '../src/core/datasets/data-dir.js';
 import {

@@ -36,7 +36,7 @@ import { createInferenceEngine } from '../src/core/inference/engine.js';
 import { isTransformable } from '../src/core/inference/key-transform.js';
 import { deriveTransformedModel, describeModelInput } from '../src/core/inference/model-catalog.js';
 
-const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
+const DOCS_DIR = fileURLToPath(new URL('../docs', import.meta.url));
 
 /** The published abstract's numbers (encrypted images, the proposed DCNN); see docs/results.md for caveats. */
 const PAPER: Record<string, { weightedF1: number; mAP: number }> = {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { protocol, type Session } from 'electron';
-import { resolveStaticFile } from '../core/fs/static-files.js';
+import { resolveStaticFile } from '../host-common/resolve-static-file.js';
 import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy.js';
 
 /** The renderer is served from cipherlens://app/, not file://, so it gets an origin, headers and a CSP. */

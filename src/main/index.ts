@@ -1,6 +1,6 @@
 import { app, BrowserWindow, ipcMain, session } from 'electron';
 import { createInferenceEngine } from '../core/inference/engine.js';
-import { createAppService, type AppService } from '../core/app/service.js';
+import { createAppService, type AppService } from '../backend/service.js';
 import { describeError } from '../core/errors.js';
 import {
   GRANT_DROPPED_PATH_CHANNEL,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app } from 'electron';
-import { userModelsDirOf } from '../core/app/state-dir.js';
+import { userModelsDirOf } from '../backend/state-dir.js';
 import { resolveDataDir } from '../core/datasets/data-dir.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { AppService } from '../core/app/service.js';
-import { errorPayload } from '../core/app/service.js';
+import type { AppService } from '../backend/service.js';
+import { errorPayload } from '../backend/service.js';
 import type { ApiEnvelope } from '../shared/bridge.js';
 import type { PathGrants } from './path-grants.js';
 

@@ -1,5 +1,5 @@
 import { safeStorage } from 'electron';
-import type { SecretBox } from '../core/app/key-ring.js';
+import type { SecretBox } from '../backend/key-ring.js';
 import { CipherLensError } from '../core/errors.js';
 
 /** Keys sealed with the OS keychain through safeStorage (call after app "ready"). */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppService } from '../core/app/service.js';
-import { errorPayload } from '../core/app/service.js';
+import type { AppService } from '../backend/service.js';
+import { errorPayload } from '../backend/service.js';
 import { CipherLensApiError } from '../shared/api.js';
 import { MAX_UPLOAD_BYTES } from '../shared/common.js';
 import {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { resolveStaticFile } from '../core/fs/static-files.js';
+import { resolveStaticFile } from '../host-common/resolve-static-file.js';
 import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy.js';
 
 export const SECURITY_HEADERS = {

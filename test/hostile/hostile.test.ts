@@ -3,13 +3,13 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppService } from '../../src/core/app/service.js';
+import type { AppService } from '../../src/backend/service.js';
 import { readIdxFile } from '../../src/core/datasets/idx.js';
 import { readTarGzFile } from '../../src/core/datasets/tar.js';
 import { isCipherLensError } from '../../src/core/errors.js';
 import { startBrowserHost, type BrowserHost } from '../../src/server/server.js';
 import { runCli } from '../cli/run-cli.js';
-import { startTestService } from '../core/app/harness.js';
+import { startTestService } from '../backend/harness.js';
 import { temporaryFolder } from '../core/workspace/helpers.js';
 import { buildCorpus, type Corpus, type HostileInput } from './corpus.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dispatchToEnvelope, isTrustedSender } from '../../src/main/ipc-guard.js';
-import { startTestService } from '../core/app/harness.js';
+import { startTestService } from '../backend/harness.js';
 
 const ORIGINS = ['cipherlens://app'];
 

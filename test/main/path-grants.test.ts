@@ -1,10 +1,10 @@
 import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppService } from '../../src/core/app/service.js';
+import type { AppService } from '../../src/backend/service.js';
 import { guardedCall } from '../../src/main/ipc-guard.js';
 import { MAX_PATH_GRANTS, PathGrants } from '../../src/main/path-grants.js';
-import { brightnessPng, startTestService } from '../core/app/harness.js';
+import { brightnessPng, startTestService } from '../backend/harness.js';
 import { temporaryFolder } from '../core/workspace/helpers.js';
 
 const ORIGINS = ['cipherlens://app'];

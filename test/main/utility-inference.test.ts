@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { loadKeyFile } from '../../src/core/crypto/keys.js';
 import { createInferenceEngine } from '../../src/core/inference/engine.js';
-import { DEMO_KEY, FIXTURES, REPO } from '../core/app/harness.js';
+import { DEMO_KEY, FIXTURES, REPO } from '../backend/harness.js';
 
 // utility-transport.ts imports electron's utilityProcess; here it forks a Node child with the same contract.
 vi.mock('electron', () => ({

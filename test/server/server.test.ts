@@ -3,10 +3,10 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppService } from '../../src/core/app/service.js';
+import type { AppService } from '../../src/backend/service.js';
 import { MAX_EVENT_STREAMS, startBrowserHost, type BrowserHost } from '../../src/server/server.js';
 import type { JobState } from '../../src/shared/system.js';
-import { base64, brightnessPng, startTestService, writeBrightnessFolders } from '../core/app/harness.js';
+import { base64, brightnessPng, startTestService, writeBrightnessFolders } from '../backend/harness.js';
 import { temporaryFolder } from '../core/workspace/helpers.js';
 
 const TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuv';

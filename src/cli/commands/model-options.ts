@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { defaultStateDir, userModelsDirOf } from '../../core/app/state-dir.js';
+import { defaultStateDir, userModelsDirOf } from '../../backend/state-dir.js';
 import type { CipherKey } from '../../core/crypto/keys.js';
 import { PACKAGE_ROOT } from '../../core/datasets/data-dir.js';
 import { CipherLensError } from '../../core/errors.js';

@@ -5,7 +5,7 @@ import { CipherLensError } from '../errors.js';
 import { loadModelCard, type ModelCard } from './model-card.js';
 
 /** Where shipped models live when running from the source tree; hosts that bundle the app pass their own. */
-export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../../resources/models/', import.meta.url));
+export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../../resources/models', import.meta.url));
 
 export interface ModelFiles {
   card: ModelCard;

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../../src/core/fs/atomic.js';
 import { fromFsError, fsErrorOf } from '../../../src/core/fs/errors.js';
 import { statusForCode } from '../../../src/server/http-status.js';
 import { encodeGreyPng } from '../../../src/core/image/decode.js';
-import { startTestService } from '../app/harness.js';
+import { startTestService } from '../../backend/harness.js';
 import { runCli } from '../../cli/run-cli.js';
 
 const DEMO_KEY = join(import.meta.dirname, '..', '..', '..', 'resources', 'keys', 'demo.key');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, loadKeyFile, type CipherKey } from '../../../src/core/crypto/keys.js';
 import { createInferenceEngine, type InferenceEngine } from '../../../src/core/inference/engine.js';
 
-const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../../fixtures', import.meta.url));
 const cardPath = join(fixtures, 'tiny-inference-model.json');
 const demoKeyPath = fileURLToPath(new URL('../../../resources/keys/demo.key', import.meta.url));
 let key: CipherKey;

@@ -13,7 +13,7 @@ import { transformModel } from '../../../src/core/inference/key-transform.js';
 import { loadModelCard, type ModelCard } from '../../../src/core/inference/model-card.js';
 import { checkModelKey } from '../../../src/core/inference/compatibility.js';
 
-const models = fileURLToPath(new URL('../../../resources/models/', import.meta.url));
+const models = fileURLToPath(new URL('../../../resources/models', import.meta.url));
 
 interface Plain {
   card: ModelCard;

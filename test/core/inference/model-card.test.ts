@@ -15,7 +15,7 @@ import { listModels, resolveModel } from '../../../src/core/inference/model-file
 import { encryptForModel } from '../../../src/core/inference/model-input.js';
 import { createImageCipher } from '../../../src/core/crypto/cipher.js';
 
-const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../../fixtures', import.meta.url));
 const demoKeyPath = fileURLToPath(new URL('../../../resources/keys/demo.key', import.meta.url));
 let card: ModelCard;
 let demoKey: CipherKey;

@@ -8,7 +8,7 @@ import {
   resolveModelReference,
 } from '../../../src/core/inference/model-catalog.js';
 
-const shipped = [fileURLToPath(new URL('../../../resources/models/', import.meta.url))];
+const shipped = [fileURLToPath(new URL('../../../resources/models', import.meta.url))];
 const demoKey = fileURLToPath(new URL('../../../resources/keys/demo.key', import.meta.url));
 
 describe('which model a key gets', () => {

@@ -6,7 +6,7 @@ import { deriveTransformedModel } from '../../../src/core/inference/model-catalo
 import { resolveModel } from '../../../src/core/inference/model-files.js';
 import { oodVerdict } from '../../../src/core/inference/ood.js';
 import { createPrng } from '../../../src/core/datasets/prng.js';
-import { REPO } from '../app/harness.js';
+import { REPO } from '../../backend/harness.js';
 
 const MODELS = join(REPO, 'resources', 'models');
 

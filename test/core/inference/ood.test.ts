@@ -17,7 +17,7 @@ import {
   type OodCalibration,
 } from '../../../src/core/inference/ood.js';
 import { createPrng } from '../../../src/core/datasets/prng.js';
-import { REPO } from '../app/harness.js';
+import { REPO } from '../../backend/harness.js';
 
 const calibratedOn = {
   dataset: 'toy',

@@ -14,7 +14,7 @@ import { recordDigest } from '../../../src/core/workspace/item-binding.js';
 import type { ItemRecord } from '../../../src/core/workspace/item-record.js';
 import { rekeyWorkspace } from '../../../src/core/workspace/rekey.js';
 import { containerFileOf, Workspace } from '../../../src/core/workspace/workspace.js';
-import { base64, brightnessPng, startTestService } from '../app/harness.js';
+import { base64, brightnessPng, startTestService } from '../../backend/harness.js';
 import { gradientPng, temporaryFolder } from './helpers.js';
 
 const options = { size: 32, fit: 'resize' as const };

@@ -1,0 +1,78 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readStudyConfig, readStudyTable } from '../../src/backend/study-results.js';
+import { temporaryFolder } from '../core/workspace/helpers.js';
+
+const retrieval = (mAP: number) => ({
+  mAP,
+  mAPAt10: mAP,
+  precisionAt10: mAP - 0.01,
+  queries: 10,
+  databaseSize: 100,
+});
+
+function result(hash: string, condition: string, weightedF1: number) {
+  return {
+    format: 'cipherlens-study-result',
+    version: 1,
+    hash,
+    configuration: {
+      dataset: 'mednist',
+      condition,
+      architecture: 'dcnn',
+      budget: { epochs: 3, patience: 2, maxTrain: 1000, batchSize: 64, learningRate: 0.001, seed: 1 },
+      keyFingerprint: 'b574d9e46e54e965',
+      encryptionSpecVersion: 1,
+      splitSeed: 42,
+    },
+    classification: {
+      classes: ['a', 'b'],
+      accuracy: 0.9,
+      macroF1: 0.89,
+      weightedF1,
+      confusionMatrix: [
+        [9, 1],
+        [1, 9],
+      ],
+      perClass: [
+        { label: 'a', precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
+        { label: 'b', precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
+      ],
+    },
+    retrieval: { testToTrain: retrieval(0.8), testToTest: retrieval(0.7) },
+    training: { durationSeconds: 12, epochsRun: 3, device: 'cpu', torchVersion: null, validation: null },
+    evaluationSeconds: 1,
+    hardware: { cpu: 'test', cores: 2, platform: 'linux' },
+    modelBytes: 1000,
+    createdAt: '2025-01-01T00:00:00Z',
+  };
+}
+
+describe('study results for the Evaluate view', () => {
+  it('turns each result file into a row and serves its confusion matrix; damaged files are reported', async () => {
+    const dir = await temporaryFolder('cipherlens-study-');
+    await writeFile(join(dir, 'one.json'), JSON.stringify(result('h1', 'arnold+xor', 0.99)));
+    await writeFile(join(dir, 'two.json'), JSON.stringify(result('h2', 'plain', 0.97)));
+    await writeFile(join(dir, 'broken.json'), '{"format":');
+    const table = await readStudyTable(dir);
+    expect(table.available).toBe(true);
+    expect(table.rows.map((r) => [r.id, r.condition, r.weightedF1, r.mAP, r.mAPTestToTest])).toEqual([
+      ['h1', 'arnold+xor', 0.99, 0.8, 0.7],
+      ['h2', 'plain', 0.97, 0.8, 0.7],
+    ]);
+    expect(table.problems).toHaveLength(1);
+    expect(table.problems[0]).toMatch(/^broken.json/);
+    const config = await readStudyConfig(dir, 'h1');
+    expect(config.matrix).toEqual([
+      [9, 1],
+      [1, 9],
+    ]);
+    await expect(readStudyConfig(dir, 'missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('says "not available" when there are no results', async () => {
+    expect(await readStudyTable(null)).toEqual({ available: false, rows: [], problems: [] });
+    expect((await readStudyTable(await temporaryFolder())).available).toBe(false);
+  });
+});
