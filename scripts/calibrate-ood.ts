@@ -25,7 +25,7 @@ import {
   readExportedSplit,
   readExportManifest,
   type ExportedSplit,
-} from '../src/core/evaluation/exported-split.js';
+} from '../src/core/inference/exported-split.js';
 import { writeFileAtomic } from '../src/core/fs/atomic.js';
 import { inferAll } from '../src/core/inference/batch.js';
 import { parseModelCard } from '../src/core/inference/model-card.js';

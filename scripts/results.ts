@@ -31,7 +31,7 @@ import { writeFileAtomic } from '../src/core/fs/atomic.js';
 import { listModels, type ModelFiles } from '../src/core/inference/model-files.js';
 import { loadKeyFile } from '../src/core/crypto/keys.js';
 import { classificationMetrics } from '../src/core/evaluation/classification-metrics.js';
-import { readExportedSplit, readExportManifest } from '../src/core/evaluation/exported-split.js';
+import { readExportedSplit, readExportManifest } from '../src/core/inference/exported-split.js';
 import { createInferenceEngine } from '../src/core/inference/engine.js';
 import { isTransformable } from '../src/core/inference/key-transform.js';
 import { deriveTransformedModel, describeModelInput } from '../src/core/inference/model-catalog.js';

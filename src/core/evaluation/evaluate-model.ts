@@ -3,7 +3,7 @@ import type { ModelFiles } from '../inference/model-files.js';
 import type { ProviderPreference } from '../inference/providers.js';
 import type { Logger } from '../inference/session.js';
 import { classificationMetrics, type ClassificationMetrics } from './classification-metrics.js';
-import { openExportForModel, readExportedSplit, type ExportedSplit } from './exported-split.js';
+import { openExportForModel, readExportedSplit, type ExportedSplit } from '../inference/exported-split.js';
 import { evaluateRetrieval, type RetrievalMetrics } from './retrieval-metrics.js';
 
 export type EvaluationStage =

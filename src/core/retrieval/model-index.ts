@@ -1,5 +1,5 @@
 import { CipherLensError } from '../errors.js';
-import { openExportForModel, readExportedSplit, type ExportedSplit } from '../evaluation/exported-split.js';
+import { openExportForModel, readExportedSplit, type ExportedSplit } from '../inference/exported-split.js';
 import { inferAll } from '../inference/batch.js';
 import type { InferenceEngine } from '../inference/engine.js';
 import type { ModelCard } from '../inference/model-card.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CONDITIONS, type Condition } from '../crypto/condition.js';
 import type { CipherKey } from '../crypto/keys.js';
-import { readExportedSplit, readExportManifest, exportCommandHint } from '../evaluation/exported-split.js';
+import { readExportedSplit, readExportManifest, exportCommandHint } from '../inference/exported-split.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import {
   aggregateReports,

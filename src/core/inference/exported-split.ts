@@ -4,11 +4,11 @@ import { CONDITIONS } from '../crypto/condition.js';
 import { npyIntegers, readNpy } from '../datasets/npy.js';
 import { CipherLensError } from '../errors.js';
 import { readRegularText } from '../fs/read.js';
-import { checkModelClasses, checkModelCondition, checkModelInputSize } from '../inference/compatibility.js';
-import { createInferenceEngine, type InferenceEngine } from '../inference/engine.js';
-import type { ModelFiles } from '../inference/model-files.js';
-import type { ProviderPreference } from '../inference/providers.js';
-import type { Logger } from '../inference/session.js';
+import { checkModelClasses, checkModelCondition, checkModelInputSize } from './compatibility.js';
+import { createInferenceEngine, type InferenceEngine } from './engine.js';
+import type { ModelFiles } from './model-files.js';
+import type { ProviderPreference } from './providers.js';
+import type { Logger } from './session.js';
 
 /** The parts of an export's manifest.json (written by `cipherlens export-dataset`) that evaluation relies on. */
 const manifestSchema = z.looseObject({
