@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { CipherLensError, type ErrorCode } from '../errors.js';
-import { startModuleWorker } from '../inference/worker-thread.js';
+import { startModuleWorker } from '../workers/worker-thread.js';
 import { similarityKernel } from '../retrieval/similarity-kernel.js';
 import { normalizeRows } from '../retrieval/vectors.js';
 import { MAX_RANKED_ITEMS, PartialRanking } from './ranking.js';

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { CipherLensError, type ErrorCode } from '../errors.js';
-import { startModuleWorker } from '../inference/worker-thread.js';
+import { startModuleWorker } from '../workers/worker-thread.js';
 import type { DecodedDicom, DicomDecodeOptions } from './dicom.js';
 import type { DicomJob, DicomReply } from './dicom-worker.js';
 

@@ -10,7 +10,7 @@ import type { ExecutionProvider, ProviderPreference } from './providers.js';
 import { stderrLogger, type Logger } from './session.js';
 import { topClasses, type RankedClass } from './softmax.js';
 import type { InferenceReply, InferenceRequest } from './worker-protocol.js';
-import { startModuleWorker } from './worker-thread.js';
+import { startModuleWorker } from '../workers/worker-thread.js';
 
 export interface InferenceEngineOptions {
   /** Model id (in `modelsDir`), card path or ONNX path; or files already resolved. */
