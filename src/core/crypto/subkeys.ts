@@ -4,7 +4,16 @@ import { hkdfSync } from 'node:crypto';
 export const SPEC_VERSION = 1;
 const HKDF_SALT = Buffer.from('cipherlens-v1', 'ascii');
 
-export type SubkeyLabel = 'arnold' | 'keystream' | 'mac' | 'fingerprint';
+/** Every HKDF info label the spec uses; each names an independent 32-byte sub-key. */
+export const SUBKEY_LABELS = [
+  'arnold',
+  'keystream',
+  'mac',
+  'fingerprint',
+  'uniform-permutation',
+  'sidecar',
+] as const;
+export type SubkeyLabel = (typeof SUBKEY_LABELS)[number];
 
 /** HKDF-SHA256(ikm = master key, salt = "cipherlens-v1", info = label) → 32 bytes. */
 export function deriveSubkey(masterKey: Uint8Array, label: SubkeyLabel): Buffer {
