@@ -13,6 +13,8 @@ export default defineConfig({
           'inference-utility': resolve(__dirname, 'src/main/inference-utility.ts'),
           // DICOM decoding runs in worker threads (src/core/image/dicom-pool.ts), started beside index.js.
           'dicom-worker': resolve(__dirname, 'src/core/image/dicom-worker.ts'),
+          // Large images are encrypted in worker threads (src/core/crypto/cipher-pool.ts).
+          'cipher-worker': resolve(__dirname, 'src/core/crypto/cipher-worker.ts'),
         },
       },
     },

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { OffLoopCipher } from '../core/crypto/cipher-pool.js';
 import type { CipherKey } from '../core/crypto/keys.js';
 import type { Condition } from '../core/crypto/condition.js';
 import type { InferenceEngine } from '../core/inference/engine.js';
@@ -71,6 +72,8 @@ export class AppContext {
   readonly jobs = new JobManager();
   /** The key rotation of the workspace (at most one; no job runs beside it). */
   readonly rekey = new WorkspaceRekeys(this.jobs);
+  /** Encrypts imported images, large ones in worker threads (the event loop serves every request). */
+  readonly cipher = new OffLoopCipher();
   readonly models: ModelRegistry;
   /** Where the user's own models (imported or trained) live. */
   readonly userModelsDir: string;
@@ -179,5 +182,6 @@ export class AppContext {
     await this.rekey.stop();
     await this.jobs.cancelAll();
     await this.models.closeEngine();
+    await this.cipher.close();
   }
 }

@@ -63,6 +63,7 @@ export function importHandlers(
     const outcome = await importImages(workspace, inputs, {
       key,
       condition: STORAGE_CONDITION,
+      cipher: context.cipher,
       conversionTag: tag,
       signal: job.signal,
       onProgress: (done, total, message) => {
@@ -134,6 +135,7 @@ export function importHandlers(
       return importImages(context.workspace, inputs, {
         key,
         condition: STORAGE_CONDITION,
+        cipher: context.cipher,
         conversionTag: conversionTag(request.conversion, size),
       });
     },

@@ -17,9 +17,9 @@ export function previewHandlers(
       const key = context.activeKey();
       const size = await naturalSize(context, request.source, request.conversion.size);
       const image = await resolveImage(context, request.source, request.conversion, size);
-      const cipher = createImageCipher(key, request.condition, image.size);
-      const encrypted = cipher.encrypt(image.pixels);
-      const decrypted = cipher.decrypt(encrypted);
+      // A large image (a small PNG can decode to 8000²) is encrypted and decrypted off the event loop.
+      const encrypted = await context.cipher.encrypt(key, request.condition, image.size, image.pixels);
+      const decrypted = await context.cipher.decrypt(key, request.condition, image.size, encrypted);
       return {
         size: image.size,
         condition: request.condition,

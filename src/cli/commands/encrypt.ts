@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { MAX_SIZE, MIN_SIZE } from '../../core/crypto/arnold.js';
-import { createImageCipher } from '../../core/crypto/cipher.js';
+import { OffLoopCipher } from '../../core/crypto/cipher-pool.js';
 import { parseCondition } from '../../core/crypto/condition.js';
-import { CONTAINER_EXTENSION, sealCiphertext } from '../../core/crypto/container.js';
+import { CONTAINER_EXTENSION } from '../../core/crypto/container.js';
 import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
@@ -82,12 +82,14 @@ const encrypt: CliCommand = {
     const jobs = planOutputs(inputs, values.out, Boolean(values.png));
     if (!values.force) await refuseOverwrites(jobs);
 
+    // Large images are encrypted in a worker thread: the progress bar and Ctrl-C stay responsive.
+    const cipher = new OffLoopCipher();
     const { done, failures } = await runEach(
       'encrypting',
       jobs,
       (job) => job.input.path,
-      (job) => encryptOne(job, key, condition, size, fit, values.label),
-    );
+      (job) => encryptOne(job, cipher, key, condition, size, fit, values.label),
+    ).finally(() => cipher.close());
 
     if (values.json) {
       printJson({ keyFingerprint: key.fingerprint, condition, encrypted: done, failures });
@@ -113,6 +115,7 @@ export default encrypt;
 
 async function encryptOne(
   job: Job,
+  cipher: OffLoopCipher,
   key: CipherKey,
   condition: ReturnType<typeof parseCondition>,
   size: number | undefined,
@@ -120,10 +123,9 @@ async function encryptOne(
   label: string | undefined,
 ): Promise<Done> {
   const image = await decodeGreyImage(job.input.path, { size, fit });
-  const cipher = createImageCipher(key, condition, image.width);
-  const ciphertext = cipher.encrypt(image.pixels);
   const metadata = { name: job.input.relative, ...(label === undefined ? {} : { label }) };
-  await writeFileAtomic(job.output, sealCiphertext(key, condition, image.width, ciphertext, metadata));
+  const { ciphertext, container } = await cipher.seal(key, condition, image.width, image.pixels, metadata);
+  await writeFileAtomic(job.output, container);
   if (job.png) await writeFileAtomic(job.png, await encodeGreyPng({ ...image, pixels: ciphertext }));
   return {
     input: job.input.path,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createImageCipher } from '../crypto/cipher.js';
+import type { OffLoopCipher } from '../crypto/cipher-pool.js';
 import { sealCiphertext } from '../crypto/container.js';
 import type { Condition } from '../crypto/condition.js';
 import type { CipherKey } from '../crypto/keys.js';
@@ -23,6 +24,8 @@ export interface ImportSettings {
   condition: Condition;
   /** Describes the conversion options: the same file imported at another size is another item. */
   conversionTag: string;
+  /** Large images are encrypted off the event loop through it (the back end's); default: in place. */
+  cipher?: Pick<OffLoopCipher, 'encrypt'>;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, message: string) => void;
 }
@@ -59,7 +62,9 @@ export async function importImages(
         continue;
       }
       image = await input.decode();
-      ciphertext = createImageCipher(settings.key, settings.condition, image.width).encrypt(image.pixels);
+      ciphertext = settings.cipher
+        ? await settings.cipher.encrypt(settings.key, settings.condition, image.width, image.pixels)
+        : createImageCipher(settings.key, settings.condition, image.width).encrypt(image.pixels);
     } catch (error) {
       outcome.skipped.push({
         name: input.name,
