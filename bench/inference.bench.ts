@@ -14,6 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseModelCard, type ModelCard } from '../src/core/inference/model-card.js';
+import { preferredModel } from '../src/core/inference/model-catalog.js';
 import { listModels, type ModelFiles } from '../src/core/inference/model-files.js';
 import { openModelRunner } from '../src/core/inference/model-runner.js';
 
@@ -43,12 +44,7 @@ async function chooseModel(): Promise<ModelFiles | null> {
   const models = await listModels();
   const wanted = process.env.CIPHERLENS_BENCH_MODEL;
   if (wanted) return models.find((m) => m.card.id === wanted) ?? null;
-  const rank = (m: ModelFiles): number =>
-    // The paper's architecture first, then MedNIST's 64×64 images, then the encrypted condition.
-    (m.card.architecture === 'dcnn' ? 0 : 4) +
-    (m.card.dataset === 'mednist' ? 0 : 2) +
-    (m.card.condition === 'arnold+xor' ? 0 : 1);
-  return models.sort((a, b) => rank(a) - rank(b))[0] ?? null;
+  return preferredModel(models);
 }
 
 /** A card for a model exported here (random weights), so it runs through the same runner as shipped ones. */

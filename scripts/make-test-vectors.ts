@@ -11,12 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { arnoldParametersFromKey, buildArnoldPlan } from '../src/core/crypto/arnold.js';
 import { createImageCipher } from '../src/core/crypto/cipher.js';
-import { CONDITIONS, type Condition } from '../src/core/crypto/condition.js';
+import { CONDITIONS, DEFAULT_CONDITION, type Condition } from '../src/core/crypto/condition.js';
 import { encryptToContainer } from '../src/core/crypto/container.js';
 import { recordDigest } from '../src/core/workspace/item-binding.js';
 import { keyFromBytes } from '../src/core/crypto/keys.js';
 import { buildKeystream } from '../src/core/crypto/keystream.js';
-import { deriveSubkey, type SubkeyLabel } from '../src/core/crypto/subkeys.js';
+import { deriveSubkey, SUBKEY_LABELS, type SubkeyLabel } from '../src/core/crypto/subkeys.js';
+import { buildUniformPlan } from '../src/core/crypto/uniform.js';
 import { createPrng, shuffleInPlace } from '../src/core/datasets/prng.js';
 import { apportion, planCarvedValidation, planStratifiedFractions } from '../src/core/datasets/splits.js';
 
@@ -32,6 +33,12 @@ export interface VectorImage {
     iterations: number;
     parametersId: string;
     /** Only for tiny sizes, so a re-implementation can compare tables. */
+    gather?: number[];
+  };
+  /** The keyed uniform permutation (Fisher–Yates over AES-CTR of the uniform-permutation sub-key). */
+  uniform: {
+    parametersId: string;
+    /** Only for tiny sizes, as for Arnold. */
     gather?: number[];
   };
   keystream: string;
@@ -64,14 +71,14 @@ const rampImage = (size: number): Uint8Array => Uint8Array.from({ length: size *
 
 export function buildVectors(): EncryptionVectors {
   const key = keyFromBytes(TEST_KEY_BYTES, 'test vectors');
-  const labels: SubkeyLabel[] = ['arnold', 'keystream', 'mac', 'fingerprint'];
   const subkeys = Object.fromEntries(
-    labels.map((label) => [label, hex(deriveSubkey(key.bytes, label))]),
+    SUBKEY_LABELS.map((label) => [label, hex(deriveSubkey(key.bytes, label))]),
   ) as Record<SubkeyLabel, string>;
   const params = arnoldParametersFromKey(key.bytes);
   const images = SIZES.map((size): VectorImage => {
     const input = rampImage(size);
     const plan = buildArnoldPlan(params, size);
+    const uniform = buildUniformPlan(key.bytes, size);
     const outputs = Object.fromEntries(
       CONDITIONS.map((condition) => [condition, hex(createImageCipher(key, condition, size).encrypt(input))]),
     ) as Record<Condition, string>;
@@ -87,6 +94,10 @@ export function buildVectors(): EncryptionVectors {
         parametersId: plan.parametersId,
         ...(size <= 5 ? { gather: [...plan.gather] } : {}),
       },
+      uniform: {
+        parametersId: uniform.parametersId,
+        ...(size <= 5 ? { gather: [...uniform.gather] } : {}),
+      },
       keystream: hex(buildKeystream(key.bytes, size, size)),
       outputs,
     };
@@ -101,7 +112,7 @@ export function buildVectors(): EncryptionVectors {
   const digest = recordDigest({
     ...item,
     keyFingerprint: key.fingerprint,
-    condition: 'arnold+xor',
+    condition: DEFAULT_CONDITION,
     size: 4,
   });
   return {
@@ -110,21 +121,21 @@ export function buildVectors(): EncryptionVectors {
     arnoldDerivation: { aRaw: params.a, bRaw: params.b, iterationSeed: params.iterationSeed },
     images,
     container: {
-      condition: 'arnold+xor',
+      condition: DEFAULT_CONDITION,
       size: 4,
       metadata,
       input: hex(containerInput),
-      hex: hex(encryptToContainer(key, 'arnold+xor', 4, containerInput, metadata)),
+      hex: hex(encryptToContainer(key, DEFAULT_CONDITION, 4, containerInput, metadata)),
     },
     boundContainer: {
-      condition: 'arnold+xor',
+      condition: DEFAULT_CONDITION,
       size: 4,
       metadata,
       input: hex(containerInput),
       item,
       recordDigest: digest,
       hex: hex(
-        encryptToContainer(key, 'arnold+xor', 4, containerInput, metadata, {
+        encryptToContainer(key, DEFAULT_CONDITION, 4, containerInput, metadata, {
           itemId: item.id,
           recordDigest: digest,
         }),
@@ -297,7 +308,11 @@ export function renderVectorsMarkdown(vectors: EncryptionVectors): string {
   for (const image of vectors.images) {
     const n = image.size;
     out.push('', `### ${n}×${n}, ${image.inputRule}`, '');
-    if (image.arnold.gather) out.push(`Gather table: \`[${image.arnold.gather.join(', ')}]\``, '');
+    if (image.arnold.gather) out.push(`Arnold gather table: \`[${image.arnold.gather.join(', ')}]\``, '');
+    if (image.uniform.gather) {
+      out.push(`Uniform gather table: \`[${image.uniform.gather.join(', ')}]\``, '');
+    }
+    out.push(`Uniform permutation parameters id: \`${image.uniform.parametersId}\``, '');
     out.push(
       'Input:',
       '',

@@ -35,6 +35,8 @@ import { readExportedSplit, readExportManifest } from '../src/core/inference/exp
 import { createInferenceEngine } from '../src/core/inference/engine.js';
 import { isTransformable } from '../src/core/inference/key-transform.js';
 import { deriveTransformedModel, describeModelInput } from '../src/core/inference/model-catalog.js';
+import { CONDITIONS, DEFAULT_CONDITION } from '../src/core/crypto/condition.js';
+import { ARCHITECTURES } from '../src/core/training/architectures.js';
 
 const DOCS_DIR = fileURLToPath(new URL('../docs', import.meta.url));
 
@@ -47,8 +49,9 @@ const TARGETS: Record<string, { weightedF1: number; mAP: number }> = {
   mednist: { weightedF1: 0.995, mAP: 0.99 },
   mnist: { weightedF1: 0.98, mAP: 0.97 },
 };
-const CONDITION_ORDER = ['plain', 'arnold', 'xor', 'arnold+xor'];
-const ARCHITECTURE_ORDER = ['dcnn', 'resnet', 'mlp', 'bitplane-mlp'];
+// Table order: the registries' order.
+const CONDITION_ORDER: readonly string[] = CONDITIONS;
+const ARCHITECTURE_ORDER: readonly string[] = ARCHITECTURES;
 
 interface Row {
   id: string;
@@ -96,7 +99,7 @@ function headline(rows: Row[], dataset: string): { role: string; evaluation: Mod
     .map((r) => r.evaluation)
     .filter(
       (e): e is ModelEvaluation =>
-        e?.model.dataset === dataset && e.model.condition === 'arnold+xor' && !e.model.transformedFrom,
+        e?.model.dataset === dataset && e.model.condition === DEFAULT_CONDITION && !e.model.transformedFrom,
     );
   const dcnn = encrypted.find((e) => e.model.architecture === 'dcnn');
   const best = [...encrypted].sort((a, b) => b.classification.weighted.f1 - a.classification.weighted.f1)[0];
@@ -423,13 +426,13 @@ async function main(): Promise<void> {
       const { dataset } = derived.card;
       const id = derived.card.id;
       try {
-        const freshDir = exportDirFor(values['exports-dir'], dataset, 'arnold+xor', suffix);
+        const freshDir = exportDirFor(values['exports-dir'], dataset, DEFAULT_CONDITION, suffix);
         const evaluation = await evaluateWithProgress(derived, values['exports-dir'], threads, freshDir);
         rows.set(id, { id, status: 'evaluated', evaluation });
         process.stderr.write(
           `${id}: weighted F1 ${formatMetric(evaluation.classification.weighted.f1)}, mAP ${formatMetric(evaluation.retrieval.queryVsDatabase.mAP)}\n`,
         );
-        const otherKey = exportDirFor(values['exports-dir'], dataset, 'arnold+xor');
+        const otherKey = exportDirFor(values['exports-dir'], dataset, DEFAULT_CONDITION);
         accessControl.push(
           await accessRow(derived, otherKey, 'test split encrypted with another key (demo key)', threads),
         );
@@ -443,7 +446,7 @@ async function main(): Promise<void> {
         );
         // Every encrypted-trained model of the dataset, also when --models named a subset.
         for (const trained of (await listModels(values['models-dir'])).filter(
-          (m) => m.card.dataset === dataset && m.card.condition === 'arnold+xor',
+          (m) => m.card.dataset === dataset && m.card.condition === DEFAULT_CONDITION,
         )) {
           accessControl.push(
             await accessRow(

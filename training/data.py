@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import TrainingError
+from .registry import CONDITIONS
 
 SPLITS = ("train", "val", "test")
-CONDITIONS = ("plain", "arnold", "xor", "arnold+xor")
 
 
 @dataclass

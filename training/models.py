@@ -9,8 +9,7 @@ import math
 import torch
 from torch import nn
 
-ARCHITECTURES = ("dcnn", "resnet", "mlp", "bitplane-mlp")
-EMBEDDING_DIM = 512
+from .registry import ARCHITECTURES, EMBEDDING_DIM, FULLY_CONNECTED
 # Caps the widest fully connected matrix so every exported model stays a few MB (float32 weights).
 FIRST_LAYER_WEIGHT_BUDGET = 1_600_000
 
@@ -194,9 +193,6 @@ class BitPlaneMLP(nn.Module):
     def forward(self, images: torch.Tensor):
         per_pixel = torch.tanh(self.pixel_layer(self.bits(images)))
         return self.head(self.hidden(self.input_dropout(per_pixel.flatten(1))))
-
-
-FULLY_CONNECTED = ("mlp", "bitplane-mlp")
 
 
 def build_model(architecture: str, size: int, num_classes: int, mean: float, std: float, dropout: float = 0.3,

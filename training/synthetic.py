@@ -11,6 +11,8 @@ import os
 
 import numpy as np
 
+from .registry import permutes, xors
+
 
 def make_images(labels: np.ndarray, size: int, num_classes: int, rng: np.random.Generator) -> np.ndarray:
     images = rng.integers(0, 60, size=(len(labels), size, size), dtype=np.int64)
@@ -37,9 +39,9 @@ def write_export(directory: str, *, size: int = 12, num_classes: int = 3, counts
         labels = (np.arange(count) % num_classes).astype("<i8")
         rng.shuffle(labels)
         images = make_images(labels, size, num_classes, rng).reshape(count, -1)
-        if condition in ("arnold", "arnold+xor"):
+        if permutes(condition):
             images = images[:, permutation]
-        if condition in ("xor", "arnold+xor"):
+        if xors(condition):
             images = images ^ mask
         np.save(os.path.join(directory, f"{name}-images.npy"), np.ascontiguousarray(images.reshape(count, size, size)))
         np.save(os.path.join(directory, f"{name}-labels.npy"), labels)
@@ -49,7 +51,7 @@ def write_export(directory: str, *, size: int = 12, num_classes: int = 3, counts
     manifest = {
         "format": "cipherlens-tensors", "version": 1, "dataset": dataset, "classes": classes, "imageSize": size,
         "condition": condition, "keyFingerprint": None if condition == "plain" else "0123456789abcdef",
-        "encryptionSpecVersion": 1, "arnoldParametersId": "synthetic" if "arnold" in condition else None,
+        "encryptionSpecVersion": 1, "arnoldParametersId": "synthetic" if permutes(condition) else None,
         "splitSeed": 42, "splits": splits, "classCounts": class_counts, "source": {"generator": "training.synthetic"},
         "createdAt": "2025-01-01T00:00:00Z",
     }

@@ -30,7 +30,8 @@ from .augment import PRESETS as AUGMENT_PRESETS, Augmenter
 from .data import Export, Split, load_export, pixel_statistics, subsample
 from .errors import TrainingError
 from .metrics import classification_metrics
-from .models import ARCHITECTURES, EMBEDDING_DIM, FULLY_CONNECTED, build_model, count_parameters
+from .models import build_model, count_parameters
+from .registry import ARCHITECTURES, EMBEDDING_DIM, FULLY_CONNECTED, TRANSFORMABLE
 from .progress import Progress, take_stdout
 
 CARD_FORMAT = "cipherlens-model"
@@ -228,7 +229,7 @@ def transformable_fields(architecture: str, condition: str, onnx_path: str) -> d
     """A plain bit-plane model can be turned into a model for images encrypted under any key (Arnold gather of the
     per-pixel weights, sign flips for the keystream bits, the next layer's columns permuted alike; see
     docs/keys-and-models.md). The card names the scheme and the ONNX initializers the transform rewrites."""
-    if architecture != "bitplane-mlp" or condition != "plain":
+    if architecture not in TRANSFORMABLE or condition != "plain":
         return {}
     return {"transformable": {"scheme": "bitplane-v1", **onnx_export.bitplane_initializers(onnx_path)}}
 

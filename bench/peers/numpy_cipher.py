@@ -11,6 +11,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import os
 import sys
 import time
 
@@ -18,8 +19,13 @@ import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 SALT = b"cipherlens-v1"
-CONDITIONS = ["plain", "arnold", "xor", "arnold+xor"]
-CONDITION_CODES = {"plain": 0, "arnold": 1, "xor": 2, "arnold+xor": 3}
+# Condition names, codes and properties come from the TypeScript registry (training/registry.json, `npm run
+# registry`); the arithmetic of each kernel below is written from docs/encryption.md.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training", "registry.json"),
+          encoding="utf-8") as _handle:
+    REGISTRY = {entry["name"]: entry for entry in json.load(_handle)["conditions"]}
+CONDITIONS = list(REGISTRY)
+CONDITION_CODES = {name: entry["code"] for name, entry in REGISTRY.items()}
 MAGIC = bytes([0x89, 0x43, 0x4C, 0x45, 0x4E, 0x53, 0x0D, 0x0A])
 
 
@@ -74,6 +80,39 @@ def arnold_plan(master: bytes, n: int):
     return {"a": a, "b": b, "period": period, "iterations": iterations, "gather": gather, "parametersId": parameters_id}
 
 
+def uniform_plan(master: bytes, n: int):
+    """Fisher–Yates over the big-endian u32 words of AES-256-CTR(uniform-permutation sub-key) with rejection."""
+    s = hkdf(master, "uniform-permutation")
+    iv = n.to_bytes(4, "big") + n.to_bytes(4, "big") + bytes(8)
+    encryptor = Cipher(algorithms.AES(s), modes.CTR(iv)).encryptor()
+    pixels = n * n
+    words: list[int] = []
+    position = 0
+
+    def next_word() -> int:
+        nonlocal words, position
+        if position == len(words):
+            words = np.frombuffer(encryptor.update(bytes(65536)), dtype=">u4").tolist()
+            position = 0
+        position += 1
+        return words[position - 1]
+
+    table = list(range(pixels))
+    for i in range(pixels - 1, 0, -1):
+        m = i + 1
+        limit = 2**32 - (2**32 % m)
+        x = next_word()
+        while x >= limit:
+            x = next_word()
+        j = x % m
+        table[i], table[j] = table[j], table[i]
+    parameters_id = hmac.new(s, f"uniform-permutation-v1:{n}".encode("ascii"), hashlib.sha256).hexdigest()[:16]
+    return {"gather": np.array(table, dtype=np.intp), "parametersId": parameters_id}
+
+
+PERMUTATION_PLANS = {"arnold": arnold_plan, "uniform": uniform_plan}
+
+
 def keystream(master: bytes, n: int) -> np.ndarray:
     iv = n.to_bytes(4, "big") + n.to_bytes(4, "big") + bytes(8)
     encryptor = Cipher(algorithms.AES(hkdf(master, "keystream")), modes.CTR(iv)).encryptor()
@@ -84,8 +123,10 @@ class Tables:
     def __init__(self, master: bytes, condition: str, n: int):
         pixels = n * n
         self.condition = condition
-        self.gather = arnold_plan(master, n)["gather"] if "arnold" in condition else None
-        self.ks = keystream(master, n) if "xor" in condition else np.zeros(pixels, dtype=np.uint8)
+        kind = REGISTRY[condition]["permutation"]
+        self.xor = REGISTRY[condition]["xor"]
+        self.gather = PERMUTATION_PLANS[kind](master, n)["gather"] if kind else None
+        self.ks = keystream(master, n) if self.xor else np.zeros(pixels, dtype=np.uint8)
         if self.gather is not None:
             self.inverse = np.empty(pixels, dtype=np.intp)
             self.inverse[self.gather] = np.arange(pixels)
@@ -94,19 +135,19 @@ class Tables:
 
 def encrypt_naive(t: Tables, batch: np.ndarray) -> np.ndarray:
     if t.gather is None:
-        return batch ^ t.ks if t.condition == "xor" else batch.copy()
+        return batch ^ t.ks if t.xor else batch.copy()
     out = batch[:, t.gather]
-    return out ^ t.ks if t.condition == "arnold+xor" else out
+    return out ^ t.ks if t.xor else out
 
 
 def decrypt_naive(t: Tables, batch: np.ndarray) -> np.ndarray:
     if t.gather is None:
-        return batch ^ t.ks if t.condition == "xor" else batch.copy()
+        return batch ^ t.ks if t.xor else batch.copy()
     out = batch[:, t.inverse]
-    return out ^ t.decrypt_mask if t.condition == "arnold+xor" else out
+    return out ^ t.decrypt_mask if t.xor else out
 
 
-def run_strong(table, mask, src: np.ndarray, dst: np.ndarray, chunk: int, condition: str) -> None:
+def run_strong(table, mask, src: np.ndarray, dst: np.ndarray, chunk: int, xor: bool) -> None:
     """Writes into preallocated dst: no allocation inside the loop."""
     count = src.shape[0]
     for start in range(0, count, chunk):
@@ -115,23 +156,23 @@ def run_strong(table, mask, src: np.ndarray, dst: np.ndarray, chunk: int, condit
         d = dst[start:stop]
         if table is not None:
             np.take(s, table, axis=1, out=d)
-            if condition == "arnold+xor":
+            if xor:
                 np.bitwise_xor(d, mask, out=d)
-        elif condition == "xor":
+        elif xor:
             np.bitwise_xor(s, mask, out=d)
         else:
             np.copyto(d, s)
 
 
 def encrypt_strong(t: Tables, src, dst, chunk):
-    run_strong(t.gather, t.ks, src, dst, chunk, t.condition)
+    run_strong(t.gather, t.ks, src, dst, chunk, t.xor)
 
 
 def decrypt_strong(t: Tables, src, dst, chunk):
     if t.gather is None:
-        run_strong(None, t.ks, src, dst, chunk, t.condition)
+        run_strong(None, t.ks, src, dst, chunk, t.xor)
     else:
-        run_strong(t.inverse, t.decrypt_mask, src, dst, chunk, t.condition)
+        run_strong(t.inverse, t.decrypt_mask, src, dst, chunk, t.xor)
 
 
 def input_batch(count: int, n: int) -> np.ndarray:
@@ -209,6 +250,10 @@ def check_vectors(path: str) -> dict:
             expect(f"{n} {field}", plan[field], image["arnold"][field])
         if "gather" in image["arnold"]:
             expect(f"{n} gather", plan["gather"].tolist(), image["arnold"]["gather"])
+        uniform = uniform_plan(master, n)
+        expect(f"{n} uniform parametersId", uniform["parametersId"], image["uniform"]["parametersId"])
+        if "gather" in image["uniform"]:
+            expect(f"{n} uniform gather", uniform["gather"].tolist(), image["uniform"]["gather"])
         expect(f"{n} keystream", keystream(master, n).tobytes().hex(), image["keystream"])
         plain = np.frombuffer(bytes.fromhex(image["input"]), dtype=np.uint8).reshape(1, n * n)
         for condition in CONDITIONS:
@@ -220,14 +265,15 @@ def check_vectors(path: str) -> dict:
     n = c["size"]
     plain = np.frombuffer(bytes.fromhex(c["input"]), dtype=np.uint8).reshape(1, n * n)
     metadata = json.dumps(c["metadata"], separators=(",", ":")).encode("utf-8")
-    plan = arnold_plan(master, n)
+    kind = REGISTRY[c["condition"]]["permutation"]
+    parameters_id = PERMUTATION_PLANS[kind](master, n)["parametersId"] if kind else "00" * 8
     body = (
         MAGIC
         + bytes([1, CONDITION_CODES[c["condition"]]])
         + (0).to_bytes(2, "big")
         + n.to_bytes(4, "big")
         + bytes.fromhex(fingerprint(master))
-        + bytes.fromhex(plan["parametersId"] if "arnold" in c["condition"] else "00" * 8)
+        + bytes.fromhex(parameters_id)
         + len(metadata).to_bytes(2, "big")
         + metadata
         + encrypt_naive(Tables(master, c["condition"], n), plain).tobytes()

@@ -6,8 +6,6 @@ import type { IncomingMessage } from 'node:http';
  * name would overwrite each other's cookie and a second instance would log the first one's tab out.
  */
 export const tokenCookieName = (port: number): string => `cipherlens_token_${port}`;
-/** Sent by the renderer on every API call: a cross-site page cannot add it without a CORS preflight we never grant. */
-export const API_HEADER = 'x-cipherlens';
 
 /** 256 bits, new at every launch. */
 export const newToken = (): string => randomBytes(32).toString('base64url');

@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { AppService } from '../backend/service.js';
 import { errorPayload } from '../backend/service.js';
 import { CipherLensApiError } from '../shared/api.js';
-import { MAX_UPLOAD_BYTES } from '../shared/common.js';
+import { API_HEADER, MAX_UPLOAD_BYTES } from '../shared/common.js';
 import {
-  API_HEADER,
   isAuthorised,
   isLoopbackHost,
   isSameOrigin,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   ConditionSchema,
   ConversionOptionsSchema,
+  DEFAULT_CONDITION_NAME,
   FingerprintSchema,
   ImageSourceSchema,
   ItemIdSchema,
@@ -279,7 +280,7 @@ export const SensitivitySchema = z.object({
 
 export const SecurityAnalyzeRequestSchema = z.strictObject({
   source: ImageSourceSchema,
-  condition: ConditionSchema.default('arnold+xor'),
+  condition: ConditionSchema.default(DEFAULT_CONDITION_NAME),
   conversion: ConversionOptionsSchema.default({ fit: 'resize', dicomFrame: 0, dicomWindow: 'file' }),
   samplePairs: z.number().int().min(100).max(20_000).default(2000),
   seed: z.number().int().min(0).default(1),

@@ -1,9 +1,26 @@
 import { z } from 'zod';
 
-/** The four encryption conditions of the study (kept in step with core/crypto/condition.ts). */
-export const CONDITION_NAMES = ['plain', 'arnold', 'xor', 'arnold+xor'] as const;
+/**
+ * The encryption conditions and their UI labels, a copy of core's registry (src/core/crypto/condition.ts): shared
+ * imports nothing but zod, so src/backend/registry-check.ts asserts at compile time that names, order, labels and
+ * the default are exactly core's.
+ */
+export const CONDITION_LABELS = {
+  plain: 'plain (no encryption)',
+  arnold: 'Arnold cat map only',
+  xor: 'XOR keystream only',
+  'arnold+xor': 'Arnold cat map + XOR (shipped)',
+  uniform: 'Uniform keyed permutation only',
+  'uniform+xor': 'Uniform keyed permutation + XOR',
+} as const;
+export const CONDITION_NAMES = ['plain', 'arnold', 'xor', 'arnold+xor', 'uniform', 'uniform+xor'] as const;
 export const ConditionSchema = z.enum(CONDITION_NAMES);
 export type ConditionName = z.infer<typeof ConditionSchema>;
+/** The paper's scheme: the default condition of every request that takes one. */
+export const DEFAULT_CONDITION_NAME = 'arnold+xor' satisfies ConditionName;
+
+/** Header every browser-host API call carries (a CSRF guard: a cross-site form cannot set it). */
+export const API_HEADER = 'x-cipherlens';
 
 /** Largest single file the API accepts as bytes (uploads, key files, containers). DICOM series can be big. */
 export const MAX_UPLOAD_BYTES = 48 * 1024 * 1024;

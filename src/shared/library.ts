@@ -3,6 +3,7 @@ import {
   Base64Schema,
   ConditionSchema,
   ConversionOptionsSchema,
+  DEFAULT_CONDITION_NAME,
   FileNameSchema,
   FingerprintSchema,
   ImageSourceSchema,
@@ -122,7 +123,7 @@ export const DatasetAvailabilitySchema = z.strictObject({
 /** Encrypt → decrypt round trip of one image, to show what the model sees. */
 export const PreviewCipherRequestSchema = z.strictObject({
   source: ImageSourceSchema,
-  condition: ConditionSchema.default('arnold+xor'),
+  condition: ConditionSchema.default(DEFAULT_CONDITION_NAME),
   conversion: ConversionOptionsSchema.default({ fit: 'resize', dicomFrame: 0, dicomWindow: 'file' }),
 });
 export const PreviewCipherResponseSchema = z.strictObject({

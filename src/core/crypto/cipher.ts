@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CipherLensError } from '../errors.js';
-import {
-  arnoldParametersFromKey,
-  assertSupportedSize,
-  buildArnoldPlan,
-  invertTable,
-  type ArnoldPlan,
-} from './arnold.js';
-import { type Condition, usesKeystream, usesPermutation } from './condition.js';
+import { assertSupportedSize, invertTable, type ArnoldPlan } from './arnold.js';
+import { type Condition, permutationOf, usesKeystream, usesPermutation } from './condition.js';
 import { gatherXorBatch, xorBatch } from './kernels.js';
 import type { CipherKey } from './keys.js';
 import { buildKeystream } from './keystream.js';
@@ -21,8 +15,9 @@ export interface ImageCipher {
   readonly condition: Condition;
   readonly size: number;
   readonly keyFingerprint: string;
-  /** Arnold parameters id for permuting conditions, null otherwise. */
+  /** Keyed id of the permutation (PERMUTATIONS[…].parametersIdRule) for permuting conditions, null otherwise. */
   readonly parametersId: string | null;
+  /** The cat map's parameters at this size for Arnold conditions, null otherwise. */
   readonly arnold: Pick<ArnoldPlan, 'a' | 'b' | 'period' | 'iterations'> | null;
   /** Which batch kernels run: WebAssembly (SIMD) where available and N² is a multiple of 16, else JavaScript. */
   readonly kernel: KernelChoice;
@@ -100,10 +95,13 @@ export function buildImageCipher(
     throw new CipherLensError('INTERNAL', `WebAssembly kernels are unavailable for ${size}×${size}`);
   }
   const wasm =
-    wanted === 'wasm' && condition !== 'plain' && wasmKernelsAvailable(pixels)
+    wanted === 'wasm' &&
+    (usesPermutation(condition) || usesKeystream(condition)) &&
+    wasmKernelsAvailable(pixels)
       ? new WasmBatchKernel(pixels)
       : null;
-  const plan = usesPermutation(condition) ? buildArnoldPlan(arnoldParametersFromKey(key.bytes), size) : null;
+  // The condition's permutation kernel (registry), or none.
+  const plan = permutationOf(condition)?.build(key.bytes, size) ?? null;
   const keystream = usesKeystream(condition) ? buildKeystream(key.bytes, size, size) : new Uint8Array(pixels);
   if (wasm && plan) wasm.setTable(0, plan.gather);
   if (wasm && usesKeystream(condition)) wasm.setMask(0, keystream);
@@ -152,7 +150,7 @@ export function buildImageCipher(
     const images = checkBatch(source, target, count);
     if (wasm) wasm.run(source, target, images, plan ? 0 : null, xorSlot);
     else if (plan) gatherXorBatch(source, target, images, plan.gather, keystream);
-    else if (condition === 'xor') xorBatch(source, target, images, keystream);
+    else if (usesKeystream(condition)) xorBatch(source, target, images, keystream);
     else if (source !== target) target.set(source.subarray(0, images * pixels));
   };
   const decryptBatch = (source: Uint8Array, target: Uint8Array, count?: number): void => {
@@ -162,7 +160,7 @@ export function buildImageCipher(
       if (wasm) wasm.run(source, target, images, 1, xorSlot === null ? null : 1);
       else gatherXorBatch(source, target, images, tables.inverse, tables.mask);
     } else if (wasm) wasm.run(source, target, images, null, xorSlot);
-    else if (condition === 'xor') xorBatch(source, target, images, keystream);
+    else if (usesKeystream(condition)) xorBatch(source, target, images, keystream);
     else if (source !== target) target.set(source.subarray(0, images * pixels));
   };
   const single =
@@ -187,7 +185,7 @@ export function buildImageCipher(
     size,
     keyFingerprint: key.fingerprint,
     parametersId: plan?.parametersId ?? null,
-    arnold: plan ? { a: plan.a, b: plan.b, period: plan.period, iterations: plan.iterations } : null,
+    arnold: plan?.arnold ?? null,
     kernel: wasm ? 'wasm' : 'js',
     encrypt: single(encryptBatch),
     decrypt: single(decryptBatch),
@@ -205,7 +203,7 @@ function overlapOf(a: Uint8Array, b: Uint8Array, length: number): 'none' | 'same
 
 /** What the cipher applies to an N×N image: `cipher[i] = plain[gather[i]] ^ keystream[i]`. */
 export interface CipherTables {
-  /** Arnold gather table; null when the condition does not permute. */
+  /** Gather table of the condition's permutation; null when the condition does not permute. */
   gather: Int32Array | null;
   /** Per-position XOR bytes; null when the condition does not XOR. */
   keystream: Uint8Array | null;
@@ -218,9 +216,7 @@ export interface CipherTables {
 export function cipherTables(key: CipherKey, condition: Condition, size: number): CipherTables {
   assertSupportedSize(size);
   return {
-    gather: usesPermutation(condition)
-      ? buildArnoldPlan(arnoldParametersFromKey(key.bytes), size).gather
-      : null,
+    gather: permutationOf(condition)?.build(key.bytes, size).gather ?? null,
     keystream: usesKeystream(condition) ? buildKeystream(key.bytes, size, size) : null,
   };
 }

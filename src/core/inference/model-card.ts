@@ -2,11 +2,8 @@ import { z } from 'zod';
 import { CONDITIONS, usesKeystream, usesPermutation } from '../crypto/condition.js';
 import { CipherLensError, isCipherLensError } from '../errors.js';
 import { readRegularText } from '../fs/read.js';
+import { ARCHITECTURE_REGISTRY, ARCHITECTURES, EMBEDDING_DIM } from '../training/architectures.js';
 import { CENTROID_ENCODING, oodCalibrationSchema } from './ood.js';
-
-/** The architectures the training team exports; each keeps the same ONNX input/output contract. */
-export const ARCHITECTURES = ['dcnn', 'resnet', 'mlp', 'bitplane-mlp'] as const;
-export const EMBEDDING_DIM = 512;
 
 const splitMetrics = z.looseObject({
   accuracy: z.number().min(0).max(1),
@@ -91,11 +88,14 @@ export const modelCardSchema = z
         message: 'a plain model has no key: use null',
       });
     }
-    if (card.transformable && (card.condition !== 'plain' || card.architecture !== 'bitplane-mlp')) {
+    if (
+      card.transformable &&
+      (card.condition !== 'plain' || !ARCHITECTURE_REGISTRY[card.architecture].transformable)
+    ) {
       context.addIssue({
         code: 'custom',
         path: ['transformable'],
-        message: 'only a plain bitplane-mlp model is transformable',
+        message: 'only a plain model of a transformable architecture (bitplane-mlp) is transformable',
       });
     }
     if (card.transformedFrom && card.transformedFrom.keyFingerprint !== card.keyFingerprint) {
@@ -124,7 +124,6 @@ export const modelCardSchema = z
   });
 
 export type ModelCard = z.infer<typeof modelCardSchema>;
-export type Architecture = (typeof ARCHITECTURES)[number];
 
 export function parseModelCard(value: unknown, source = 'model card'): ModelCard {
   const parsed = modelCardSchema.safeParse(value);

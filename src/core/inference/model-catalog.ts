@@ -1,4 +1,6 @@
+import { DEFAULT_CONDITION } from '../crypto/condition.js';
 import type { CipherKey } from '../crypto/keys.js';
+import { DEFAULT_ARCHITECTURE } from '../training/architectures.js';
 import { CipherLensError } from '../errors.js';
 import { isTransformable, parseTransformedModelId, transformModel } from './key-transform.js';
 import { listModels, resolveModel, type ModelFiles } from './model-files.js';
@@ -81,12 +83,27 @@ export function defaultModelForKey(
       model.card.keyFingerprint === key.fingerprint &&
       (dataset === undefined || model.card.dataset === dataset),
   );
-  const score = (model: ModelFiles): number =>
-    (modelReads(model.card) === 'trained-for-key' ? 0 : 8) +
-    (model.card.condition === 'arnold+xor' ? 0 : 4) +
-    (model.card.architecture === 'dcnn' ? 0 : 2) +
-    (model.card.dataset === 'mednist' ? 0 : 1);
-  return [...usable].sort((a, b) => score(a) - score(b))[0] ?? null;
+  return preferredModel(usable);
+}
+
+/**
+ * The one ranking of models when several would do (lower is better): encrypted before plain, trained for the key
+ * before transformed for it, the default condition (the paper's scheme), the paper's architecture, then MedNIST's
+ * 64×64 images. The app's and CLI's default model and the inference benchmark all choose by it.
+ */
+export function modelPreference(card: ModelCard): number {
+  const reads = modelReads(card);
+  return (
+    (reads === 'trained-for-key' ? 0 : reads === 'transformed-for-key' ? 8 : 16) +
+    (card.condition === DEFAULT_CONDITION ? 0 : 4) +
+    (card.architecture === DEFAULT_ARCHITECTURE ? 0 : 2) +
+    (card.dataset === 'mednist' ? 0 : 1)
+  );
+}
+
+/** The most preferred of `models` (the first among equals), or null for none. */
+export function preferredModel<T extends { card: ModelCard }>(models: readonly T[]): T | null {
+  return [...models].sort((a, b) => modelPreference(a.card) - modelPreference(b.card))[0] ?? null;
 }
 
 /**

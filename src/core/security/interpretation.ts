@@ -1,4 +1,4 @@
-import type { Condition } from '../crypto/condition.js';
+import { CONDITION_REGISTRY, permutationOf, type Condition } from '../crypto/condition.js';
 import type { SecurityReport } from './analyze-image.js';
 import type { DirectionalCorrelations } from './correlation.js';
 import type { DifferentialMeasure } from './differential.js';
@@ -22,28 +22,31 @@ function wuBounds(pixels: number): string {
   );
 }
 
+// Every note below is chosen by the condition's registry properties (does it permute, with which kernel, does it
+// XOR), never by its name: a new condition gets the right words without a new branch here.
+
 export function explainPlaintextSensitivity(condition: Condition, measure: DifferentialMeasure): string {
   const { changedPixels, pixels } = measure;
   const changed = `${changedPixels} cipher pixel${changedPixels === 1 ? '' : 's'}`;
   const measured = `NPCR = ${percent(measure.npcrPercent)} (1/n = ${percent(100 / pixels)} for n = ${pixels} pixels)`;
   const bar = `Wu's test at α = 0.05 needs ${wuBounds(pixels)}`;
-  switch (condition) {
-    case 'plain':
-      return `No encryption: the changed pixel is the only difference, ${measured}. ${bar}; unencrypted images fail it.`;
-    case 'arnold':
-      return (
-        `Permutation only: the changed pixel just moves elsewhere, so ${changed} changed, ${measured}. ` +
-        `FAIL: a permutation has no diffusion. ${bar}.`
-      );
-    case 'xor':
-    case 'arnold+xor':
-      return (
-        `FAIL by design: the keystream${condition === 'arnold+xor' ? ' and the permutation are' : ' is'} fixed ` +
-        `per key and image size, so that the same image always gives the same cipher image and a network can ` +
-        `learn the encrypted domain. A one-pixel plaintext change therefore changes ${changed}, ${measured}: ` +
-        `there is no diffusion, and differential (chosen-plaintext) analysis sees exactly which pixel changed. ${bar}.`
-      );
+  const { xor } = CONDITION_REGISTRY[condition];
+  const permutation = permutationOf(condition);
+  if (!xor && !permutation) {
+    return `No encryption: the changed pixel is the only difference, ${measured}. ${bar}; unencrypted images fail it.`;
   }
+  if (!xor) {
+    return (
+      `Permutation only (${permutation!.label}): the changed pixel just moves elsewhere, so ${changed} changed, ` +
+      `${measured}. FAIL: a permutation has no diffusion. ${bar}.`
+    );
+  }
+  return (
+    `FAIL by design: the keystream${permutation ? ' and the permutation are' : ' is'} fixed ` +
+    `per key and image size, so that the same image always gives the same cipher image and a network can ` +
+    `learn the encrypted domain. A one-pixel plaintext change therefore changes ${changed}, ${measured}: ` +
+    `there is no diffusion, and differential (chosen-plaintext) analysis sees exactly which pixel changed. ${bar}.`
+  );
 }
 
 export function explainKeySensitivity(
@@ -54,23 +57,23 @@ export function explainKeySensitivity(
   const result =
     `NPCR = ${percent(measure.npcrPercent)}, UACI = ${percent(measure.uaciPercent)}: ` +
     `${verdict === 'pass' ? 'PASS' : 'FAIL'} at α = 0.05 (${wuBounds(measure.pixels)})`;
-  switch (condition) {
-    case 'plain':
-      return `The plain condition uses no key: both images are the plain image, so key sensitivity does not apply (${result}).`;
-    case 'arnold':
-      return (
-        `Only the permutation depends on the key: both cipher images hold the same pixel values in other places, ` +
-        `so NPCR/UACI measure how varied the image is (equal neighbours stay equal wherever they move), not key ` +
-        `randomness. Wu's test assumes uniform cipher images and does not really apply; ${result}.`
-      );
-    case 'xor':
-    case 'arnold+xor':
-      return (
-        `A one-bit key change gives unrelated HKDF sub-keys, hence an unrelated AES-256-CTR keystream` +
-        `${condition === 'arnold+xor' ? ' and other Arnold parameters' : ''}: the two cipher images should differ ` +
-        `like independent uniform noise. ${result}.`
-      );
+  const { xor } = CONDITION_REGISTRY[condition];
+  const permutation = permutationOf(condition);
+  if (!xor && !permutation) {
+    return `The plain condition uses no key: both images are the plain image, so key sensitivity does not apply (${result}).`;
   }
+  if (!xor) {
+    return (
+      `Only the permutation (${permutation!.label}) depends on the key: both cipher images hold the same pixel ` +
+      `values in other places, so NPCR/UACI measure how varied the image is (equal neighbours stay equal wherever ` +
+      `they move), not key randomness. Wu's test assumes uniform cipher images and does not really apply; ${result}.`
+    );
+  }
+  return (
+    `A one-bit key change gives unrelated HKDF sub-keys, hence an unrelated AES-256-CTR keystream` +
+    `${permutation ? ` and another ${permutation.label}` : ''}: the two cipher images should differ ` +
+    `like independent uniform noise. ${result}.`
+  );
 }
 
 /** Largest |r| that still looks like noise: 3 standard errors of r (≈ 1/√pairs) for independent pixels. */
@@ -125,29 +128,25 @@ function flatnessNote(report: Omit<SecurityReport, 'notes'>): string {
 }
 
 function threatNote(condition: Condition): string {
+  const { xor } = CONDITION_REGISTRY[condition];
+  const permutation = permutationOf(condition);
+  if (!xor && !permutation)
+    return `Condition ${condition}: no encryption at all; the "cipher" image is the plain image.`;
   const limits =
     'Not IND-CPA secure: the same key and size always give the same permutation and keystream. ' +
-    'C1 ⊕ C2 = π(P1) ⊕ π(P2) (a two-time pad), one known plain/cipher pair reveals the keystream, ' +
-    'an all-zero image encrypts to the keystream itself, a few chosen plaintexts recover the permutation ' +
-    '(Li et al. 2008), the cat map has short periods, and learned (GAN) inversion attacks exist. ' +
-    'These statistics show resistance to casual viewing and ciphertext-only inspection, nothing more.';
-  switch (condition) {
-    case 'plain':
-      return 'Condition plain: no encryption at all; the "cipher" image is the plain image.';
-    case 'arnold':
-      return (
-        'Condition arnold: a key-dependent permutation only. Pixel values, the histogram and the global entropy ' +
-        'are exactly those of the plain image, and O(log(N²)) chosen plaintexts break the permutation. ' +
-        limits
-      );
-    case 'xor':
-      return (
-        'Condition xor: pixel positions are kept, so any two cipher images XOR to the XOR of their plain images. ' +
-        limits
-      );
-    case 'arnold+xor':
-      return limits;
-  }
+    (xor
+      ? 'C1 ⊕ C2 = π(P1) ⊕ π(P2) (a two-time pad), one known plain/cipher pair reveals the keystream, ' +
+        'an all-zero image encrypts to the keystream itself, '
+      : '') +
+    'a few chosen or known plaintexts recover any fixed permutation (Li et al. 2008), and learned (GAN) inversion ' +
+    'attacks exist. These statistics show resistance to casual viewing and ciphertext-only inspection, nothing more.';
+  const permutationPart = permutation
+    ? ` The permutation is the ${permutation.label}: ${permutation.weakness}.`
+    : ' Pixel positions are kept, so any two cipher images XOR to the XOR of their plain images.';
+  const valuesPart = xor
+    ? ''
+    : ' Pixel values, the histogram and the global entropy are exactly those of the plain image.';
+  return `Condition ${condition} (${CONDITION_REGISTRY[condition].label}).${valuesPart}${permutationPart} ${limits}`;
 }
 
 export function reportNotes(report: Omit<SecurityReport, 'notes'>): string[] {

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { CONDITIONS, type Condition } from '../crypto/condition.js';
+import { STUDY_CONDITIONS, type Condition } from '../crypto/condition.js';
+import { ARCHITECTURE_REGISTRY, ARCHITECTURES, type Architecture } from '../training/architectures.js';
 import { SPEC_VERSION } from '../crypto/subkeys.js';
 
 export const STUDY_DATASETS = ['mednist', 'mnist'] as const;
 export type StudyDataset = (typeof STUDY_DATASETS)[number];
-export const STUDY_ARCHITECTURES = ['dcnn', 'resnet', 'mlp', 'bitplane-mlp'] as const;
-export type StudyArchitecture = (typeof STUDY_ARCHITECTURES)[number];
+/** The study grid's architectures and conditions come from the registries (their `study` flag). */
+export const STUDY_ARCHITECTURES = ARCHITECTURES.filter((a) => ARCHITECTURE_REGISTRY[a].study);
+export type StudyArchitecture = Architecture;
 
 /**
  * One fixed budget for every configuration, so the comparison is fair and the whole study fits on a 2-core CPU:
@@ -48,7 +50,7 @@ export function studyConfigurations(
   // MNIST first: its 28×28 runs are ~5× cheaper, so a partial study already covers one dataset completely.
   for (const dataset of ['mnist', 'mednist'] as const) {
     for (const architecture of STUDY_ARCHITECTURES) {
-      for (const condition of CONDITIONS) {
+      for (const condition of STUDY_CONDITIONS) {
         configurations.push({
           dataset,
           condition,

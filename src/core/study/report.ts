@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { CONDITIONS, type Condition } from '../crypto/condition.js';
+import {
+  CONDITION_REGISTRY,
+  DEFAULT_CONDITION,
+  STUDY_CONDITIONS,
+  type Condition,
+} from '../crypto/condition.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import {
   STUDY_ARCHITECTURES,
@@ -73,11 +78,11 @@ const fmt = (v: number | undefined): string =>
 
 function metricTable(dataset: StudyDataset, metric: Metric, lookup: Lookup): string[] {
   const lines = [
-    `| architecture | ${CONDITIONS.join(' | ')} |`,
-    `| --- | ${CONDITIONS.map(() => '---:').join(' | ')} |`,
+    `| architecture | ${STUDY_CONDITIONS.join(' | ')} |`,
+    `| --- | ${STUDY_CONDITIONS.map(() => '---:').join(' | ')} |`,
   ];
   for (const architecture of STUDY_ARCHITECTURES) {
-    const cells = CONDITIONS.map((condition) => {
+    const cells = STUDY_CONDITIONS.map((condition) => {
       const r = lookup(dataset, architecture, condition);
       return r ? fmt(metric.value(r)) : 'missing';
     });
@@ -94,7 +99,7 @@ function observations(dataset: StudyDataset, lookup: Lookup): string[] {
   for (const architecture of STUDY_ARCHITECTURES) {
     const plain = f1(architecture, 'plain');
     if (plain === undefined) continue;
-    const parts = (['arnold', 'xor', 'arnold+xor'] as const).map((c) => {
+    const parts = STUDY_CONDITIONS.filter((c) => c !== 'plain').map((c) => {
       const v = f1(architecture, c);
       return v === undefined ? `${c}: missing` : `${c} ${v - plain >= 0 ? '+' : ''}${(v - plain).toFixed(4)}`;
     });
@@ -104,13 +109,13 @@ function observations(dataset: StudyDataset, lookup: Lookup): string[] {
   }
   let best: { architecture: StudyArchitecture; value: number } | null = null;
   for (const architecture of STUDY_ARCHITECTURES) {
-    const v = f1(architecture, 'arnold+xor');
+    const v = f1(architecture, DEFAULT_CONDITION);
     if (v !== undefined && (!best || v > best.value)) best = { architecture, value: v };
   }
   if (best) {
     const paper = PAPER[dataset].weightedF1;
     out.push(
-      `- Best encrypted (arnold+xor) model: **${best.architecture}**, weighted F1 ${best.value.toFixed(4)} vs the paper's ${paper} (${best.value >= paper ? 'above' : 'below'} by ${Math.abs(best.value - paper).toFixed(4)}).`,
+      `- Best encrypted (${DEFAULT_CONDITION}) model: **${best.architecture}**, weighted F1 ${best.value.toFixed(4)} vs the paper's ${paper} (${best.value >= paper ? 'above' : 'below'} by ${Math.abs(best.value - paper).toFixed(4)}).`,
     );
   }
   return out;
@@ -173,7 +178,7 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
   const { results, docsDir } = options;
   const lookup = lookupFor(results, options.budget);
   const plotsDir = join(docsDir, 'study');
-  const expected = STUDY_DATASETS.length * STUDY_ARCHITECTURES.length * CONDITIONS.length;
+  const expected = STUDY_DATASETS.length * STUDY_ARCHITECTURES.length * STUDY_CONDITIONS.length;
   const present = new Set(results.map((r) => configurationLabel(r.configuration))).size;
   const b = options.budget;
   const md: string[] = [
@@ -187,12 +192,12 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
     '## Protocol',
     '',
     `- Datasets: MedNIST (6 classes, 64×64) and MNIST (10 classes, 28×28); splits fixed with seed 42 (docs/datasets.md).`,
-    `- Conditions: plain, arnold (permutation only), xor (keystream only), arnold+xor (permute, then XOR); one key for`,
+    `- Conditions: ${STUDY_CONDITIONS.map((c) => `${c} (${CONDITION_REGISTRY[c].label})`).join(', ')}; one key for`,
     '  the whole study (the public demo key), so each condition is a fixed, learnable transform.',
     `- One training budget for every configuration: at most ${b.epochs} epochs, early stopping after ${b.patience} epochs`,
     `  without validation improvement (best-validation weights kept), a stratified subsample of ${b.maxTrain.toLocaleString('en')}`,
     `  training images, batch ${b.batchSize}, peak learning rate ${b.learningRate}, seed ${b.seed}; no augmentation.`,
-    '  The budget is deliberately small so all 32 runs fit on a 2-core CPU; the shipped models (docs/results.md) are',
+    `  The budget is deliberately small so all ${expected} runs fit on a 2-core CPU; the shipped models (docs/results.md) are`,
     '  trained longer on the full training split.',
     '- Evaluation: the FULL test split. Retrieval uses the 512-d embedding and cosine similarity; relevance = same',
     '  class; mAP over the full ranking; "test vs train" queries every test image against the full training split,',
@@ -222,10 +227,12 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
     await writePng(
       groupedBarChart({
         title: `${dataset}: weighted F1 by encryption condition`,
-        groups: [...CONDITIONS],
+        groups: [...STUDY_CONDITIONS],
         series: STUDY_ARCHITECTURES.map((architecture) => ({
           name: architecture,
-          values: CONDITIONS.map((c) => lookup(dataset, architecture, c)?.classification.weightedF1 ?? null),
+          values: STUDY_CONDITIONS.map(
+            (c) => lookup(dataset, architecture, c)?.classification.weightedF1 ?? null,
+          ),
         })),
         yMin: dataset === 'mednist' ? 0.8 : 0.5,
         yMax: 1,
@@ -237,10 +244,12 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
     await writePng(
       groupedBarChart({
         title: `${dataset}: mAP (test vs train) by encryption condition`,
-        groups: [...CONDITIONS],
+        groups: [...STUDY_CONDITIONS],
         series: STUDY_ARCHITECTURES.map((architecture) => ({
           name: architecture,
-          values: CONDITIONS.map((c) => lookup(dataset, architecture, c)?.retrieval.testToTrain.mAP ?? null),
+          values: STUDY_CONDITIONS.map(
+            (c) => lookup(dataset, architecture, c)?.retrieval.testToTrain.mAP ?? null,
+          ),
         })),
         yMin: 0,
         yMax: 1,
@@ -250,7 +259,7 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
     );
     md.push(`![Weighted F1](study/${chartPath})`, '', `![mAP](study/${mapChartPath})`, '');
 
-    const encrypted = STUDY_ARCHITECTURES.map((a) => lookup(dataset, a, 'arnold+xor')).filter(
+    const encrypted = STUDY_ARCHITECTURES.map((a) => lookup(dataset, a, DEFAULT_CONDITION)).filter(
       (r): r is StudyResult => r !== undefined,
     );
     encrypted.sort((x, y) => y.classification.weightedF1 - x.classification.weightedF1);
@@ -259,7 +268,7 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
       const name = `${configurationLabel(r.configuration)}-confusion.png`;
       await writePng(
         confusionHeatmap(
-          `${r.configuration.architecture} on arnold+xor ${dataset} (weighted F1 ${r.classification.weightedF1.toFixed(4)})`,
+          `${r.configuration.architecture} on ${DEFAULT_CONDITION} ${dataset} (weighted F1 ${r.classification.weightedF1.toFixed(4)})`,
           r.classification.classes,
           r.classification.confusionMatrix,
         ),
@@ -273,7 +282,7 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
     if (security) {
       const example = security.example.reports;
       const plain = example.plain;
-      const cipher = example['arnold+xor'];
+      const cipher = example[DEFAULT_CONDITION];
       await writePng(
         histogramPair(
           `${dataset} test image #0 (${security.example.label}): histograms`,
@@ -295,7 +304,10 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
         },
       ]);
       await writePng(
-        correlationScatter(`${dataset} test image #0: adjacent-pixel pairs, plain vs arnold+xor`, panels),
+        correlationScatter(
+          `${dataset} test image #0: adjacent-pixel pairs, plain vs ${DEFAULT_CONDITION}`,
+          panels,
+        ),
         join(plotsDir, `${dataset}-scatter.png`),
       );
       md.push(...securitySection(security, dataset));

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { CipherLensError, type ErrorCode } from '../errors.js';
-import { ARCHITECTURES, type Architecture } from '../inference/model-card.js';
+import { ARCHITECTURES, type Architecture } from './architectures.js';
 import { LineSplitter, parseTrainerLine, type ClassificationMetrics, type TrainerEvent } from './events.js';
 import { probePythonTraining, resolvePython, trainerEnvironment } from './python.js';
 

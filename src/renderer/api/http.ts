@@ -1,11 +1,9 @@
 import { CipherLensApiError, type CipherLensApi } from '../../shared/api.js';
+import { API_HEADER } from '../../shared/common.js';
 import { OPERATION_NAMES, type OperationName } from '../../shared/operation-names.js';
 import type { JobEvent } from '../../shared/system.js';
 import type { CipherLensClient } from './client.js';
 import { uploadSource } from './files.js';
-
-/** Header the browser host requires on API calls: a cross-site page cannot send it without a CORS preflight. */
-export const API_HEADER = 'x-cipherlens';
 
 async function call(base: string, operation: OperationName, request: unknown): Promise<unknown> {
   let response: Response;

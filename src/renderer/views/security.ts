@@ -1,5 +1,5 @@
 import type { ConditionName, OperationResponse, SecurityReport } from '../../shared/index.js';
-import { CONDITION_NAMES } from '../../shared/index.js';
+import { CONDITION_LABELS, CONDITION_NAMES, DEFAULT_CONDITION_NAME } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
 import { destroyCharts, palette } from '../components/charts.js';
 import { dataTable } from '../components/dataTable.js';
@@ -22,13 +22,6 @@ interface SensitivityRow {
   uaci: number;
   critical: Sensitivity['critical'][number];
 }
-
-const CONDITION_LABELS: Record<ConditionName, string> = {
-  plain: 'plain (no encryption)',
-  arnold: 'Arnold cat map only',
-  xor: 'XOR keystream only',
-  'arnold+xor': 'Arnold cat map + XOR (shipped)',
-};
 
 const percent = (value: number): string => `${value.toFixed(4)}%`;
 
@@ -285,7 +278,7 @@ function renderReport(report: SecurityReport, roundTrip: RoundTrip): HTMLElement
 
 export function createSecurityView(context: AppContext): View {
   let picked: PickedImage | null = null;
-  let condition: ConditionName = 'arnold+xor';
+  let condition: ConditionName = DEFAULT_CONDITION_NAME;
   let sequence = 0;
   const output = el('div', { class: 'security-output', attrs: { 'data-testid': 'security-output' } });
 

@@ -10,6 +10,7 @@ import { recordDigest } from '../../../src/core/workspace/item-binding.js';
 import { keyFromBytes } from '../../../src/core/crypto/keys.js';
 import { buildKeystream } from '../../../src/core/crypto/keystream.js';
 import { deriveSubkey, type SubkeyLabel } from '../../../src/core/crypto/subkeys.js';
+import { buildUniformPlan } from '../../../src/core/crypto/uniform.js';
 
 const vectors = JSON.parse(
   readFileSync('test/fixtures/encryption-vectors.json', 'utf8'),
@@ -43,6 +44,9 @@ describe('encryption test vectors', () => {
       });
       expect(plan.parametersId).toBe(image.arnold.parametersId);
       if (image.arnold.gather) expect([...plan.gather]).toEqual(image.arnold.gather);
+      const uniform = buildUniformPlan(key.bytes, n);
+      expect(uniform.parametersId).toBe(image.uniform.parametersId);
+      if (image.uniform.gather) expect([...uniform.gather]).toEqual(image.uniform.gather);
       expect(hex(buildKeystream(key.bytes, n, n))).toBe(image.keystream);
       const input = bytesOf(image.input);
       for (const condition of CONDITIONS) {
@@ -106,6 +110,7 @@ describe('encryption test vectors', () => {
         image.input,
         image.keystream,
         image.arnold.parametersId,
+        image.uniform.parametersId,
         ...Object.values(image.outputs),
       ]),
     ];
