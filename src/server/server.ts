@@ -4,13 +4,7 @@ import type { AppService } from '../backend/service.js';
 import { errorPayload } from '../backend/service.js';
 import { CipherLensApiError } from '../shared/api.js';
 import { API_HEADER, MAX_UPLOAD_BYTES } from '../shared/common.js';
-import {
-  isAuthorised,
-  isLoopbackHost,
-  isSameOrigin,
-  tokenCookie,
-  tokenFromQuery,
-} from './auth.js';
+import { isAuthorised, isLoopbackHost, isSameOrigin, tokenCookie, tokenFromQuery } from './auth.js';
 import { statusForCode } from './http-status.js';
 import { SECURITY_HEADERS, serveStatic } from './static-files.js';
 
