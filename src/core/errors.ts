@@ -32,6 +32,12 @@ export type ErrorCode =
   | 'ALREADY_EXISTS'
   /** The image decoder's queue is full (docs/security.md, "Limits"): try again in a moment. */
   | 'BUSY'
+  /** A remote server (a PACS) refused the credentials: HTTP 401 or 403. */
+  | 'REMOTE_AUTH'
+  /** A remote server (a PACS) could not be reached: refused connection, unknown host, TLS failure, timeout. */
+  | 'REMOTE_UNREACHABLE'
+  /** A remote server (a PACS) answered with an error status or with something that is not what was asked for. */
+  | 'REMOTE_ERROR'
   | 'INTERNAL';
 
 export class CipherLensError extends Error {
