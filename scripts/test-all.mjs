@@ -41,8 +41,10 @@ function readJson(path) {
 
 const wanted = (name) => only.length === 0 || only.includes(name);
 
-if (wanted('typecheck')) run('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
-if (wanted('lint')) run('lint', 'npx', ['eslint', '.']);
+// Both through package.json, so `npm test` checks exactly what `npm run typecheck` / `npm run lint` check (every
+// layer's tsconfig; ESLint and the dependency-cruiser layer rules).
+if (wanted('typecheck')) run('typecheck', 'npm', ['run', '--silent', 'typecheck']);
+if (wanted('lint')) run('lint', 'npm', ['run', '--silent', 'lint']);
 
 if (wanted('unit')) {
   const out = join(reports, 'vitest.json');
