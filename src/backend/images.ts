@@ -1,7 +1,6 @@
-import sharp from 'sharp';
 import { readContainerHeader } from '../core/crypto/container.js';
 import { CipherLensError } from '../core/errors.js';
-import { encodeGreyPng } from '../core/image/decode.js';
+import { encodeGreyPng, resizeGrey } from '../core/image/decode.js';
 
 const HMAC_BYTES = 32;
 
@@ -24,18 +23,13 @@ export function displayCiphertext(
   return { pixels: container.subarray(end - header.size * header.size, end), size: header.size };
 }
 
-/** Resamples a square grey image (lanczos3, as the import does). */
+/** Resamples a square grey image with the import's resampler (core/image/decode.ts resizeGrey). */
 export async function resizeSquare(pixels: Uint8Array, from: number, to: number): Promise<Uint8Array> {
   if (from === to) return pixels;
   if (pixels.length !== from * from) {
     throw new CipherLensError('BAD_SIZE', `image has ${pixels.length} pixels, not ${from}×${from}`);
   }
-  const { data } = await sharp(pixels, { raw: { width: from, height: from, channels: 1 } })
-    .resize(to, to, { fit: 'fill', kernel: 'lanczos3' })
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  return (await resizeGrey({ pixels, width: from, height: from }, to, to)).pixels;
 }
 
 /** Base64 from the API, size-checked by the schema already. */

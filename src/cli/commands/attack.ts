@@ -11,6 +11,13 @@ import {
 } from '../../core/attacks/experiments.js';
 import { renderImageGrid, type GridBlock } from '../../core/attacks/grid.js';
 import { ATTACK_DATASETS, loadAttackImages, type AttackImages } from '../../core/attacks/image-sets.js';
+import {
+  CONDITIONS,
+  DEFAULT_CONDITION,
+  parseCondition,
+  usesPermutation,
+  type Condition,
+} from '../../core/crypto/condition.js';
 import { generateKey, type CipherKey } from '../../core/crypto/keys.js';
 import { resolveDataDir } from '../../core/datasets/data-dir.js';
 import { CipherLensError } from '../../core/errors.js';
@@ -24,9 +31,24 @@ import {
 } from '../crypto-options.js';
 import { formatTable } from '../table.js';
 
+/** The conditions the attacks apply to: those that permute (registry), since they recover a permutation. */
+const PERMUTING = CONDITIONS.filter((c) => usesPermutation(c));
+
+function attackedCondition(values: { condition?: string | undefined }): Condition {
+  const condition = parseCondition(values.condition ?? DEFAULT_CONDITION);
+  if (!usesPermutation(condition)) {
+    throw new CipherLensError(
+      'BAD_INPUT',
+      `--condition must permute (${PERMUTING.join(', ')}), got "${condition}"`,
+    );
+  }
+  return condition;
+}
+
 const usage = `Usage: cipherlens attack known-plaintext|ciphertext-only|keyspace [options]
 
-Runs an attack on arnold+xor encryption and measures it against the truth (the attack itself never sees the key):
+Runs an attack on a permuting condition (default arnold+xor; --condition uniform+xor for the keyed uniform
+permutation) and measures it against the truth (the attack itself never sees the key):
 images are encrypted with the real cipher under a fresh random key (or --key), the attack recovers what it can, and
 the result is compared with the key's tables and the original images.
 
@@ -49,6 +71,7 @@ Options:
   --key FILE            attack this key instead of a fresh random one
   --passphrase-env VAR / --passphrase-file F   for a protected key
   --seed S              sample order and synthetic images (default 1)
+  --condition C         ${PERMUTING.join(' | ')} (default ${DEFAULT_CONDITION}; known-plaintext, ciphertext-only)
   --json                the full report as JSON
 known-plaintext:
   --known K[,K…]        numbers of known pairs to try (default 1,2,3,4,8,16,32,64)
@@ -71,6 +94,7 @@ const options = {
   key: { type: 'string' },
   ...passphraseOptions,
   seed: { type: 'string' },
+  condition: { type: 'string' },
   json: { type: 'boolean', default: false },
   known: { type: 'string' },
   targets: { type: 'string' },
@@ -163,8 +187,8 @@ function knownPlaintextText(dataset: AttackImages, report: KnownPlaintextReport)
     row.uniquePositions === null ? '' : String(row.uniquePositions),
     pct(row.gatherCorrect),
     pct(row.keystreamCorrect),
-    pct(row.targets.pixelsExact),
-    pct(row.targets.imagesExact),
+    row.targets ? pct(row.targets.pixelsExact) : 'nothing',
+    row.targets ? pct(row.targets.imagesExact) : 'nothing',
   ]);
   const needed = Object.entries(report.kNeeded)
     .map(
@@ -256,6 +280,26 @@ function keyspaceText(rows: KeyspaceMeasurement[]): string {
   return `${formatTable(header, body, Array(9).fill('right')).join('\n')}\n`;
 }
 
+function uniformKeyspaceText(rows: KeyspaceMeasurement[]): string {
+  const header = [
+    'N',
+    'log2((N²)!)',
+    'bits reachable',
+    'vs Arnold (bits)',
+    'µs/cand. (table)',
+    'all (log10 years)',
+  ];
+  const body = rows.map((row) => [
+    String(row.size),
+    Math.round(row.uniformPermutationBits).toLocaleString('en-US'),
+    row.uniformReachableBits.toFixed(0),
+    `+${(row.uniformReachableBits - row.reachableBits).toFixed(1)}`,
+    row.uniformBruteForce.microsPerCandidate.toFixed(1),
+    row.uniformBruteForce.log10Years.toFixed(1),
+  ]);
+  return `${formatTable(header, body, Array(6).fill('right')).join('\n')}\n`;
+}
+
 async function runKnownPlaintext(values: Values): Promise<number> {
   const known = integerList(values.known, 'known', [1, 2, 3, 4, 8, 16, 32, 64], 1, 10_000);
   const targets = integer(values.targets, 'targets', 1000, 1, 100_000);
@@ -268,6 +312,7 @@ async function runKnownPlaintext(values: Values): Promise<number> {
       );
     }
   }
+  const condition = attackedCondition(values);
   const { key, source } = await targetKey(values);
   const results: { dataset: AttackImages; report: KnownPlaintextReport }[] = [];
   for (const name of datasets(values)) {
@@ -278,13 +323,14 @@ async function runKnownPlaintext(values: Values): Promise<number> {
       known,
       targets,
       methods as KnownPlaintextRow['method'][],
+      condition,
     );
     results.push({ dataset, report });
   }
   if (values.json) {
     printJson({
       attack: 'known-plaintext',
-      condition: 'arnold+xor',
+      condition,
       machine: machineInfo(),
       key: { fingerprint: key.fingerprint, source },
       datasets: results.map(({ dataset, report }) => ({
@@ -294,7 +340,7 @@ async function runKnownPlaintext(values: Values): Promise<number> {
       })),
     });
   } else {
-    process.stdout.write(`Known-plaintext attack on arnold+xor (key ${key.fingerprint}, ${source})\n\n`);
+    process.stdout.write(`Known-plaintext attack on ${condition} (key ${key.fingerprint}, ${source})\n\n`);
     for (const { dataset, report } of results)
       process.stdout.write(`${knownPlaintextText(dataset, report)}\n`);
   }
@@ -369,6 +415,7 @@ async function runCiphertextOnly(values: Values): Promise<number> {
   const counts = integerList(values.counts, 'counts', [10, 100, 1000], 1, 100_000);
   const referenceCount = integer(values.reference, 'reference', 200, 0, 20_000);
   const repeat = integer(values.repeat, 'repeat', 1, 1, 100);
+  const condition = attackedCondition(values);
   if (repeat > 1 && values.key)
     throw new CipherLensError('BAD_INPUT', '--repeat draws fresh keys: it cannot be used with --key');
   const loaded: AttackImages[] = [];
@@ -391,7 +438,7 @@ async function runCiphertextOnly(values: Values): Promise<number> {
         dataset.attacked,
         referenceCount > 0 ? dataset.reference : null,
         counts,
-        { keepImages: drawing ? columns : 0 },
+        { keepImages: drawing ? columns : 0, condition },
       );
       results.push({ dataset, report });
       if (drawing) {
@@ -402,7 +449,7 @@ async function runCiphertextOnly(values: Values): Promise<number> {
           size: report.size,
           rows: [
             { label: 'original', images: encrypted.plain.pixels.subarray(0, shown) },
-            { label: 'ciphertext (arnold+xor)', images: encrypted.cipher.subarray(0, shown) },
+            { label: `ciphertext (${condition})`, images: encrypted.cipher.subarray(0, shown) },
             ...samples.map((sample) => {
               const row = report.rows.find((r) => r.ciphertexts === sample.count)!;
               return {
@@ -421,7 +468,7 @@ async function runCiphertextOnly(values: Values): Promise<number> {
   if (values.json) {
     printJson({
       attack: 'ciphertext-only',
-      condition: 'arnold+xor',
+      condition,
       machine: machineInfo(),
       png: values.png ?? null,
       runs: runs.map((run) => ({
@@ -437,7 +484,7 @@ async function runCiphertextOnly(values: Values): Promise<number> {
   } else {
     for (const run of runs) {
       process.stdout.write(
-        `Ciphertext-only attack on arnold+xor (key ${run.key.fingerprint}, ${run.source})\n\n`,
+        `Ciphertext-only attack on ${condition} (key ${run.key.fingerprint}, ${run.source})\n\n`,
       );
       for (const { dataset, report } of run.datasets)
         process.stdout.write(`${ciphertextOnlyText(dataset, report)}\n`);
@@ -464,13 +511,18 @@ async function runKeyspace(values: Values): Promise<number> {
   } else {
     process.stdout.write(`Arnold key space and brute force (timed on key ${key.fingerprint}, ${source})\n\n`);
     process.stdout.write(keyspaceText(rows));
+    process.stdout.write(
+      `\nUniform keyed permutation (uniform, uniform+xor): one permutation per 256-bit sub-key\n\n`,
+    );
+    process.stdout.write(uniformKeyspaceText(rows));
   }
   return 0;
 }
 
 const command: CliCommand = {
   name: 'attack',
-  summary: 'Measured attacks on arnold+xor: known-plaintext, ciphertext-only, key space',
+  summary:
+    'Measured attacks on arnold+xor (or another permuting condition): known-plaintext, ciphertext-only, key space',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('attack', argv, options);

@@ -1,15 +1,12 @@
 import { arch, cpus, loadavg, platform } from 'node:os';
 import { cipherTables, createImageCipher } from '../crypto/cipher.js';
+import { DEFAULT_CONDITION, usesPermutation, type Condition } from '../crypto/condition.js';
 import type { CipherKey } from '../crypto/keys.js';
+import { buildUniformPlan } from '../crypto/uniform.js';
 import { CipherLensError } from '../errors.js';
 import { ciphertextOnlyAttack } from './ciphertext-only.js';
 import { keyspaceRow, type KeyspaceRow } from './keyspace.js';
-import {
-  arnoldKnownPlaintext,
-  bruteForceArnold,
-  firstPairs,
-  permutationKnownPlaintext,
-} from './known-plaintext.js';
+import { bruteForceArnold, firstPairs, permutationKnownPlaintext, searchArnold } from './known-plaintext.js';
 import {
   agreement,
   decryptWith,
@@ -23,8 +20,9 @@ import { gatherFromMatrix, inverseSl2, matrixFromGather, sameMatrix, type Matrix
 
 /**
  * Measurements of the attacks against the real cipher: images are encrypted with `createImageCipher(key,
- * 'arnold+xor', N)` (the one implementation), the attack sees only what its model allows, and the result is scored
- * against the truth (`cipherTables` and the original images), which the attack never sees.
+ * condition, N)` (the one implementation; arnold+xor unless a caller names another permuting condition, e.g.
+ * uniform+xor), the attack sees only what its model allows, and the result is scored against the truth
+ * (`cipherTables` and the original images), which the attack never sees.
  */
 export interface MachineInfo {
   cpu: string;
@@ -46,30 +44,46 @@ export function machineInfo(): MachineInfo {
 }
 
 export interface Encrypted {
+  condition: Condition;
   plain: ImageBatch;
   cipher: Uint8Array;
   truth: RecoveredCipher;
-  /** T = M^k of the key at this size (plain[v] = C[T·v] ⊕ K[T·v]). */
-  truthMatrix: Matrix2;
+  /**
+   * T = M^k of the key at this size (plain[v] = C[T·v] ⊕ K[T·v]) when the permutation is an element of SL2(Z/N)
+   * (Arnold); null for a permutation outside it (uniform).
+   */
+  truthMatrix: Matrix2 | null;
 }
 
-export function encryptBatch(key: CipherKey, images: ImageBatch): Encrypted {
+export function encryptBatch(
+  key: CipherKey,
+  images: ImageBatch,
+  condition: Condition = DEFAULT_CONDITION,
+): Encrypted {
+  if (!usesPermutation(condition)) {
+    throw new CipherLensError(
+      'BAD_INPUT',
+      `the attacks recover a permutation; condition "${condition}" does not permute`,
+    );
+  }
   const n = images.size;
   const pixels = n * n;
   const cipher = new Uint8Array(images.count * pixels);
-  createImageCipher(key, 'arnold+xor', n).encryptBatch(
+  createImageCipher(key, condition, n).encryptBatch(
     images.pixels.subarray(0, images.count * pixels),
     cipher,
     images.count,
   );
-  const tables = cipherTables(key, 'arnold+xor', n);
-  const gatherMatrix = matrixFromGather(tables.gather!, n);
-  if (!gatherMatrix) throw new CipherLensError('INTERNAL', 'the Arnold table is not linear');
+  const tables = cipherTables(key, condition, n);
+  const gather = tables.gather!;
+  const gatherMatrix = matrixFromGather(gather, n);
   return {
+    condition,
     plain: images,
     cipher,
-    truth: { size: n, gather: tables.gather!, keystream: tables.keystream! },
-    truthMatrix: inverseSl2(gatherMatrix, n),
+    // A condition without XOR has the zero keystream.
+    truth: { size: n, gather, keystream: tables.keystream ?? new Uint8Array(pixels) },
+    truthMatrix: gatherMatrix ? inverseSl2(gatherMatrix, n) : null,
   };
 }
 
@@ -82,16 +96,18 @@ export interface KnownPlaintextRow {
   method: 'arnold-sl2' | 'permutation-li2008';
   known: number;
   ms: number;
-  /** arnold-sl2: SL2 elements consistent with the pairs (capped at 64). */
+  /** arnold-sl2: SL2 elements consistent with the pairs (capped at 64); 0 when the whole group was searched in vain. */
   consistent: number | null;
   /** permutation-li2008: positions pinned to a single source. */
   uniquePositions: number | null;
   gatherCorrect: number;
   keystreamCorrect: number;
-  targets: RecoveryScore;
+  /** Over the other images of the key; null when the method recovered no key material at all. */
+  targets: RecoveryScore | null;
 }
 
 export interface KnownPlaintextReport {
+  condition: Condition;
   size: number;
   targets: number;
   rows: KnownPlaintextRow[];
@@ -111,6 +127,7 @@ export function measureKnownPlaintext(
   knownCounts: readonly number[],
   targets: number,
   methods: readonly KnownPlaintextRow['method'][] = ['arnold-sl2', 'permutation-li2008'],
+  condition: Condition = DEFAULT_CONDITION,
 ): KnownPlaintextReport {
   const maxKnown = Math.max(...knownCounts);
   if (maxKnown + targets > images.count) {
@@ -119,7 +136,7 @@ export function measureKnownPlaintext(
       `${maxKnown} known pairs and ${targets} targets need ${maxKnown + targets} images; ${images.count} given`,
     );
   }
-  const encrypted = encryptBatch(key, slice(images, 0, maxKnown + targets));
+  const encrypted = encryptBatch(key, slice(images, 0, maxKnown + targets), condition);
   const n = images.size;
   const pixels = n * n;
   const targetPlain = encrypted.plain.pixels.subarray(maxKnown * pixels, (maxKnown + targets) * pixels);
@@ -133,29 +150,30 @@ export function measureKnownPlaintext(
     for (const known of [...knownCounts].sort((a, b) => a - b)) {
       const pairs = firstPairs(encrypted.plain, encrypted.cipher, known);
       const started = performance.now();
-      let recovered: RecoveredCipher;
+      let recovered: RecoveredCipher | null;
       let consistent: number | null = null;
       let uniquePositions: number | null = null;
       if (method === 'arnold-sl2') {
-        const result = arnoldKnownPlaintext(pairs);
-        recovered = result.recovered;
-        consistent = result.consistent;
+        const result = searchArnold(pairs);
+        recovered = result?.recovered ?? null;
+        consistent = result?.consistent ?? 0;
       } else {
         const result = permutationKnownPlaintext(pairs);
         recovered = result.recovered;
         uniquePositions = result.uniquePositions;
       }
       const ms = performance.now() - started;
-      const decrypted = decryptWith(recovered, targetCipher);
       rows.push({
         method,
         known,
         ms,
         consistent,
         uniquePositions,
-        gatherCorrect: agreement(recovered.gather, encrypted.truth.gather),
-        keystreamCorrect: agreement(recovered.keystream, encrypted.truth.keystream),
-        targets: scoreRecovery(decrypted, targetPlain, n, targets),
+        gatherCorrect: recovered ? agreement(recovered.gather, encrypted.truth.gather) : 0,
+        keystreamCorrect: recovered ? agreement(recovered.keystream, encrypted.truth.keystream) : 0,
+        targets: recovered
+          ? scoreRecovery(decryptWith(recovered, targetCipher), targetPlain, n, targets)
+          : null,
       });
     }
   }
@@ -174,8 +192,9 @@ export function measureKnownPlaintext(
   };
   const exactTables = (row: KnownPlaintextRow): boolean =>
     row.gatherCorrect === 1 && row.keystreamCorrect === 1;
-  const allTargets = (row: KnownPlaintextRow): boolean => row.targets.imagesExact === 1;
+  const allTargets = (row: KnownPlaintextRow): boolean => row.targets?.imagesExact === 1;
   return {
+    condition,
     size: n,
     targets,
     rows,
@@ -197,6 +216,8 @@ export interface CiphertextOnlyRow {
   keystreamCorrectMode: number;
   treeConfidence: number;
   keystreamCorrect: number;
+  /** Fraction of positions where the recovered gather table is the key's. */
+  gatherCorrect: number;
   /** exact: the chosen T is the key's; rotation: T is the key's up to a quarter turn; wrong: neither. */
   permutation: 'exact' | 'rotation' | 'wrong';
   orientationBy: 'reference' | 'none';
@@ -209,6 +230,7 @@ export interface CiphertextOnlyRow {
 }
 
 export interface CiphertextOnlyReport {
+  condition: Condition;
   size: number;
   reference: number;
   rows: CiphertextOnlyRow[];
@@ -220,7 +242,7 @@ export function measureCiphertextOnly(
   images: ImageBatch,
   reference: ImageBatch | null,
   counts: readonly number[],
-  options: { keepImages?: number } = {},
+  options: { keepImages?: number; condition?: Condition } = {},
 ): {
   report: CiphertextOnlyReport;
   samples: { count: number; recovered: Uint8Array }[];
@@ -230,7 +252,8 @@ export function measureCiphertextOnly(
   if (maxCount > images.count) {
     throw new CipherLensError('BAD_INPUT', `${maxCount} ciphertexts asked for, ${images.count} images given`);
   }
-  const encrypted = encryptBatch(key, slice(images, 0, maxCount));
+  const condition = options.condition ?? DEFAULT_CONDITION;
+  const encrypted = encryptBatch(key, slice(images, 0, maxCount), condition);
   const n = images.size;
   const pixels = n * n;
   const keep = options.keepImages ?? 0;
@@ -245,12 +268,15 @@ export function measureCiphertextOnly(
     const ms = performance.now() - started;
     const truthPlain = encrypted.plain.pixels.subarray(0, count * pixels);
     const decrypted = decryptWith(result.recovered, ciphers);
-    const trueIndex = result.orientations.findIndex((t) => sameMatrix(t, encrypted.truthMatrix));
-    const permutation = sameMatrix(result.encryptionMatrix, encrypted.truthMatrix)
-      ? 'exact'
-      : trueIndex >= 0
-        ? 'rotation'
-        : 'wrong';
+    const truthMatrix = encrypted.truthMatrix;
+    // A permutation outside SL2(Z/N) (uniform) is never one of the candidates: always 'wrong'.
+    const trueIndex = truthMatrix ? result.orientations.findIndex((t) => sameMatrix(t, truthMatrix)) : -1;
+    const permutation =
+      truthMatrix && sameMatrix(result.encryptionMatrix, truthMatrix)
+        ? 'exact'
+        : trueIndex >= 0
+          ? 'rotation'
+          : 'wrong';
     let ifKnown: RecoveryScore | null = null;
     if (trueIndex >= 0) {
       const gather = gatherFromMatrix(inverseSl2(result.orientations[trueIndex]!, n), n);
@@ -268,6 +294,7 @@ export function measureCiphertextOnly(
       keystreamCorrectMode: agreement(result.modeKeystream, encrypted.truth.keystream),
       treeConfidence: result.treeConfidence,
       keystreamCorrect: agreement(result.recovered.keystream, encrypted.truth.keystream),
+      gatherCorrect: agreement(result.recovered.gather, encrypted.truth.gather),
       permutation,
       orientationBy: result.orientationBy,
       bestScore: result.bestScore,
@@ -277,7 +304,7 @@ export function measureCiphertextOnly(
     });
     if (keep > 0) samples.push({ count, recovered: decrypted.slice(0, Math.min(keep, count) * pixels) });
   }
-  return { report: { size: n, reference: reference?.count ?? 0, rows }, samples, encrypted };
+  return { report: { condition, size: n, reference: reference?.count ?? 0, rows }, samples, encrypted };
 }
 
 export interface BruteForceTiming {
@@ -296,6 +323,11 @@ export interface BruteForceTiming {
 
 export interface KeyspaceMeasurement extends KeyspaceRow {
   bruteForce: BruteForceTiming;
+  /**
+   * Brute force against the uniform condition: each candidate sub-key costs one Fisher–Yates table (measured), and
+   * there are 2^uniformReachableBits of them; log₁₀ of the years that takes at the measured rate.
+   */
+  uniformBruteForce: { candidates: number; microsPerCandidate: number; log10Years: number };
 }
 
 /**
@@ -306,7 +338,7 @@ export interface KeyspaceMeasurement extends KeyspaceRow {
 export function measureKeyspace(
   key: CipherKey,
   n: number,
-  options: { earlyAbortLimit?: number; fullLimit?: number } = {},
+  options: { earlyAbortLimit?: number; fullLimit?: number; uniformLimit?: number } = {},
 ): KeyspaceMeasurement {
   const row = keyspaceRow(n);
   const pair = encryptBatch(key, syntheticImages(2, n, 7));
@@ -338,8 +370,22 @@ export function measureKeyspace(
   });
   const fullMicros = ((performance.now() - started) * 1000) / Math.max(1, tried);
   const reachable = row.reachable.distinctPermutations;
+  const uniformCandidates = Math.max(1, options.uniformLimit ?? 200);
+  const candidate = new Uint8Array(32);
+  started = performance.now();
+  for (let i = 0; i < uniformCandidates; i++) {
+    new DataView(candidate.buffer).setUint32(0, i);
+    buildUniformPlan(candidate, n);
+  }
+  const uniformMicros = ((performance.now() - started) * 1000) / uniformCandidates;
+  const secondsPerYear = 365.25 * 24 * 3600;
   return {
     ...row,
+    uniformBruteForce: {
+      candidates: uniformCandidates,
+      microsPerCandidate: uniformMicros,
+      log10Years: row.uniformReachableBits * Math.log10(2) + Math.log10(uniformMicros / 1e6 / secondsPerYear),
+    },
     bruteForce: {
       earlyAbort: { candidates: brute.examined, microsPerCandidate: earlyMicros },
       fullTable: { candidates: tried, microsPerCandidate: fullMicros },

@@ -10,6 +10,8 @@ import { assertModulus, sl2Order, type Matrix2 } from './sl2.js';
  * table), so the reachable set is ⋃_{a,b} {M^k : 1 ≤ k < P} — at most |SL2(Z/N)| elements.
  */
 export const A_RAW_MODULUS = 1023;
+/** Bits of the HKDF sub-key that drives the uniform permutation. */
+export const SUBKEY_BITS = 256;
 
 /** log₂(m!) = Σ_{i ≤ m} log₂ i: the bits of a uniformly random permutation of m pixels. */
 export function log2Factorial(m: number): number {
@@ -175,6 +177,11 @@ export interface KeyspaceRow {
   reachableBits: number;
   /** log₂((N²)!): a uniformly random permutation of the N² pixels. */
   uniformPermutationBits: number;
+  /**
+   * log₂ of the permutations the uniform condition can reach: one per 256-bit sub-key, so min(log₂((N²)!), 256)
+   * (at N ≥ 8, (N²)! > 2²⁵⁶ and the sub-key is the limit).
+   */
+  uniformReachableBits: number;
 }
 
 export function keyspaceRow(n: number): KeyspaceRow {
@@ -187,5 +194,6 @@ export function keyspaceRow(n: number): KeyspaceRow {
     reachable,
     reachableBits: Math.log2(reachable.distinctPermutations),
     uniformPermutationBits: log2Factorial(n * n),
+    uniformReachableBits: Math.min(log2Factorial(n * n), SUBKEY_BITS),
   };
 }

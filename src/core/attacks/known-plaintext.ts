@@ -76,6 +76,24 @@ export function arnoldKnownPlaintext(
   pairs: KnownPairs,
   options: { maxConsistent?: number } = {},
 ): ArnoldAttackResult {
+  const result = searchArnold(pairs, options);
+  if (!result) {
+    throw new CipherLensError(
+      'BAD_INPUT',
+      'no Arnold permutation is consistent with these pairs: they are not one key, one size, a permuting condition',
+    );
+  }
+  return result;
+}
+
+/**
+ * The search behind `arnoldKnownPlaintext`, answering null when the whole of SL2(Z/N) was searched and no element
+ * fits the pairs: what happens against a permutation that is not an Arnold map (the uniform condition).
+ */
+export function searchArnold(
+  pairs: KnownPairs,
+  options: { maxConsistent?: number } = {},
+): ArnoldAttackResult | null {
   checkPairs(pairs);
   const n = pairs.size;
   const pixels = n * n;
@@ -148,12 +166,7 @@ export function arnoldKnownPlaintext(
       }
     }
   }
-  if (!found) {
-    throw new CipherLensError(
-      'BAD_INPUT',
-      'no Arnold permutation is consistent with these pairs: they are not one key, one size, a permuting condition',
-    );
-  }
+  if (!found) return null;
   const gather = gatherFromMatrix(found, n);
   return {
     recovered: { size: n, gather, keystream: keystreamFrom(pairs, gather) },

@@ -195,7 +195,8 @@ async function makeSquare(
   return padCentred(content, target);
 }
 
-async function resizeGrey(image: GreyImage, width: number, height: number): Promise<GreyImage> {
+/** The one resampler (RESIZE_KERNEL through sharp) for every resize of a grey image: import, model inputs, samples. */
+export async function resizeGrey(image: GreyImage, width: number, height: number): Promise<GreyImage> {
   const { data, info } = await sharp(image.pixels, {
     raw: { width: image.width, height: image.height, channels: 1 },
   })

@@ -66,6 +66,21 @@ describe('torus autocorrelation', () => {
   });
 });
 
+describe('ciphertext-only attack on the keyed uniform permutation (uniform+xor)', () => {
+  it('still reads the keystream off the background, but finds no permutation: the images stay scrambled', () => {
+    const images = syntheticImages(200, 28, 2);
+    const { report } = measureCiphertextOnly(key, images, syntheticImages(100, 28, 99), [200], {
+      condition: 'uniform+xor',
+    });
+    const row = report.rows[0]!;
+    expect(report.condition).toBe('uniform+xor');
+    expect(row.keystreamCorrectMode).toBeGreaterThan(0.9);
+    expect(row.permutation).toBe('wrong');
+    expect(row.gatherCorrect).toBeLessThan(0.05);
+    expect(row.recovery.imagesExact).toBe(0);
+  });
+});
+
 describe('ciphertext-only attack', () => {
   it('reads the keystream off the most frequent cipher value where the background is black', () => {
     const images = syntheticImages(100, 28, 1);

@@ -92,6 +92,9 @@ describe('Arnold key space', () => {
     expect(row.sl2Order).toBe(16128);
     expect(row.uniformPermutationBits).toBeGreaterThan(6400);
     expect(row.reachableBits).toBeLessThan(row.sl2Bits);
+    // The uniform condition is limited by its 256-bit sub-key, not by (N²)!.
+    expect(row.uniformReachableBits).toBe(256);
+    expect(keyspaceRow(2).uniformReachableBits).toBeCloseTo(Math.log2(24), 12);
   });
 
   it('times brute force per candidate and finds the key among the candidates', () => {
@@ -100,6 +103,8 @@ describe('Arnold key space', () => {
     expect(measured.bruteForce.earlyAbort.candidates).toBe(sl2Order(16));
     expect(measured.bruteForce.fullTable.candidates).toBe(500);
     expect(measured.bruteForce.earlyAbort.microsPerCandidate).toBeGreaterThan(0);
+    expect(measured.uniformBruteForce.microsPerCandidate).toBeGreaterThan(0);
+    expect(measured.uniformBruteForce.log10Years).toBeGreaterThan(60);
     expect(measured.bruteForce.seconds.sl2FullTable).toBeCloseTo(
       (sl2Order(16) * measured.bruteForce.fullTable.microsPerCandidate) / 1e6,
       9,

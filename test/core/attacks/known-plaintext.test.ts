@@ -10,6 +10,7 @@ import {
   bruteForceArnold,
   firstPairs,
   permutationKnownPlaintext,
+  searchArnold,
 } from '../../../src/core/attacks/known-plaintext.js';
 import { decryptWith, scoreRecovery, type ImageBatch } from '../../../src/core/attacks/recovered.js';
 import { sl2Order } from '../../../src/core/attacks/sl2.js';
@@ -144,9 +145,42 @@ describe('measureKnownPlaintext', () => {
     expect(report.kNeeded['arnold-sl2']).toBe(2);
     expect(report.kAllTargetsExact['arnold-sl2']).toBe(2);
     const one = report.rows.find((row) => row.method === 'arnold-sl2' && row.known === 1)!;
-    expect(one.targets.imagesExact).toBe(0);
+    expect(one.targets!.imagesExact).toBe(0);
     const two = report.rows.find((row) => row.method === 'arnold-sl2' && row.known === 2)!;
-    expect(two.targets.pixelsExact).toBe(1);
+    expect(two.targets!.pixelsExact).toBe(1);
     expect(two.gatherCorrect).toBe(1);
+  });
+});
+
+describe('known-plaintext attacks on the keyed uniform permutation (uniform+xor)', () => {
+  it('leaves the SL2 enumeration with nothing, while Li et al. recovers the exact tables from 4 noise pairs', () => {
+    const images = noiseImages(30, 16, 12);
+    const cipher = encrypt(images, 'uniform+xor');
+    const pairs = firstPairs(images, cipher, 4);
+    expect(searchArnold(pairs)).toBeNull();
+    expect(() => arnoldKnownPlaintext(pairs)).toThrow(/no Arnold permutation/);
+    const result = permutationKnownPlaintext(pairs);
+    const truth = cipherTables(key, 'uniform+xor', 16);
+    expect(result.recovered.gather).toEqual(truth.gather);
+    expect(result.recovered.keystream).toEqual(truth.keystream);
+  });
+
+  it('reports the SL2 rows as recovering nothing and the general attack as succeeding', () => {
+    const report = measureKnownPlaintext(
+      key,
+      syntheticImages(300, 16, 13),
+      [2, 8, 64],
+      100,
+      undefined,
+      'uniform+xor',
+    );
+    expect(report.condition).toBe('uniform+xor');
+    expect(report.kNeeded['arnold-sl2']).toBeNull();
+    for (const row of report.rows.filter((r) => r.method === 'arnold-sl2')) {
+      expect(row).toMatchObject({ consistent: 0, targets: null, gatherCorrect: 0 });
+    }
+    const li = report.rows.filter((r) => r.method === 'permutation-li2008');
+    expect(li.at(-1)!.targets!.pixelsExact).toBeGreaterThan(li[0]!.targets!.pixelsExact);
+    expect(li.at(-1)!.targets!.pixelsExact).toBeGreaterThan(0.95);
   });
 });
