@@ -11,6 +11,7 @@ import { evaluateHandlers } from './handlers/evaluate.js';
 import { importHandlers } from './handlers/import.js';
 import { keyHandlers } from './handlers/keys.js';
 import { modelHandlers } from './handlers/models.js';
+import { pacsHandlers } from './handlers/pacs.js';
 import { previewHandlers } from './handlers/preview.js';
 import { rekeyHandlers } from './handlers/rekey.js';
 import { retrieveHandlers } from './handlers/retrieve.js';
@@ -42,6 +43,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     ...workspaceHandlers(context),
     ...rekeyHandlers(context),
     ...importHandlers(context),
+    ...pacsHandlers(context),
     ...previewHandlers(context),
     ...classifyHandlers(context),
     ...retrieveHandlers(context),

@@ -48,6 +48,16 @@ import {
 } from './library.js';
 import type { OperationName } from './operation-names.js';
 import {
+  PacsConfigureRequestSchema,
+  PacsConnectionSchema,
+  PacsImportRequestSchema,
+  PacsListSeriesRequestSchema,
+  PacsListSeriesResponseSchema,
+  PacsSearchStudiesRequestSchema,
+  PacsSearchStudiesResponseSchema,
+  PacsTestResponseSchema,
+} from './pacs.js';
+import {
   AppInfoSchema,
   HostPickPathsRequestSchema,
   HostPickPathsResponseSchema,
@@ -99,6 +109,12 @@ export const API_OPERATIONS = {
   importUpload: op(ImportUploadRequestSchema, ImportResultSchema),
   importDataset: op(ImportDatasetRequestSchema, JobStartedSchema),
   importResume: op(EmptyRequestSchema, JobStartedSchema),
+  pacsConnection: op(EmptyRequestSchema, PacsConnectionSchema),
+  pacsConfigure: op(PacsConfigureRequestSchema, PacsConnectionSchema),
+  pacsTest: op(EmptyRequestSchema, PacsTestResponseSchema),
+  pacsSearchStudies: op(PacsSearchStudiesRequestSchema, PacsSearchStudiesResponseSchema),
+  pacsListSeries: op(PacsListSeriesRequestSchema, PacsListSeriesResponseSchema),
+  pacsImport: op(PacsImportRequestSchema, JobStartedSchema),
   libraryList: op(LibraryListRequestSchema, LibraryListResponseSchema),
   libraryItems: op(LibraryItemsRequestSchema, LibraryItemsResponseSchema),
   libraryUpdate: op(LibraryUpdateRequestSchema, LibraryItemSchema),
@@ -138,6 +154,7 @@ export type OperationResponse<N extends OperationName> = z.output<ApiOperations[
 export const JOB_RESULT_SCHEMAS = {
   'import-paths': ImportResultSchema,
   'import-dataset': ImportResultSchema,
+  'pacs-import': ImportResultSchema,
   'classify-batch': ClassifyBatchResultSchema,
   'index-build': RetrieveIndexStatusSchema,
   evaluate: EvaluationReportSchema,

@@ -108,6 +108,7 @@ export const SettingsUpdateRequestSchema = z.strictObject({
 export const JobKindSchema = z.enum([
   'import-paths',
   'import-dataset',
+  'pacs-import',
   'classify-batch',
   'index-build',
   'evaluate',
@@ -120,7 +121,7 @@ export const JobStateSchema = RunStateFieldsSchema.extend({
   id: JobIdSchema,
   kind: JobKindSchema,
   /**
-   * The finished job's result: ImportResult (import-*), ClassifyBatchResult (classify-batch),
+   * The finished job's result: ImportResult (import-*, pacs-import), ClassifyBatchResult (classify-batch),
    * RetrieveIndexStatus (index-build), EvaluationReport (evaluate), ModelsTrainResult (model-train). Parse with
    * JOB_RESULT_SCHEMAS.
    */

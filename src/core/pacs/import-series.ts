@@ -80,6 +80,8 @@ export async function importPacsSeries(
       inputs.push({
         name,
         source: pacsSource(client),
+        // Modality, series and instance numbers and the PACS host say nothing about the patient.
+        neutralName: true,
         label,
         identify: async () => instanceIdentity(importSettings.key, instance.sopInstanceUid),
         decode: async () => {

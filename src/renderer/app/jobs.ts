@@ -107,6 +107,7 @@ export function reportJobEnd(error: unknown, what: string, afterCancel = ''): vo
 const JOB_TITLES: Record<JobKind, string> = {
   'import-paths': 'Importing files',
   'import-dataset': 'Importing dataset sample',
+  'pacs-import': 'Importing from the PACS',
   'classify-batch': 'Classifying batch',
   'index-build': 'Building retrieval index',
   evaluate: 'Evaluating model',
