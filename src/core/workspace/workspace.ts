@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import {
   BOUND_CONTAINER_VERSION,
@@ -458,12 +459,18 @@ async function ensureMarker(layout: WorkspaceLayout, create: boolean): Promise<M
       );
     }
   }
-  if (existing.length > 0) {
+  // A creation killed before its marker was renamed into place leaves only the marker's temporary: that folder
+  // is still ours and empty, so it is cleaned and created again rather than refused.
+  const markerTemporaries = existing.filter(
+    (name) => TEMPORARY.test(name) && name.startsWith(`${basename(layout.marker)}.`),
+  );
+  if (existing.length > markerTemporaries.length) {
     throw new CipherLensError(
       'BAD_INPUT',
       `${layout.root} is not empty and is not a CipherLens workspace: choose an empty or new folder`,
     );
   }
+  for (const name of markerTemporaries) await rm(join(layout.root, name), { force: true });
   await mkdir(layout.root, { recursive: true });
   const marker: Marker = { format: 'cipherlens-workspace', version: 1, createdAt: new Date().toISOString() };
   await writeFileAtomic(layout.marker, `${JSON.stringify(marker, null, 2)}\n`);

@@ -1,23 +1,9 @@
 // Run as a child process by rekey.test.ts and killed with SIGKILL part-way through a key rotation: by the test
 // after some progress, or by itself right after file-system step N (a rename or removal) when
 // CIPHERLENS_CRASH_AFTER_STEP=N, so that every step of the protocol gets a crash of its own.
-import fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
+import { crashAfterFsStep } from './crash-after-step.js';
 
-const crashAfter = Number(process.env.CIPHERLENS_CRASH_AFTER_STEP ?? 0);
-if (crashAfter > 0) {
-  let steps = 0;
-  const promises = fs.promises as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  for (const name of ['rename', 'rm', 'unlink']) {
-    const original = promises[name]!;
-    promises[name] = async (...args: unknown[]) => {
-      const result = await original(...args);
-      if (++steps === crashAfter) process.kill(process.pid, 'SIGKILL');
-      return result;
-    };
-  }
-  syncBuiltinESMExports(); // so `import { rename } from 'node:fs/promises'` sees the wrappers
-}
+crashAfterFsStep(Number(process.env.CIPHERLENS_CRASH_AFTER_STEP ?? 0), ['rename', 'rm', 'unlink']);
 
 const { keyFromBytes } = await import('../../../src/core/crypto/keys.js');
 const { rekeyWorkspace } = await import('../../../src/core/workspace/rekey.js');
