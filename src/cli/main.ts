@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<{ default: CliCommand }>> = {
   evaluate: () => import('./commands/evaluate.js'),
   study: () => import('./commands/study.js'),
   workspace: () => import('./commands/workspace.js'),
+  pacs: () => import('./commands/pacs.js'),
 };
 
 async function printHelp(): Promise<void> {
