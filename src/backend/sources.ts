@@ -1,6 +1,6 @@
 import { decryptContainer } from '../core/crypto/container.js';
 import { CipherLensError } from '../core/errors.js';
-import { decodeAnyImage } from '../core/image/dicom-aware-decode.js';
+import { readImage } from '../core/image/read-image.js';
 import type { ItemRecord } from '../core/workspace/item-record.js';
 import type { ConversionOptions, ImageSource } from '../shared/common.js';
 import type { AppContext } from './context.js';
@@ -49,7 +49,7 @@ export async function resolveImage(
   }
   const input = source.kind === 'path' ? source.path : decodeBase64(source.dataBase64);
   const name = source.kind === 'path' ? source.path : source.name;
-  const image = await decodeAnyImage(input, { ...decodeOptions(conversion, size), name });
+  const image = await readImage(input, { ...decodeOptions(conversion, size), name });
   return { pixels: image.pixels, size, conversion: image.conversion, label: null, id: null, name };
 }
 

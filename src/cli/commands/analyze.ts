@@ -2,7 +2,8 @@ import type { Writable } from 'node:stream';
 import { parseCondition, type Condition } from '../../core/crypto/condition.js';
 import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
-import { decodeGreyImage, type FitMode } from '../../core/image/decode.js';
+import type { FitMode } from '../../core/image/decode.js';
+import { readImage } from '../../core/image/read-image.js';
 import { IMAGE_EXTENSIONS } from '../../core/image/files.js';
 import {
   analyzeImage,
@@ -131,7 +132,7 @@ async function analyzeFile(
   parsed: ParsedOptions,
   scatterSamples: number,
 ): Promise<AnalyzedImage> {
-  const decoded = await decodeGreyImage(file, {
+  const decoded = await readImage(file, {
     fit: parsed.fit,
     ...(parsed.size === undefined ? {} : { size: parsed.size }),
   });

@@ -6,7 +6,8 @@ import { CONTAINER_EXTENSION } from '../../core/crypto/container.js';
 import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
-import { decodeGreyImage, encodeGreyPng, type FitMode } from '../../core/image/decode.js';
+import { encodeGreyPng, type FitMode } from '../../core/image/decode.js';
+import { readImage } from '../../core/image/read-image.js';
 import { IMAGE_EXTENSIONS, type InputFile, withExtension } from '../../core/image/files.js';
 import type { CliCommand } from '../command.js';
 import {
@@ -122,7 +123,7 @@ async function encryptOne(
   fit: FitMode,
   label: string | undefined,
 ): Promise<Done> {
-  const image = await decodeGreyImage(job.input.path, { size, fit });
+  const image = await readImage(job.input.path, { size, fit });
   const metadata = { name: job.input.relative, ...(label === undefined ? {} : { label }) };
   const { ciphertext, container } = await cipher.seal(key, condition, image.width, image.pixels, metadata);
   await writeFileAtomic(job.output, container);

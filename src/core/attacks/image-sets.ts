@@ -2,7 +2,8 @@ import { readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { CipherLensError } from '../errors.js';
 import { readRegularFile } from '../fs/read.js';
-import { decodeGreyImage, MAX_IMAGE_FILE_BYTES } from '../image/decode.js';
+import { MAX_IMAGE_FILE_BYTES } from '../image/decode.js';
+import { readImage } from '../image/read-image.js';
 import { locateMednist } from '../datasets/mednist.js';
 import { loadMnist } from '../datasets/mnist.js';
 import { createPrng, shuffleInPlace } from '../datasets/prng.js';
@@ -137,7 +138,7 @@ async function mednistImages(options: AttackImageOptions): Promise<AttackImages>
       while (next < members.length) {
         const index = next++;
         const member = members[index]!;
-        const image = await decodeGreyImage(member.bytes, { size, fit: 'error', name: member.name });
+        const image = await readImage(member.bytes, { size, fit: 'error', name: member.name });
         out[index] = image.pixels;
       }
     };

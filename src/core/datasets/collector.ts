@@ -1,5 +1,7 @@
 import { CipherLensError } from '../errors.js';
-import { decodeGreyImage, type DecodedGreyImage, type FitMode } from '../image/decode.js';
+import type { DecodedGreyImage, FitMode } from '../image/decode.js';
+import { IMAGE_EXTENSIONS } from '../image/files.js';
+import { readImage } from '../image/read-image.js';
 import { compareCodeUnits, type ImagePart } from './dataset.js';
 import { createTaskPool, type TaskPool } from './pool.js';
 
@@ -26,7 +28,7 @@ export type DatasetImageDecoder = (
 ) => Promise<DecodedGreyImage>;
 
 export const decodeDatasetImage: DatasetImageDecoder = (bytes, imageSize, fit, name) =>
-  decodeGreyImage(bytes, { size: imageSize, fit: fit ?? 'error', name });
+  readImage(bytes, { size: imageSize, fit: fit ?? 'error', name });
 
 /**
  * Gathers labelled image files from any walk (tar members, folders), decoding them to `imageSize`² grey
@@ -119,6 +121,6 @@ export function orderImages(items: readonly NamedImage[], source: string): Image
   return { classes, slots, labels };
 }
 
-const IMAGE_EXTENSIONS = /\.(jpe?g|png)$/i;
+/** Dataset members are taken by name (tar members cannot be sniffed cheaply): the extension policy's list. */
 export const isImageFileName = (name: string): boolean =>
-  IMAGE_EXTENSIONS.test(name) && !name.startsWith('.');
+  !name.startsWith('.') && (IMAGE_EXTENSIONS as readonly string[]).some((e) => name.toLowerCase().endsWith(e));

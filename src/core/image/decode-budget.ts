@@ -95,5 +95,5 @@ export class DecodeBudget {
   }
 }
 
-/** The one budget every decode of a file from a request goes through (dicom-aware-decode.ts). */
+/** The one budget every decode of a file from a request goes through (read-image.ts). */
 export const decodeBudget = new DecodeBudget();

@@ -23,6 +23,12 @@ export type DicomWindowSource = 'file' | 'auto' | 'chosen' | 'none';
 /** The window that made the 8-bit image; `source: 'none'` means 8-bit unsigned values were used as they are. */
 export interface DicomWindowUsed extends DicomWindowValues {
   source: DicomWindowSource;
+  /**
+   * The VOI function (PS3.3 C.11.2.1.2/3): LINEAR when absent. Automatic windows and windows narrower than 1 use
+   * LINEAR_EXACT (the range [center − width/2, center + width/2] maps onto 0–255 exactly), which suits
+   * fractional values such as a dose in Gy.
+   */
+  function?: 'LINEAR' | 'LINEAR_EXACT';
 }
 
 /** Header fields shown to the key holder (empty string when the file does not have the element). */
@@ -55,6 +61,8 @@ export interface DicomModalityImage {
   width: number;
   height: number;
   modality: Float32Array;
+  /** MONOCHROME1 is shown inverted (higher values darker); colour files were converted to grey luma first. */
+  photometric: string;
   window: DicomWindowUsed;
   windowPresets: DicomWindowPreset[];
   metadata: DicomMetadata;

@@ -1,4 +1,4 @@
-/** Transfer syntaxes whose pixel data is stored as plain samples: what CipherLens can read. */
+/** Transfer syntaxes whose pixel data is stored as plain samples (codecs/dicom-native.ts). */
 export const NATIVE_TRANSFER_SYNTAXES: Record<string, string> = {
   '1.2.840.10008.1.2': 'Implicit VR Little Endian',
   '1.2.840.10008.1.2.1': 'Explicit VR Little Endian',
@@ -6,9 +6,12 @@ export const NATIVE_TRANSFER_SYNTAXES: Record<string, string> = {
   '1.2.840.10008.1.2.2': 'Explicit VR Big Endian',
 };
 
+export const IMPLICIT_LITTLE_ENDIAN = '1.2.840.10008.1.2';
+export const EXPLICIT_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+export const DEFLATED_TRANSFER_SYNTAX = '1.2.840.10008.1.2.1.99';
 export const BIG_ENDIAN_TRANSFER_SYNTAX = '1.2.840.10008.1.2.2';
 
-/** Compressed syntaxes, named so a refusal can say exactly which one a file uses. */
+/** Compressed syntaxes, named in messages; codecs/index.ts says which ones have a codec. */
 export const COMPRESSED_TRANSFER_SYNTAXES: Record<string, string> = {
   '1.2.840.10008.1.2.4.50': 'JPEG Baseline (Process 1)',
   '1.2.840.10008.1.2.4.51': 'JPEG Extended (Process 2 & 4)',

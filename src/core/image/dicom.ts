@@ -1,14 +1,27 @@
+import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { CipherLensError } from '../errors.js';
+import type { CodecIdentity, DecodedFrame, FrameSpec } from './codecs/codec.js';
+import { decodeNativeFrame, NATIVE_CODEC_IDENTITY } from './codecs/dicom-native.js';
+import { codecFor } from './codecs/index.js';
 import type { GreyImage } from './decode.js';
+import type {
+  DicomMetadata,
+  DicomModalityImage,
+  DicomWindowPreset,
+  DicomWindowUsed,
+} from './dicom-metadata.js';
 import {
   BIG_ENDIAN_TRANSFER_SYNTAX,
   COMPRESSED_TRANSFER_SYNTAXES,
+  DEFLATED_TRANSFER_SYNTAX,
+  IMPLICIT_LITTLE_ENDIAN,
+  EXPLICIT_LITTLE_ENDIAN,
   NATIVE_TRANSFER_SYNTAXES,
   describeTransferSyntax,
 } from './dicom-transfer-syntaxes.js';
 
-/** How stored values become 8-bit grey: the file's VOI window, a percentile window, or an explicit one. */
+/** How modality values become 8-bit grey: the file's VOI window, a percentile window, or an explicit one. */
 export type DicomWindow = 'file' | 'auto' | { center: number; width: number };
 
 export interface DicomDecodeOptions {
@@ -21,7 +34,7 @@ export interface DicomDecodeOptions {
   maxInputPixels?: number;
 }
 
-export interface DecodedDicom extends GreyImage {
+export interface DecodedDicom extends GreyImage, DicomModalityImage {
   source: {
     width: number;
     height: number;
@@ -34,6 +47,8 @@ export interface DecodedDicom extends GreyImage {
   };
   /** Every step from stored values to 8-bit grey, in words a person can check. */
   conversion: string[];
+  /** The codec that decoded the pixel data. */
+  decoder: CodecIdentity;
 }
 
 /** The automatic window spans these percentiles of the frame's modality values, ignoring outliers. */
@@ -44,10 +59,24 @@ export const AUTO_WINDOW_PERCENTILES = [0.5, 99.5] as const;
  * limit) besides the file itself. Declared dimensions above it are refused before anything is allocated.
  */
 export const MAX_DICOM_PIXELS = 1 << 25;
-const DEFAULT_MAX_PIXELS = MAX_DICOM_PIXELS;
+/** A deflated data set is inflated up to this size (a zip bomb stops here, with a clear error). */
+export const MAX_INFLATED_DICOM_BYTES = 512 * 1024 * 1024;
+/** Rescale slopes outside this magnitude range are refused as unusable (they are corrupt headers, not data). */
+export const RESCALE_SLOPE_RANGE = [1e-9, 1e6] as const;
+export const MAX_RESCALE_INTERCEPT = 1e9;
 
 const TAG = {
   transferSyntax: 'x00020010',
+  sopInstanceUid: 'x00080018',
+  studyDate: 'x00080020',
+  modality: 'x00080060',
+  studyDescription: 'x00081030',
+  seriesDescription: 'x0008103e',
+  patientName: 'x00100010',
+  patientId: 'x00100020',
+  bodyPart: 'x00180015',
+  studyInstanceUid: 'x0020000d',
+  seriesInstanceUid: 'x0020000e',
   samplesPerPixel: 'x00280002',
   photometric: 'x00280004',
   planarConfiguration: 'x00280006',
@@ -62,35 +91,111 @@ const TAG = {
   windowWidth: 'x00281051',
   rescaleIntercept: 'x00281052',
   rescaleSlope: 'x00281053',
+  windowExplanation: 'x00281055',
   voiLutFunction: 'x00281056',
+  floatPixelData: 'x7fe00008',
+  doubleFloatPixelData: 'x7fe00009',
   pixelData: 'x7fe00010',
 } as const;
 
-/** A DICOM Part-10 file: 128-byte preamble, then "DICM". */
-export function isDicom(bytes: Uint8Array): boolean {
-  return (
-    bytes.length >= 132 &&
-    bytes[128] === 0x44 &&
-    bytes[129] === 0x49 &&
-    bytes[130] === 0x43 &&
-    bytes[131] === 0x4d
-  );
+/**
+ * How a file holds its data set:
+ * - `part10`: 128-byte preamble, "DICM", file meta group (PS3.10);
+ * - `part10-no-preamble`: "DICM" and the meta group at byte 0 (the preamble was stripped);
+ * - `raw-*`: a bare data set without meta group, in the transfer syntax named (older files, some exports).
+ */
+export type DicomFraming =
+  'part10' | 'part10-no-preamble' | 'raw-implicit' | 'raw-explicit' | 'raw-explicit-big';
+
+const VRS = new Set(
+  'AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(
+    ' ',
+  ),
+);
+
+/** The framing of a DICOM file, recognised by content (never by name), or null when it is not DICOM. */
+export function sniffDicom(bytes: Uint8Array): DicomFraming | null {
+  const magicAt = (at: number): boolean =>
+    bytes[at] === 0x44 && bytes[at + 1] === 0x49 && bytes[at + 2] === 0x43 && bytes[at + 3] === 0x4d;
+  if (bytes.length >= 132 && magicAt(128)) return 'part10';
+  if (bytes.length >= 16 && magicAt(0) && bytes[4] === 0x02 && bytes[5] === 0x00) return 'part10-no-preamble';
+  return sniffRawDataSet(bytes);
 }
 
-/** Decode one frame of a greyscale (or RGB) DICOM image to 8-bit grey, windowed, MONOCHROME1 inverted. */
-export function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions = {}): DecodedDicom {
+/**
+ * A bare data set starts with an element of a low even group (0008 Identifying, or 0002..0028) in ascending tag
+ * order; explicit VR shows as two capital letters naming a VR. Two consistent elements are required, so a
+ * random file is not mistaken for DICOM.
+ */
+function sniffRawDataSet(bytes: Uint8Array): DicomFraming | null {
+  if (bytes.length < 24) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const vrAt = (at: number): boolean => VRS.has(String.fromCharCode(bytes[at]!, bytes[at + 1]!));
+  const plausibleGroup = (group: number): boolean => group >= 0x0002 && group <= 0x0028 && group % 2 === 0;
+  for (const little of [true, false]) {
+    const group = view.getUint16(0, little);
+    if (!plausibleGroup(group)) continue;
+    if (vrAt(4)) {
+      const vr = String.fromCharCode(bytes[4]!, bytes[5]!);
+      const long = ['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'UV'].includes(vr);
+      const length = long ? view.getUint32(8, little) : view.getUint16(6, little);
+      const next = (long ? 12 : 8) + length;
+      if (next + 6 <= bytes.length && plausibleGroup(view.getUint16(next, little)) && vrAt(next + 4)) {
+        return little ? 'raw-explicit' : 'raw-explicit-big';
+      }
+    } else if (little) {
+      const length = view.getUint32(4, true);
+      const next = 8 + length;
+      if (length < bytes.length && next + 8 <= bytes.length && plausibleGroup(view.getUint16(next, true))) {
+        const tag = view.getUint16(2, true);
+        const nextTag = view.getUint16(next + 2, true);
+        if (view.getUint16(next, true) > group || nextTag > tag) return 'raw-implicit';
+      }
+    }
+  }
+  return null;
+}
+
+/** Any DICOM file CipherLens can read: Part 10 with or without preamble, or a bare data set. */
+export function isDicom(bytes: Uint8Array): boolean {
+  return sniffDicom(bytes) !== null;
+}
+
+/**
+ * Rows and Columns of a DICOM file, from its header only (parsing stops before the pixel data: cheap, on any
+ * thread), so a decode can be refused or budgeted before it starts. Null when the header cannot be read — the
+ * decode itself then reports why.
+ */
+export function dicomDimensions(bytes: Uint8Array): { rows: number; columns: number } | null {
+  const framing = sniffDicom(bytes);
+  if (framing === null) return null;
+  try {
+    const { dataSet } = parseFramed(bytes, framing, 'header', TAG.pixelData);
+    const rows = dataSet.uint16(TAG.rows) ?? 0;
+    const columns = dataSet.uint16(TAG.columns) ?? 0;
+    return rows > 0 && columns > 0 ? { rows, columns } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Decode one frame of a DICOM image: modality values, the 8-bit windowed grey image, and the header fields. */
+export async function decodeDicom(
+  bytes: Uint8Array,
+  options: DicomDecodeOptions = {},
+): Promise<DecodedDicom> {
   const name = options.name ?? 'DICOM file';
-  if (!isDicom(bytes)) {
+  const framing = sniffDicom(bytes);
+  if (framing === null) {
     throw new CipherLensError(
       'BAD_FORMAT',
-      `${name} is not a DICOM Part-10 file (no "DICM" marker at byte 128)`,
+      `${name} is not a DICOM file (no "DICM" marker at byte 128 or 0, and it does not start like a DICOM data set)`,
     );
   }
-  const dataSet = parse(bytes, name);
-  const transferSyntax = dataSet.string(TAG.transferSyntax) ?? '';
+  const { dataSet, transferSyntax, implicitDespiteMeta } = parseFramed(bytes, framing, name);
   checkTransferSyntax(transferSyntax, name);
 
-  const layout = readLayout(dataSet, name, options.maxInputPixels ?? DEFAULT_MAX_PIXELS);
+  const layout = readLayout(dataSet, name, options.maxInputPixels ?? MAX_DICOM_PIXELS);
   const frame = options.frame ?? 0;
   if (!Number.isInteger(frame) || frame < 0 || frame >= layout.frames) {
     throw new CipherLensError(
@@ -99,23 +204,43 @@ export function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions = {})
     );
   }
   const conversion: string[] = [];
+  if (framing !== 'part10') conversion.push(FRAMING_NOTE[framing]);
+  if (implicitDespiteMeta) {
+    conversion.push(
+      `the data set is in implicit VR although the file meta group declares ${describeTransferSyntax(transferSyntax)}: read as implicit VR`,
+    );
+  }
   if (layout.frames > 1) conversion.push(`frame ${frame} of ${layout.frames} (counting from 0)`);
-  const samples = readFrameSamples(
-    dataSet,
-    layout,
-    frame,
-    transferSyntax === BIG_ENDIAN_TRANSFER_SYNTAX,
-    name,
-  );
+  const { decoded, decoder } = await decodeFrame(dataSet, layout, frame, transferSyntax, name);
+  const stored = decoded.normalised ? decoded.values : normalise(decoded.values, layout);
 
-  const pixels =
-    layout.samplesPerPixel === 3
-      ? rgbToGrey(samples, layout, conversion)
-      : monochromeToGrey(dataSet, samples, layout, options.window ?? 'file', conversion);
+  const colour = layout.samplesPerPixel === 3;
+  const modality = colour
+    ? colourToLuma(stored, layout, decoded, conversion)
+    : monochromeToModality(dataSet, stored, layout, name, conversion);
+  const windowPresets = readWindowPresets(dataSet, conversion);
+  const window = chooseWindow(
+    modality,
+    layout,
+    windowPresets,
+    dataSet,
+    options.window ?? 'file',
+    name,
+    conversion,
+  );
+  const pixels = renderModality(modality, window, layout.photometric);
+  if (layout.photometric === 'MONOCHROME1') {
+    conversion.push('MONOCHROME1: inverted so that higher values are brighter');
+  }
   return {
     pixels,
     width: layout.columns,
     height: layout.rows,
+    modality,
+    photometric: layout.photometric,
+    window,
+    windowPresets,
+    metadata: readMetadata(dataSet, layout, windowPresets),
     source: {
       width: layout.columns,
       height: layout.rows,
@@ -127,30 +252,132 @@ export function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions = {})
       transferSyntax: describeTransferSyntax(transferSyntax),
     },
     conversion,
+    decoder,
   };
 }
 
-/**
- * Rows and Columns of a DICOM file, from its header only (parsing stops before the pixel data: cheap, on any
- * thread), so a decode can be refused or budgeted before it starts. Null when the header cannot be read — the
- * decode itself then reports why.
- */
-export function dicomDimensions(bytes: Uint8Array): { rows: number; columns: number } | null {
-  if (!isDicom(bytes)) return null;
+const FRAMING_NOTE: Record<Exclude<DicomFraming, 'part10'>, string> = {
+  'part10-no-preamble': 'DICOM file without the 128-byte preamble',
+  'raw-implicit': 'bare DICOM data set without file meta information, read as Implicit VR Little Endian',
+  'raw-explicit': 'bare DICOM data set without file meta information, read as Explicit VR Little Endian',
+  'raw-explicit-big': 'bare DICOM data set without file meta information, read as Explicit VR Big Endian',
+};
+
+const RAW_TRANSFER_SYNTAX: Record<'raw-implicit' | 'raw-explicit' | 'raw-explicit-big', string> = {
+  'raw-implicit': IMPLICIT_LITTLE_ENDIAN,
+  'raw-explicit': EXPLICIT_LITTLE_ENDIAN,
+  'raw-explicit-big': BIG_ENDIAN_TRANSFER_SYNTAX,
+};
+
+interface ParsedDataSet {
+  dataSet: dicomParser.DataSet;
+  transferSyntax: string;
+  /** The meta group declared explicit VR, the data set was implicit VR. */
+  implicitDespiteMeta: boolean;
+}
+
+function parseFramed(
+  bytes: Uint8Array,
+  framing: DicomFraming,
+  name: string,
+  untilTag?: string,
+): ParsedDataSet {
+  let input = bytes;
+  const options: dicomParser.ParseDicomOptions = { ...(untilTag && { untilTag }) };
+  if (framing === 'part10-no-preamble') {
+    input = new Uint8Array(bytes.length + 128);
+    input.set(bytes, 128);
+  } else if (framing !== 'part10') {
+    options.TransferSyntaxUID = RAW_TRANSFER_SYNTAX[framing];
+  }
+  // dicom-parser's own Node.js inflate path needs a Buffer ("i.copy is not a function") and has no size cap.
+  (options as { inflater?: unknown }).inflater = (array: Uint8Array, position: number) =>
+    inflateDataSet(array, position, name);
   try {
-    const dataSet = dicomParser.parseDicom(bytes, { untilTag: TAG.pixelData });
-    const rows = dataSet.uint16(TAG.rows) ?? 0;
-    const columns = dataSet.uint16(TAG.columns) ?? 0;
-    return rows > 0 && columns > 0 ? { rows, columns } : null;
-  } catch {
-    return null;
+    const dataSet = parse(input, name, options);
+    const transferSyntax = options.TransferSyntaxUID ?? (dataSet.string(TAG.transferSyntax) ?? '').trim();
+    return { dataSet, transferSyntax, implicitDespiteMeta: false };
+  } catch (error) {
+    const fallback = framing === 'part10' ? implicitDataSetAfterMeta(input, name, untilTag) : null;
+    if (fallback) return fallback;
+    throw error;
   }
 }
 
-function parse(bytes: Uint8Array, name: string): dicomParser.DataSet {
+/**
+ * Some writers declare an explicit-VR transfer syntax in the file meta group but write the data set in implicit
+ * VR (pydicom reads such files with a warning). When the explicit parse fails and the data set after the meta
+ * group starts like implicit VR, it is read as implicit VR; the pixel data keep the declared transfer syntax.
+ */
+function implicitDataSetAfterMeta(
+  bytes: Uint8Array,
+  name: string,
+  untilTag: string | undefined,
+): ParsedDataSet | null {
+  let meta: dicomParser.DataSet;
   try {
-    return dicomParser.parseDicom(bytes);
+    meta = dicomParser.readPart10Header(bytes);
+  } catch {
+    return null;
+  }
+  const declared = (meta.string(TAG.transferSyntax) ?? '').trim();
+  if (declared === IMPLICIT_LITTLE_ENDIAN || declared === DEFLATED_TRANSFER_SYNTAX) return null;
+  const end = Math.max(...Object.values(meta.elements).map((e) => e.dataOffset + e.length));
+  const rest = bytes.subarray(end);
+  if (sniffRawDataSet(rest) !== 'raw-implicit') return null;
+  const dataSet = parse(rest, name, {
+    TransferSyntaxUID: IMPLICIT_LITTLE_ENDIAN,
+    ...(untilTag && { untilTag }),
+    // Without a VR, undefined-length pixel data (encapsulated) would be taken for a sequence of items.
+    vrCallback: ((tag: string) => (tag === TAG.pixelData ? 'OB' : undefined)) as (tag: string) => void,
+  });
+  const pixels = dataSet.elements[TAG.pixelData];
+  if (pixels?.hadUndefinedLength && !pixels.encapsulatedPixelData) {
+    const stream = new dicomParser.ByteStream(
+      dicomParser.littleEndianByteArrayParser,
+      dataSet.byteArray,
+      pixels.dataOffset,
+    );
+    dicomParser.findEndOfEncapsulatedElement(stream, pixels, []);
+  }
+  return { dataSet, transferSyntax: declared, implicitDespiteMeta: true };
+}
+
+function inflateDataSet(array: Uint8Array, position: number, name: string): Uint8Array {
+  let inflated: Buffer;
+  try {
+    inflated = inflateRawSync(array.subarray(position), { maxOutputLength: MAX_INFLATED_DICOM_BYTES });
   } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || /larger than|maxOutputLength/i.test(String(error))) {
+      throw new CipherLensError(
+        'IMAGE_TOO_LARGE',
+        `${name} inflates to more than ${MAX_INFLATED_DICOM_BYTES} bytes (decompression-bomb guard): not decoded`,
+      );
+    }
+    throw new CipherLensError(
+      'BAD_FORMAT',
+      `${name} declares a deflated data set that cannot be inflated: ${(error as Error).message}`,
+    );
+  }
+  const full = new Uint8Array(position + inflated.length);
+  full.set(array.subarray(0, position), 0);
+  full.set(inflated, position);
+  return full;
+}
+
+function parse(bytes: Uint8Array, name: string, options: dicomParser.ParseDicomOptions): dicomParser.DataSet {
+  try {
+    return dicomParser.parseDicom(bytes, options);
+  } catch (error) {
+    if (error instanceof CipherLensError) throw error;
+    // dicom-parser reads sequences recursively: a file nesting them thousands deep exhausts the stack.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new CipherLensError(
+        'BAD_FORMAT',
+        `${name} nests sequences too deeply to be read (the DICOM parser ran out of stack): not decoded`,
+      );
+    }
     // dicom-parser throws strings, or objects carrying `exception`, as well as Errors.
     const detail =
       error instanceof Error
@@ -161,46 +388,51 @@ function parse(bytes: Uint8Array, name: string): dicomParser.DataSet {
     if (/past end|beyond|overrun|overread|end of buffer/i.test(detail)) {
       throw new CipherLensError('TRUNCATED', `${name} ends early: the DICOM data is truncated (${detail})`);
     }
+    if (/0002,0010/.test(detail)) {
+      throw new CipherLensError(
+        'BAD_FORMAT',
+        `${name} declares no transfer syntax (0002,0010) in its file meta information: not decoded`,
+      );
+    }
     throw new CipherLensError('BAD_FORMAT', `${name} is not a readable DICOM file: ${detail}`);
   }
 }
 
 function checkTransferSyntax(uid: string, name: string): void {
-  if (uid in NATIVE_TRANSFER_SYNTAXES) return;
+  if (uid in NATIVE_TRANSFER_SYNTAXES || codecFor(uid)) return;
   if (uid in COMPRESSED_TRANSFER_SYNTAXES) {
     throw new CipherLensError(
       'IMAGE_DECODE',
-      `${name} is compressed with ${describeTransferSyntax(uid)}, which CipherLens cannot decode; ` +
-        'convert it to an uncompressed transfer syntax first (e.g. `gdcmconv --raw in.dcm out.dcm` or `dcmdjpeg`)',
+      `${name} is compressed with ${describeTransferSyntax(uid)}, which CipherLens cannot decode (video and ` +
+        'High-Throughput JPEG 2000 are not supported); convert it first (e.g. `gdcmconv --raw in.dcm out.dcm`)',
     );
   }
   throw new CipherLensError(
     'IMAGE_DECODE',
     uid
-      ? `${name} uses the unknown transfer syntax ${uid}; CipherLens reads only uncompressed DICOM`
+      ? `${name} uses the unknown transfer syntax ${uid}`
       : `${name} declares no transfer syntax (0002,0010)`,
   );
 }
 
-interface PixelLayout {
-  rows: number;
-  columns: number;
+interface PixelLayout extends FrameSpec {
   frames: number;
-  samplesPerPixel: 1 | 3;
   planar: boolean;
-  bitsAllocated: 8 | 16;
-  bitsStored: number;
   highBit: number;
-  signed: boolean;
   photometric: string;
   pixelElement: dicomParser.Element;
+  float: boolean;
 }
 
+const COLOUR_PHOTOMETRICS = new Set(['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_ICT', 'YBR_RCT']);
+
 function readLayout(dataSet: dicomParser.DataSet, name: string, maxInputPixels: number): PixelLayout {
-  const pixelElement = dataSet.elements[TAG.pixelData];
+  const floatElement = dataSet.elements[TAG.floatPixelData] ?? dataSet.elements[TAG.doubleFloatPixelData];
+  const pixelElement = dataSet.elements[TAG.pixelData] ?? floatElement;
   if (!pixelElement) {
     throw new CipherLensError('BAD_FORMAT', `${name} holds no pixel data (7FE0,0010): it is not an image`);
   }
+  const float = pixelElement !== dataSet.elements[TAG.pixelData];
   const rows = dataSet.uint16(TAG.rows) ?? 0;
   const columns = dataSet.uint16(TAG.columns) ?? 0;
   if (rows < 1 || columns < 1) {
@@ -218,185 +450,342 @@ function readLayout(dataSet: dicomParser.DataSet, name: string, maxInputPixels: 
   const photometric = (dataSet.string(TAG.photometric) ?? 'MONOCHROME2').trim().toUpperCase();
   const samplesPerPixel = dataSet.uint16(TAG.samplesPerPixel) ?? 1;
   const monochrome = photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2';
-  if (!(monochrome && samplesPerPixel === 1) && !(photometric === 'RGB' && samplesPerPixel === 3)) {
+  if (
+    !(monochrome && samplesPerPixel === 1) &&
+    !(COLOUR_PHOTOMETRICS.has(photometric) && samplesPerPixel === 3)
+  ) {
     throw new CipherLensError(
       'IMAGE_DECODE',
       `${name} has photometric interpretation ${photometric} with ${samplesPerPixel} samples per pixel; ` +
-        'CipherLens reads MONOCHROME1, MONOCHROME2 and RGB',
+        'CipherLens reads MONOCHROME1, MONOCHROME2, RGB and YBR_FULL / YBR_FULL_422 / YBR_ICT / YBR_RCT',
     );
   }
-  const bitsAllocated = dataSet.uint16(TAG.bitsAllocated) ?? 0;
-  if (bitsAllocated !== 8 && bitsAllocated !== 16) {
+  const bitsAllocated =
+    dataSet.uint16(TAG.bitsAllocated) ?? (float ? (pixelElement.tag === TAG.floatPixelData ? 32 : 64) : 0);
+  const allowed = float ? [32, 64] : [1, 8, 16, 32];
+  if (!allowed.includes(bitsAllocated)) {
     throw new CipherLensError(
       'IMAGE_DECODE',
-      `${name} stores ${bitsAllocated} bits per sample; CipherLens reads 8- and 16-bit DICOM`,
+      `${name} stores ${bitsAllocated} bits per sample; CipherLens reads ${float ? '32- and 64-bit float' : '1-, 8-, 16- and 32-bit'} pixel data`,
     );
   }
-  const bitsStored = dataSet.uint16(TAG.bitsStored) ?? bitsAllocated;
-  const highBit = dataSet.uint16(TAG.highBit) ?? bitsStored - 1;
+  const bitsStored = float ? bitsAllocated : (dataSet.uint16(TAG.bitsStored) ?? bitsAllocated);
+  const highBit = float ? bitsAllocated - 1 : (dataSet.uint16(TAG.highBit) ?? bitsStored - 1);
   if (bitsStored < 1 || bitsStored > bitsAllocated || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
     throw new CipherLensError(
       'BAD_FORMAT',
       `${name} has inconsistent bit layout: allocated ${bitsAllocated}, stored ${bitsStored}, high bit ${highBit}`,
     );
   }
-  if (samplesPerPixel === 3 && bitsAllocated !== 8) {
-    throw new CipherLensError(
-      'IMAGE_DECODE',
-      `${name} is ${bitsAllocated}-bit RGB; CipherLens reads 8-bit RGB only`,
-    );
-  }
-  const frames = dataSet.intString(TAG.numberOfFrames) ?? 1;
+  const framesText = dataSet.string(TAG.numberOfFrames);
+  const frames = framesText === undefined || framesText.trim() === '' ? 1 : Number(framesText.trim());
   if (!Number.isInteger(frames) || frames < 1) {
-    throw new CipherLensError('BAD_FORMAT', `${name} declares ${frames} frames`);
-  }
-  if (pixelElement.encapsulatedPixelData) {
     throw new CipherLensError(
       'BAD_FORMAT',
-      `${name} has encapsulated (compressed) pixel data under a native syntax`,
+      `${name} declares "${framesText}" as its number of frames (0028,0008): not a positive whole number`,
+    );
+  }
+  if (photometric === 'YBR_FULL_422' && columns % 2 !== 0 && !pixelElement.encapsulatedPixelData) {
+    throw new CipherLensError(
+      'BAD_FORMAT',
+      `${name} is YBR_FULL_422 with an odd number of columns (${columns})`,
     );
   }
   return {
     rows,
     columns,
     frames,
-    samplesPerPixel,
+    samplesPerPixel: samplesPerPixel as 1 | 3,
     planar: (dataSet.uint16(TAG.planarConfiguration) ?? 0) === 1,
     bitsAllocated,
     bitsStored,
     highBit,
-    signed: (dataSet.uint16(TAG.pixelRepresentation) ?? 0) === 1,
+    signed: !float && (dataSet.uint16(TAG.pixelRepresentation) ?? 0) === 1,
     photometric,
     pixelElement,
+    float,
+    name,
   };
 }
 
-/** The frame's stored values, masked to BitsStored and sign-extended when PixelRepresentation is 1. */
-function readFrameSamples(
+async function decodeFrame(
   dataSet: dicomParser.DataSet,
   layout: PixelLayout,
   frame: number,
-  bigEndian: boolean,
+  transferSyntax: string,
   name: string,
-): Int32Array {
-  const count = layout.rows * layout.columns * layout.samplesPerPixel;
-  const bytesPerSample = layout.bitsAllocated / 8;
-  const frameBytes = count * bytesPerSample;
-  const start = layout.pixelElement.dataOffset + frame * frameBytes;
-  const available = dataSet.byteArray.length - layout.pixelElement.dataOffset;
-  const needed = layout.frames * frameBytes;
-  if (layout.pixelElement.length < needed || available < needed) {
-    throw new CipherLensError(
-      'TRUNCATED',
-      `${name} is truncated: ${layout.frames} frame(s) of ${layout.columns}×${layout.rows} need ${needed} bytes of pixel data, ` +
-        `found ${Math.min(layout.pixelElement.length, Math.max(0, available))}`,
+): Promise<{ decoded: DecodedFrame; decoder: CodecIdentity }> {
+  const element = layout.pixelElement;
+  const codec = codecFor(transferSyntax);
+  if (!codec) {
+    if (element.encapsulatedPixelData) {
+      throw new CipherLensError(
+        'BAD_FORMAT',
+        `${name} has encapsulated (compressed) pixel data under the uncompressed transfer syntax ${describeTransferSyntax(transferSyntax)}`,
+      );
+    }
+    const available = Math.max(0, Math.min(element.length, dataSet.byteArray.length - element.dataOffset));
+    const data = dataSet.byteArray.subarray(element.dataOffset, element.dataOffset + available);
+    const decoded = decodeNativeFrame(
+      {
+        data,
+        frame,
+        frames: layout.frames,
+        bigEndian: transferSyntax === BIG_ENDIAN_TRANSFER_SYNTAX,
+        highBit: layout.highBit,
+        float: layout.float,
+        planar: layout.planar,
+        subsampled422: layout.photometric === 'YBR_FULL_422',
+      },
+      layout,
     );
+    return { decoded, decoder: NATIVE_CODEC_IDENTITY };
   }
-  const bytes = dataSet.byteArray;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shift = layout.highBit + 1 - layout.bitsStored;
-  const mask = layout.bitsStored >= 32 ? 0xffffffff : (1 << layout.bitsStored) - 1;
-  const signBit = 1 << (layout.bitsStored - 1);
-  const samples = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    const raw = bytesPerSample === 1 ? (bytes[start + i] ?? 0) : view.getUint16(start + i * 2, !bigEndian);
-    let value = (raw >>> shift) & mask;
-    if (layout.signed && value & signBit) value -= mask + 1;
-    samples[i] = value;
-  }
-  return samples;
-}
-
-/** RGB ultrasound and secondary captures: BT.601 luma on the stored 8-bit values. */
-function rgbToGrey(samples: Int32Array, layout: PixelLayout, conversion: string[]): Uint8Array {
-  const pixels = layout.rows * layout.columns;
-  const grey = new Uint8Array(pixels);
-  for (let i = 0; i < pixels; i++) {
-    const [r, g, b] = layout.planar
-      ? [samples[i]!, samples[pixels + i]!, samples[2 * pixels + i]!]
-      : [samples[3 * i]!, samples[3 * i + 1]!, samples[3 * i + 2]!];
-    grey[i] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
-  }
-  conversion.push(
-    'DICOM RGB converted to grey: Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601) on stored values',
-  );
-  return grey;
-}
-
-function monochromeToGrey(
-  dataSet: dicomParser.DataSet,
-  samples: Int32Array,
-  layout: PixelLayout,
-  window: DicomWindow,
-  conversion: string[],
-): Uint8Array {
-  const slope = dataSet.floatString(TAG.rescaleSlope) ?? 1;
-  const intercept = dataSet.floatString(TAG.rescaleIntercept) ?? 0;
-  if (!Number.isFinite(slope) || slope === 0 || !Number.isFinite(intercept)) {
+  if (!element.encapsulatedPixelData) {
     throw new CipherLensError(
       'BAD_FORMAT',
-      `DICOM rescale slope ${slope} / intercept ${intercept} is unusable`,
+      `${name} declares ${describeTransferSyntax(transferSyntax)} but its pixel data is not encapsulated`,
     );
   }
-  const values = new Float64Array(samples.length);
-  for (let i = 0; i < samples.length; i++) values[i] = samples[i]! * slope + intercept;
-  const depth = `${layout.bitsAllocated}-bit ${layout.signed ? 'signed' : 'unsigned'} (${layout.bitsStored} bits stored)`;
+  const encoded = encapsulatedFrame(dataSet, element, frame, layout.frames, transferSyntax, name);
+  const decoded = await codec.decode(encoded, layout);
+  const expected = layout.rows * layout.columns * layout.samplesPerPixel;
+  if (decoded.values.length < expected) {
+    throw new CipherLensError(
+      'IMAGE_DECODE',
+      `${name}: the ${codec.identity.name} decoder returned ${decoded.values.length} samples, expected ${expected}`,
+    );
+  }
+  return { decoded, decoder: codec.identity };
+}
+
+const JPEG_FAMILY = /^1\.2\.840\.10008\.1\.2\.4\.(50|51|57|70)$/;
+
+/** The encoded bytes of one frame of encapsulated pixel data (PS3.5 A.4), whatever the fragmentation. */
+function encapsulatedFrame(
+  dataSet: dicomParser.DataSet,
+  element: dicomParser.Element,
+  frame: number,
+  frames: number,
+  transferSyntax: string,
+  name: string,
+): Uint8Array {
+  const fragments = element.fragments ?? [];
+  if (fragments.length === 0) {
+    throw new CipherLensError('BAD_FORMAT', `${name} has encapsulated pixel data without any fragment`);
+  }
+  try {
+    if (frames === 1)
+      return dicomParser.readEncapsulatedPixelDataFromFragments(dataSet, element, 0, fragments.length);
+    if ((element.basicOffsetTable ?? []).length === frames) {
+      return dicomParser.readEncapsulatedImageFrame(dataSet, element, frame);
+    }
+    if (fragments.length === frames)
+      return dicomParser.readEncapsulatedPixelDataFromFragments(dataSet, element, frame, 1);
+    if (JPEG_FAMILY.test(transferSyntax)) {
+      const table = dicomParser.createJPEGBasicOffsetTable(dataSet, element);
+      if (table.length === frames)
+        return dicomParser.readEncapsulatedImageFrame(dataSet, element, frame, table);
+    }
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CipherLensError(
+      'BAD_FORMAT',
+      `${name}: frame ${frame} cannot be located in the pixel data (${detail})`,
+    );
+  }
+  throw new CipherLensError(
+    'BAD_FORMAT',
+    `${name} has ${frames} frames in ${fragments.length} fragments without an offset table: frame ${frame} cannot be located`,
+  );
+}
+
+/** Codec output masked to BitsStored and sign-extended as Pixel Representation says (DICOM, not the codestream, decides). */
+function normalise(values: DecodedFrame['values'], layout: PixelLayout): Float64Array {
+  const out = new Float64Array(values.length);
+  const modulus = 2 ** layout.bitsStored;
+  for (let i = 0; i < values.length; i++) {
+    let stored = ((values[i]! % modulus) + modulus) % modulus;
+    if (layout.signed && stored >= modulus / 2) stored -= modulus;
+    out[i] = stored;
+  }
+  return out;
+}
+
+/**
+ * Colour to grey: ITU-R BT.601 luma Y = 0.299 R + 0.587 G + 0.114 B on the stored values; YBR data (YBR_FULL,
+ * YBR_FULL_422 left as YCbCr by its codec) already carries that luma as its first component, which is used as is.
+ */
+function colourToLuma(
+  stored: DecodedFrame['values'],
+  layout: PixelLayout,
+  decoded: DecodedFrame,
+  conversion: string[],
+): Float32Array {
+  const pixels = layout.rows * layout.columns;
+  const luma = new Float32Array(pixels);
+  const planar = decoded.planar;
+  const at = (i: number, c: number): number => stored[planar ? c * pixels + i : 3 * i + c]!;
+  const ybr = layout.photometric.startsWith('YBR') && !decoded.convertedToRgb;
+  if (ybr) {
+    for (let i = 0; i < pixels; i++) luma[i] = at(i, 0);
+    conversion.push(
+      `DICOM ${layout.photometric} converted to grey: its luma component Y (ITU-R BT.601) taken as is`,
+    );
+  } else {
+    for (let i = 0; i < pixels; i++) luma[i] = 0.299 * at(i, 0) + 0.587 * at(i, 1) + 0.114 * at(i, 2);
+    const via =
+      decoded.convertedToRgb && layout.photometric !== 'RGB'
+        ? ` (${layout.photometric} decoded to RGB by the codec)`
+        : '';
+    conversion.push(
+      `DICOM ${layout.bitsStored}-bit RGB${via} converted to grey: Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601) on stored values`,
+    );
+  }
+  return luma;
+}
+
+function monochromeToModality(
+  dataSet: dicomParser.DataSet,
+  stored: DecodedFrame['values'],
+  layout: PixelLayout,
+  name: string,
+  conversion: string[],
+): Float32Array {
+  const slope = readNumber(dataSet, TAG.rescaleSlope, 1, 'rescale slope', name);
+  const intercept = readNumber(dataSet, TAG.rescaleIntercept, 0, 'rescale intercept', name);
+  const [minSlope, maxSlope] = RESCALE_SLOPE_RANGE;
+  if (!Number.isFinite(slope) || Math.abs(slope) < minSlope || Math.abs(slope) > maxSlope) {
+    throw new CipherLensError(
+      'BAD_FORMAT',
+      `${name}: rescale slope ${slope} is not a usable value (expected a finite number of magnitude ${minSlope} to ${maxSlope})`,
+    );
+  }
+  if (!Number.isFinite(intercept) || Math.abs(intercept) > MAX_RESCALE_INTERCEPT) {
+    throw new CipherLensError(
+      'BAD_FORMAT',
+      `${name}: rescale intercept ${intercept} is not a usable value (expected a finite number within ±${MAX_RESCALE_INTERCEPT})`,
+    );
+  }
+  const pixels = layout.rows * layout.columns;
+  const values = new Float32Array(pixels);
+  for (let i = 0; i < pixels; i++) {
+    const value = stored[i]! * slope + intercept;
+    if (!Number.isFinite(value) || Math.abs(value) > 3.4e38) {
+      throw new CipherLensError(
+        'BAD_FORMAT',
+        `${name}: pixel ${i} has the value ${stored[i]} (after rescale ${value}), which is not a usable number`,
+      );
+    }
+    values[i] = value;
+  }
+  const depth = layout.float
+    ? `${layout.bitsAllocated}-bit float`
+    : `${layout.bitsAllocated}-bit ${layout.signed ? 'signed' : 'unsigned'} (${layout.bitsStored} bits stored)`;
   conversion.push(
     slope === 1 && intercept === 0
       ? `DICOM ${depth} ${layout.photometric}`
       : `DICOM ${depth} ${layout.photometric}, rescaled: value × ${slope} + ${intercept}`,
   );
-
-  const chosen = chooseWindow(dataSet, values, layout, slope, intercept, window, conversion);
-  const grey = chosen ? applyWindow(values, chosen) : Uint8Array.from(values);
-  if (layout.photometric === 'MONOCHROME1') {
-    for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i]!;
-    conversion.push('MONOCHROME1: inverted so that higher values are brighter');
-  }
-  return grey;
+  return values;
 }
 
-interface Window {
-  center: number;
-  width: number;
+function readNumber(
+  dataSet: dicomParser.DataSet,
+  tag: string,
+  fallback: number,
+  what: string,
+  name: string,
+): number {
+  const text = dataSet.string(tag);
+  if (text === undefined || text.trim() === '') return fallback;
+  const value = Number(text.split('\\')[0]!.trim());
+  if (Number.isNaN(value)) {
+    throw new CipherLensError('BAD_FORMAT', `${name}: ${what} "${text}" is not a number`);
+  }
+  return value;
+}
+
+/** The file's window presets; unusable ones (non-finite, width < 1 for LINEAR) are dropped with a note. */
+function readWindowPresets(dataSet: dicomParser.DataSet, conversion: string[]): DicomWindowPreset[] {
+  const centers = (dataSet.string(TAG.windowCenter) ?? '').split('\\');
+  const widths = (dataSet.string(TAG.windowWidth) ?? '').split('\\');
+  const explanations = (dataSet.string(TAG.windowExplanation) ?? '').split('\\');
+  const presets: DicomWindowPreset[] = [];
+  for (let i = 0; i < Math.min(centers.length, widths.length); i++) {
+    if (centers[i]!.trim() === '' || widths[i]!.trim() === '') continue;
+    const center = Number(centers[i]!.trim());
+    const width = Number(widths[i]!.trim());
+    if (!Number.isFinite(center) || !Number.isFinite(width) || width < 1) {
+      conversion.push(
+        `the file's window C=${centers[i]!.trim()} W=${widths[i]!.trim()} is not usable and was ignored`,
+      );
+      continue;
+    }
+    const explanation = explanations[i]?.trim();
+    presets.push({ center, width, ...(explanation && { explanation }) });
+  }
+  return presets;
 }
 
 function chooseWindow(
-  dataSet: dicomParser.DataSet,
-  values: Float64Array,
+  values: Float32Array,
   layout: PixelLayout,
-  slope: number,
-  intercept: number,
+  presets: DicomWindowPreset[],
+  dataSet: dicomParser.DataSet,
   requested: DicomWindow,
+  name: string,
   conversion: string[],
-): Window | null {
+): DicomWindowUsed {
   if (typeof requested === 'object') {
-    conversion.push(`window C=${requested.center} W=${requested.width} (chosen) to 8 bits`);
-    return requested;
+    const { center, width } = requested;
+    if (!Number.isFinite(center) || !Number.isFinite(width) || width <= 0) {
+      throw new CipherLensError(
+        'BAD_INPUT',
+        `window C=${center} W=${width} is not usable for ${name}: centre must be finite and width a finite positive number`,
+      );
+    }
+    const fn = width >= 1 ? 'LINEAR' : 'LINEAR_EXACT';
+    conversion.push(`window C=${center} W=${width} (chosen, ${fn}) to 8 bits`);
+    return { center, width, source: 'chosen', function: fn };
+  }
+  if (requested === 'file' && layout.samplesPerPixel === 1) {
+    const preset = presets[0];
+    if (preset) {
+      const which =
+        presets.length > 1 ? ` (first of ${presets.length} windows in the file)` : ' (from the file)';
+      const fn = (dataSet.string(TAG.voiLutFunction) ?? 'LINEAR').trim().toUpperCase();
+      const exact = fn === 'LINEAR_EXACT';
+      const fnNote =
+        fn === 'LINEAR' || exact ? '' : `; the file's VOI LUT function ${fn} was applied as LINEAR`;
+      conversion.push(`window C=${preset.center} W=${preset.width}${which} to 8 bits${fnNote}`);
+      return {
+        center: preset.center,
+        width: preset.width,
+        source: 'file',
+        function: exact ? 'LINEAR_EXACT' : 'LINEAR',
+      };
+    }
   }
   if (requested === 'file') {
-    const center = dataSet.floatString(TAG.windowCenter);
-    const width = dataSet.floatString(TAG.windowWidth);
-    if (center !== undefined && width !== undefined && Number.isFinite(center) && width >= 1) {
-      const count = dataSet.numStringValues(TAG.windowCenter) ?? 1;
-      const which = count > 1 ? ` (first of ${count} windows in the file)` : ' (from the file)';
-      const fn = (dataSet.string(TAG.voiLutFunction) ?? 'LINEAR').trim().toUpperCase();
-      const fnNote = fn === 'LINEAR' ? '' : `; the file's VOI LUT function ${fn} was applied as LINEAR`;
-      conversion.push(`window C=${center} W=${width}${which} to 8 bits${fnNote}`);
-      return { center, width };
-    }
-    const identity = layout.bitsAllocated === 8 && !layout.signed && slope === 1 && intercept === 0;
+    const identity = layout.bitsAllocated <= 8 && !layout.signed && allWithin(values, 0, 255);
     if (identity) {
       // 8-bit unsigned data needs no window: the values already are display grey levels.
-      return null;
+      return { center: 127.5, width: 255, source: 'none', function: 'LINEAR_EXACT' };
     }
-    conversion.push('the file has no usable window centre/width: automatic window used');
+    if (layout.samplesPerPixel === 1)
+      conversion.push('the file has no usable window centre/width: automatic window used');
   }
   return automaticWindow(values, conversion);
 }
 
-function automaticWindow(values: Float64Array, conversion: string[]): Window {
-  const sorted = Float64Array.from(values).sort();
+function allWithin(values: Float32Array, low: number, high: number): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i]! < low || values[i]! > high) return false;
+  return true;
+}
+
+function automaticWindow(values: Float32Array, conversion: string[]): DicomWindowUsed {
+  const sorted = Float32Array.from(values).sort();
   const at = (percent: number): number =>
     sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((percent / 100) * (sorted.length - 1))))]!;
   const [lowPercent, highPercent] = AUTO_WINDOW_PERCENTILES;
@@ -408,27 +797,70 @@ function automaticWindow(values: Float64Array, conversion: string[]): Window {
   }
   if (high <= low) {
     conversion.push(`constant image (every value ${low}): shown as black`);
-    return { center: low + 1, width: 1 };
+    return { center: low + 0.5, width: 1, source: 'auto', function: 'LINEAR_EXACT' };
   }
   conversion.push(
     `automatic window: ${lowPercent}th–${highPercent}th percentile [${round(low)}, ${round(high)}] mapped linearly to 0–255`,
   );
-  // Chosen so that DICOM's LINEAR function maps `low` to 0 and `high` to 255 exactly.
-  return { center: (low + high) / 2 + 0.5, width: high - low + 1 };
+  return { center: (low + high) / 2, width: high - low, source: 'auto', function: 'LINEAR_EXACT' };
 }
 
-/** DICOM PS3.3 C.11.2.1.2.1 LINEAR VOI function, output range 0–255. */
-function applyWindow(values: Float64Array, { center, width }: Window): Uint8Array {
+/**
+ * Modality values to 8-bit grey with a window (PS3.3 C.11.2.1.2.1 LINEAR, or C.11.2.1.3.2 LINEAR_EXACT), output
+ * range 0–255; MONOCHROME1 is inverted so that higher values are brighter. The one rendering rule: the import and
+ * the window dialog both use it.
+ */
+export function renderModality(
+  values: Float32Array,
+  window: DicomWindowUsed,
+  photometric: string,
+): Uint8Array {
   const grey = new Uint8Array(values.length);
+  const { center, width } = window;
+  const invert = photometric === 'MONOCHROME1';
+  if (window.function === 'LINEAR_EXACT') {
+    const bottom = center - width / 2;
+    for (let i = 0; i < values.length; i++) {
+      const level = Math.round(((values[i]! - bottom) / width) * 255);
+      const clamped = level < 0 ? 0 : level > 255 ? 255 : level;
+      grey[i] = invert ? 255 - clamped : clamped;
+    }
+    return grey;
+  }
   const bottom = center - 0.5 - (width - 1) / 2;
   const top = center - 0.5 + (width - 1) / 2;
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
-    if (x <= bottom) grey[i] = 0;
-    else if (x > top) grey[i] = 255;
-    else grey[i] = Math.round(((x - (center - 0.5)) / (width - 1) + 0.5) * 255);
+    const level =
+      x <= bottom ? 0 : x > top ? 255 : Math.round(((x - (center - 0.5)) / (width - 1) + 0.5) * 255);
+    grey[i] = invert ? 255 - level : level;
   }
   return grey;
+}
+
+function readMetadata(
+  dataSet: dicomParser.DataSet,
+  layout: PixelLayout,
+  windowPresets: DicomWindowPreset[],
+): DicomMetadata {
+  const text = (tag: string): string => (dataSet.string(tag) ?? '').trim();
+  return {
+    patientName: text(TAG.patientName),
+    patientId: text(TAG.patientId),
+    studyDate: text(TAG.studyDate),
+    studyDescription: text(TAG.studyDescription),
+    seriesDescription: text(TAG.seriesDescription),
+    seriesInstanceUid: text(TAG.seriesInstanceUid),
+    studyInstanceUid: text(TAG.studyInstanceUid),
+    sopInstanceUid: text(TAG.sopInstanceUid),
+    modality: text(TAG.modality),
+    bodyPart: text(TAG.bodyPart),
+    rows: layout.rows,
+    columns: layout.columns,
+    bitsStored: layout.bitsStored,
+    frames: layout.frames,
+    windowPresets,
+  };
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;

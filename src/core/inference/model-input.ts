@@ -7,7 +7,8 @@ import {
   readContainerFile,
 } from '../crypto/container.js';
 import { CipherLensError } from '../errors.js';
-import { decodeGreyImage, type FitMode, type GreyImage } from '../image/decode.js';
+import type { FitMode, GreyImage } from '../image/decode.js';
+import { readImage } from '../image/read-image.js';
 import { checkModelKey } from './compatibility.js';
 import type { ModelCard } from './model-card.js';
 
@@ -67,7 +68,7 @@ export function decodeForModel(
   input: string | Uint8Array,
   fit: FitMode = 'error',
 ): Promise<GreyImage> {
-  return decodeGreyImage(input, { size: card.inputSize, fit });
+  return readImage(input, { size: card.inputSize, fit });
 }
 
 export interface LoadedModelInput {
@@ -115,7 +116,7 @@ export async function loadModelInput(
       label,
     };
   }
-  const decoded = await decodeGreyImage(path, { size: card.inputSize, fit });
+  const decoded = await readImage(path, { size: card.inputSize, fit });
   return {
     pixels: encryptForModel(card, key, [decoded]),
     kind: 'image',

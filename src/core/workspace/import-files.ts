@@ -1,18 +1,8 @@
-import { open, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CipherLensError } from '../errors.js';
+import { isImageFile } from '../image/files.js';
 
-/** Image types recognised by name; files without an extension are taken when they are DICOM. */
-export const IMPORT_EXTENSIONS = new Set([
-  '.png',
-  '.jpg',
-  '.jpeg',
-  '.tif',
-  '.tiff',
-  '.webp',
-  '.dcm',
-  '.dicom',
-]);
 export const MAX_IMPORT_FILES = 200_000;
 
 export interface ImportFile {
@@ -67,21 +57,6 @@ async function walk(folder: string, add: (file: ImportFile) => void): Promise<vo
     if (entry.name.startsWith('.')) continue;
     const path = join(folder, entry.name);
     if (entry.isDirectory()) await walk(path, add);
-    else if (entry.isFile() && (await looksImportable(path)))
-      add({ path, folderLabel: basename(dirname(path)) });
-  }
-}
-
-async function looksImportable(path: string): Promise<boolean> {
-  const extension = extname(path).toLowerCase();
-  if (IMPORT_EXTENSIONS.has(extension)) return true;
-  if (extension !== '') return false;
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(132);
-    const { bytesRead } = await handle.read(head, 0, 132, 0);
-    return bytesRead === 132 && head.toString('latin1', 128, 132) === 'DICM';
-  } finally {
-    await handle.close();
+    else if (entry.isFile() && (await isImageFile(path))) add({ path, folderLabel: basename(dirname(path)) });
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { CipherLensError } from '../errors.js';
 import { readRegularFile } from '../fs/read.js';
-import { decodeAnyImage, type AnyImageOptions } from '../image/dicom-aware-decode.js';
+import { readImage, type ReadImageOptions } from '../image/read-image.js';
 import type { ImportFile } from './import-files.js';
 import type { ImportInput } from './importer.js';
 
@@ -15,7 +15,7 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 export function fileImportInput(
   file: ImportFile,
   label: string | null,
-  options: AnyImageOptions,
+  options: ReadImageOptions,
 ): ImportInput {
   let bytes: Promise<Uint8Array> | null = null;
   const read = (): Promise<Uint8Array> => (bytes ??= readImportFile(file.path));
@@ -25,7 +25,7 @@ export function fileImportInput(
     source: `${file.path}${frame}`,
     label,
     identify: async () => sha256(await read()),
-    decode: async () => decodeAnyImage(await read(), { ...options, name: basename(file.path) }),
+    decode: async () => readImage(await read(), { ...options, name: basename(file.path) }),
   };
 }
 
@@ -34,14 +34,14 @@ export function bytesImportInput(
   name: string,
   bytes: Uint8Array,
   label: string | null,
-  options: AnyImageOptions,
+  options: ReadImageOptions,
 ): ImportInput {
   return {
     name,
     source: `uploaded ${name}`,
     label,
     identify: async () => sha256(bytes),
-    decode: () => decodeAnyImage(bytes, { ...options, name }),
+    decode: () => readImage(bytes, { ...options, name }),
   };
 }
 

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeBudget, DecodeBudget } from '../../../src/core/image/decode-budget.js';
-import { decodeAnyImage } from '../../../src/core/image/dicom-aware-decode.js';
+import { readImage } from '../../../src/core/image/read-image.js';
 import { MAX_DICOM_PIXELS } from '../../../src/core/image/dicom.js';
 import { writeDicom } from './dicom-writer.js';
 
@@ -81,7 +81,7 @@ describe('the decode budget (bounded queue in front of decoding)', () => {
     const before = { ...decodeBudget.peak };
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, n) =>
-        codeOf(decodeAnyImage(png, { name: `bomb-${n}.png`, size: 16, fit: 'resize' })),
+        codeOf(readImage(png, { name: `bomb-${n}.png`, size: 16, fit: 'resize' })),
       ),
     );
     const counts = outcomes.reduce<Record<string, number>>(
@@ -103,7 +103,7 @@ describe('DICOM decoding', () => {
     // The header says 8192² (16-bit: 128 MiB of samples, ~1.7 GB to decode); the file holds 16 values.
     const file = writeDicom({ rows: 8192, columns: 8192, values: new Array(16).fill(0) });
     expect(8192 * 8192).toBeGreaterThan(MAX_DICOM_PIXELS);
-    await expect(decodeAnyImage(file, { name: 'bomb.dcm' })).rejects.toMatchObject({
+    await expect(readImage(file, { name: 'bomb.dcm' })).rejects.toMatchObject({
       code: 'IMAGE_TOO_LARGE',
       message: expect.stringMatching(/bomb\.dcm declares 67108864 pixels/),
     });
@@ -120,7 +120,7 @@ describe('DICOM decoding', () => {
       values,
       window: { center: 2048, width: 4096 },
     });
-    await decodeAnyImage(writeDicom({ rows: 2, columns: 2, values: [0, 1, 2, 3] }), { name: 'warm-up.dcm' });
+    await readImage(writeDicom({ rows: 2, columns: 2, values: [0, 1, 2, 3] }), { name: 'warm-up.dcm' });
     let last = performance.now();
     let longestGap = 0;
     let ticks = 0;
@@ -132,7 +132,7 @@ describe('DICOM decoding', () => {
     }, 2);
     const started = performance.now();
     try {
-      const image = await decodeAnyImage(file, { name: 'large.dcm', size: 64, fit: 'resize' });
+      const image = await readImage(file, { name: 'large.dcm', size: 64, fit: 'resize' });
       expect(image.source).toEqual({ width: side, height: side, format: 'dicom' });
     } finally {
       clearInterval(timer);
