@@ -9,6 +9,7 @@ import { CipherLensError } from '../core/errors.js';
 import { Workspace } from '../core/workspace/workspace.js';
 import { JobManager } from './jobs.js';
 import { KeyRing, type SecretBox } from './key-ring.js';
+import { ThumbnailCache } from './library-items.js';
 import { ModelRegistry, type EngineFactory } from './models.js';
 import { SettingsStore } from './settings-store.js';
 import { WorkspaceRekeys } from './workspace-rekey.js';
@@ -74,6 +75,8 @@ export class AppContext {
   readonly rekey = new WorkspaceRekeys(this.jobs);
   /** Encrypts imported images, large ones in worker threads (the event loop serves every request). */
   readonly cipher = new OffLoopCipher();
+  /** Library thumbnails; the decrypted ones are dropped when the active key changes, all of them on close(). */
+  readonly thumbnails = new ThumbnailCache();
   readonly models: ModelRegistry;
   /** Where the user's own models (imported or trained) live. */
   readonly userModelsDir: string;
@@ -132,6 +135,7 @@ export class AppContext {
   /** Makes a key of the ring the active one and derives its transformed models now, so they are listed and ready the moment the key is. */
   async activateKey(fingerprint: string): Promise<void> {
     await this.settings.update({ activeKey: fingerprint });
+    this.thumbnails.dropPlain();
     await this.models.prepare(this.activeKeyOrNull());
   }
 
@@ -183,5 +187,6 @@ export class AppContext {
     await this.jobs.cancelAll();
     await this.models.closeEngine();
     await this.cipher.close();
+    this.thumbnails.clear();
   }
 }

@@ -17,7 +17,7 @@ interface Shown {
 }
 
 /** Failures that say the stored file itself is bad (as opposed to a busy engine or a bug). */
-const DAMAGE_CODES = new Set<ErrorCode>([
+const DAMAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'TRUNCATED',
   'BAD_FORMAT',
   'INTEGRITY',
@@ -28,7 +28,7 @@ const DAMAGE_CODES = new Set<ErrorCode>([
 ]);
 const isDamage = (error: unknown): boolean => isCipherLensError(error) && DAMAGE_CODES.has(error.code);
 
-/** The tile of a damaged item: a grey diagonal hatch, so the grid keeps its shape. */
+/** The tile of a damaged item: a grey diagonal hatch, so the grid keeps its shape (a constant, made once). */
 let damagedPicture: Promise<string> | null = null;
 function damagedThumbnail(): Promise<string> {
   const size = 16;
@@ -37,24 +37,75 @@ function damagedThumbnail(): Promise<string> {
   return (damagedPicture ??= pngDataUrl(pixels, size));
 }
 
-const CACHE_LIMIT = 4000;
-const cache = new Map<string, Thumbnails>();
+/**
+ * The thumbnails the library has shown, owned by the back end's context (AppContext.thumbnails) so they go with it:
+ * encrypted pictures per stored container, and decrypted ones per container and active key. Decrypted pictures are
+ * plain images: they are dropped the moment the active key changes and when the back end closes.
+ */
+export class ThumbnailCache {
+  /** Oldest entries are dropped beyond this many per map (a data URL of a 64×64 PNG is ≈ 3 KB). */
+  static readonly LIMIT = 4000;
+  private readonly encrypted = new Map<string, string>();
+  private readonly plain = new Map<string, string | null>();
+
+  getEncrypted(container: string): string | undefined {
+    return this.encrypted.get(container);
+  }
+
+  setEncrypted(container: string, picture: string): void {
+    ThumbnailCache.bounded(this.encrypted, container, picture);
+  }
+
+  getPlain(container: string, keyFingerprint: string): string | null | undefined {
+    return this.plain.get(`${container}|${keyFingerprint}`);
+  }
+
+  /** `null`: the container does not open with this key (shown encrypted only). */
+  setPlain(container: string, keyFingerprint: string, picture: string | null): void {
+    ThumbnailCache.bounded(this.plain, `${container}|${keyFingerprint}`, picture);
+  }
+
+  /** Forgets every decrypted picture (the active key changed). */
+  dropPlain(): void {
+    this.plain.clear();
+  }
+
+  clear(): void {
+    this.encrypted.clear();
+    this.plain.clear();
+  }
+
+  get size(): { encrypted: number; plain: number } {
+    return { encrypted: this.encrypted.size, plain: this.plain.size };
+  }
+
+  private static bounded<T>(map: Map<string, T>, key: string, value: T): void {
+    map.delete(key);
+    if (map.size >= ThumbnailCache.LIMIT) map.delete(map.keys().next().value as string);
+    map.set(key, value);
+  }
+}
 
 /**
- * Encrypted and (for the key holder) plain thumbnails of a stored item, cached per item and key. A container
- * that cannot be read or is damaged (truncated, modified, not a regular file) makes the item damaged, not the
- * page: the reason comes back with a placeholder picture, so the rest of the library still shows.
+ * Encrypted and (for the key holder) plain thumbnails of a stored item, cached on the context per item and key. A
+ * container that cannot be read or is damaged (truncated, modified, not a regular file) makes the item damaged,
+ * not the page: the reason comes back with a placeholder picture, so the rest of the library still shows.
  */
 export async function thumbnailsOf(context: AppContext, record: ItemRecord): Promise<Shown> {
+  const cache = context.thumbnails;
   const activeFingerprint = context.settings.get().activeKey;
-  // The record's key too: after a key rotation the same image has another container and may now open.
-  const cacheKey = `${context.workspace.path}|${record.id}|${record.keyFingerprint}|${activeFingerprint ?? '-'}`;
-  const cached = cache.get(cacheKey);
-  if (cached) return { thumbnails: cached, damage: null };
+  const wantsPlain = activeFingerprint !== null && record.keyFingerprint === activeFingerprint;
+  // The record's key and seal too: after a key rotation or a re-windowing the item has another container.
+  const container = `${context.workspace.path}|${record.id}|${record.keyFingerprint}|${record.seal ?? '-'}`;
+  const cachedEncrypted = cache.getEncrypted(container);
+  const cachedPlain = wantsPlain ? cache.getPlain(container, activeFingerprint) : null;
+  if (cachedEncrypted !== undefined && cachedPlain !== undefined) {
+    return { thumbnails: { encrypted: cachedEncrypted, plain: cachedPlain }, damage: null };
+  }
   let cipher: { pixels: Uint8Array; size: number };
   try {
-    const container = await context.workspace.readContainer(record.id);
-    cipher = displayCiphertext(container, `the encrypted file of image ${record.name}`);
+    const stored = await context.workspace.readContainer(record.id);
+    cipher = displayCiphertext(stored, `the encrypted file of image ${record.name}`);
     if (cipher.size !== record.size) {
       throw new CipherLensError(
         'BAD_FORMAT',
@@ -65,24 +116,21 @@ export async function thumbnailsOf(context: AppContext, record: ItemRecord): Pro
     if (!isDamage(error)) throw error;
     return { thumbnails: { encrypted: await damagedThumbnail(), plain: null }, damage: describeError(error) };
   }
+  const encrypted = cachedEncrypted ?? (await pngDataUrl(cipher.pixels, cipher.size));
   let plain: string | null = null;
-  if (record.keyFingerprint === activeFingerprint) {
+  if (wantsPlain) {
     try {
       plain = await pngDataUrl(await decryptItem(context, record), record.size);
     } catch (error) {
-      if (isDamage(error)) {
-        return {
-          thumbnails: { encrypted: await pngDataUrl(cipher.pixels, cipher.size), plain: null },
-          damage: describeError(error),
-        };
-      }
+      if (isDamage(error)) return { thumbnails: { encrypted, plain: null }, damage: describeError(error) };
       context.options.log?.(`thumbnail of ${record.id}: ${describeError(error)}`);
     }
+    // Only if the key is still the active one: a picture decrypted under a key just switched away from is not kept.
+    if (context.settings.get().activeKey === activeFingerprint)
+      cache.setPlain(container, activeFingerprint, plain);
   }
-  const thumbnails = { encrypted: await pngDataUrl(cipher.pixels, cipher.size), plain };
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(cacheKey, thumbnails);
-  return { thumbnails, damage: null };
+  cache.setEncrypted(container, encrypted);
+  return { thumbnails: { encrypted, plain }, damage: null };
 }
 
 export async function toLibraryItem(context: AppContext, record: ItemRecord): Promise<LibraryItem> {

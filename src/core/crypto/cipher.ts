@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { CipherLensError } from '../errors.js';
 import { assertSupportedSize, invertTable, type ArnoldPlan } from './arnold.js';
 import { type Condition, permutationOf, usesKeystream, usesPermutation } from './condition.js';
@@ -31,42 +30,50 @@ export interface ImageCipher {
   decryptBatch(source: Uint8Array, target: Uint8Array, count?: number): void;
 }
 
-/**
- * Least-recently-used, bounded by table memory rather than count: one permuting cipher at 4096² holds
- * ≈ 170 MB of tables, at 28² about 8 KB. The newest entry is always kept, whatever its size.
- */
 export type KernelChoice = 'wasm' | 'js';
 
+/**
+ * The ciphers built for a key live on the key object (a side table, so CipherKey stays plain data): they go when
+ * the key does — the back end's key ring with its context, a CLI run's key at exit — and two loads of the same key
+ * share nothing. Per key, least-recently-used, bounded by table memory rather than count: one permuting cipher at
+ * 4096² holds ≈ 170 MB of tables, at 28² about 8 KB. The newest entry is always kept, whatever its size.
+ */
 const CACHE_BUDGET_BYTES = 1 << 30;
-const cache = new Map<string, { cipher: ImageCipher; bytes: number }>();
-let cachedBytes = 0;
+interface KeyCiphers {
+  entries: Map<string, { cipher: ImageCipher; bytes: number }>;
+  bytes: number;
+}
+const ciphersOfKey = new WeakMap<CipherKey, KeyCiphers>();
 
 export function createImageCipher(key: CipherKey, condition: Condition, size: number): ImageCipher {
   assertSupportedSize(size);
-  // Keyed by the key bytes themselves, not the 64-bit fingerprint a caller could have set by hand.
-  const cacheKey = `${createHash('sha256').update(key.bytes).digest('base64')}:${condition}:${size}`;
-  const hit = cache.get(cacheKey);
+  let cache = ciphersOfKey.get(key);
+  if (!cache) {
+    cache = { entries: new Map(), bytes: 0 };
+    ciphersOfKey.set(key, cache);
+  }
+  const cacheKey = `${condition}:${size}`;
+  const hit = cache.entries.get(cacheKey);
   if (hit) {
-    cache.delete(cacheKey);
-    cache.set(cacheKey, hit);
+    cache.entries.delete(cacheKey);
+    cache.entries.set(cacheKey, hit);
     return hit.cipher;
   }
   const cipher = buildImageCipher(key, condition, size);
   const entry = { cipher, bytes: tableBytes(condition, size, cipher.kernel) };
-  cache.set(cacheKey, entry);
-  cachedBytes += entry.bytes;
-  for (const [oldest, old] of cache) {
-    if (cachedBytes <= CACHE_BUDGET_BYTES || old === entry) break;
-    cache.delete(oldest);
-    cachedBytes -= old.bytes;
+  cache.entries.set(cacheKey, entry);
+  cache.bytes += entry.bytes;
+  for (const [oldest, old] of cache.entries) {
+    if (cache.bytes <= CACHE_BUDGET_BYTES || old === entry) break;
+    cache.entries.delete(oldest);
+    cache.bytes -= old.bytes;
   }
   return entry.cipher;
 }
 
-/** Forget every cached cipher (tests; or to release memory after work at large sizes). */
-export function clearCipherCache(): void {
-  cache.clear();
-  cachedBytes = 0;
+/** Forgets the ciphers built for `key` now, rather than when the key object goes (tests; memory after large work). */
+export function forgetCiphers(key: CipherKey): void {
+  ciphersOfKey.delete(key);
 }
 
 function tableBytes(condition: Condition, size: number, kernel: KernelChoice): number {

@@ -24,7 +24,6 @@ export interface MednistOptions {
 export const MEDNIST_EXPECTED: Readonly<Record<string, number>> = Object.fromEntries(
   MEDNIST_CLASSES.map((name, i) => [name, MEDNIST_EXPECTED_COUNTS[i]!]),
 );
-export const MEDNIST_TOTAL = MEDNIST_EXPECTED_COUNTS.reduce((sum, n) => sum + n, 0);
 
 const exists = (path: string): Promise<boolean> =>
   access(path).then(

@@ -62,15 +62,6 @@ export function encryptForModel(
   return target;
 }
 
-/** Decodes an image file or buffer to the model's N×N greyscale; `fit` says how a different size is handled. */
-export function decodeForModel(
-  card: ModelCard,
-  input: string | Uint8Array,
-  fit: FitMode = 'error',
-): Promise<GreyImage> {
-  return readImage(input, { size: card.inputSize, fit });
-}
-
 export interface LoadedModelInput {
   /** One model-ready (encrypted) N×N image. */
   pixels: Uint8Array;

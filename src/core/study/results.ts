@@ -2,7 +2,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CONDITIONS } from '../crypto/condition.js';
-import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import {
   STUDY_ARCHITECTURES,
@@ -110,10 +109,4 @@ export function findResult(
 ): StudyResult | undefined {
   const hash = configurationHash(configuration);
   return results.find((r) => r.hash === hash);
-}
-
-export function assertResultMatches(result: StudyResult, configuration: StudyConfiguration): void {
-  if (result.hash !== configurationHash(configuration)) {
-    throw new CipherLensError('INTERNAL', `study result ${result.hash} does not belong to its configuration`);
-  }
 }

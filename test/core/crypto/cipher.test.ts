@@ -1,7 +1,7 @@
 import { createCipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildImageCipher, clearCipherCache, createImageCipher } from '../../../src/core/crypto/cipher.js';
+import { buildImageCipher, createImageCipher, forgetCiphers } from '../../../src/core/crypto/cipher.js';
 import { CONDITIONS, type Condition } from '../../../src/core/crypto/condition.js';
 import { keyFromBytes } from '../../../src/core/crypto/keys.js';
 import { buildKeystream } from '../../../src/core/crypto/keystream.js';
@@ -77,7 +77,7 @@ describe('round trip', () => {
     const encrypted = cipher.encrypt(plain);
     expect(same(encrypted, plain)).toBe(false);
     expect(same(cipher.decrypt(encrypted), plain)).toBe(true);
-    clearCipherCache();
+    forgetCiphers(key);
   });
 });
 
@@ -182,12 +182,17 @@ describe('keys', () => {
     expect(same(large.subarray(0, 32), large.subarray(32, 64))).toBe(false);
   });
 
-  it('caches one cipher per (key, condition, size), keyed by the key bytes not the fingerprint', () => {
+  it('caches one cipher per (condition, size) on the key object: another load of the key shares nothing', () => {
     const key = fixedKey(7);
-    expect(createImageCipher(key, 'xor', 28)).toBe(createImageCipher(keyFromBytes(key.bytes), 'xor', 28));
+    expect(createImageCipher(key, 'xor', 28)).toBe(createImageCipher(key, 'xor', 28));
     expect(createImageCipher(key, 'xor', 28)).not.toBe(createImageCipher(key, 'arnold+xor', 28));
+    expect(createImageCipher(key, 'xor', 28)).not.toBe(createImageCipher(key, 'xor', 32));
+    expect(createImageCipher(keyFromBytes(key.bytes), 'xor', 28)).not.toBe(createImageCipher(key, 'xor', 28));
     const forged = { ...fixedKey(8), fingerprint: key.fingerprint };
     expect(createImageCipher(forged, 'xor', 28)).not.toBe(createImageCipher(key, 'xor', 28));
+    const before = createImageCipher(key, 'xor', 28);
+    forgetCiphers(key);
+    expect(createImageCipher(key, 'xor', 28)).not.toBe(before);
   });
 });
 
