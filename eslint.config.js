@@ -12,14 +12,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  {
-    // The core layer is pure Node: it must never depend on Electron or on a host.
-    files: ['src/core/**/*.ts', 'src/shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['electron', '**/main/**', '**/renderer/**', '**/server/**', '**/preload/**'] },
-      ],
-    },
-  },
+  // Which layer may import which: dependency-cruiser (.dependency-cruiser.cjs), run by `npm run lint` after ESLint.
 );
