@@ -401,6 +401,8 @@ def train(config: Config, progress: Progress) -> dict:
         "encryptionSpecVersion": manifest["encryptionSpecVersion"],
         "arnoldParametersId": manifest.get("arnoldParametersId"),
         "splitSeed": manifest.get("splitSeed"),
+        # The image pipeline (decoder and codec versions) that made the pixels the model was trained on.
+        "imageDecoder": manifest.get("imageDecoder"),
         "training": {
             "epochs": config.epochs,
             "epochsRun": len(history),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { imagePipelineIdentity } from '../image/codecs/index.js';
 import { readRegularText } from '../fs/read.js';
 import type { SourceFile } from './checksum.js';
 import type { DatasetSource, ImagePart, LoadedDataset, SplitPolicy } from './dataset.js';
@@ -21,11 +22,24 @@ interface CacheIndex {
   parts: Record<string, number>;
 }
 
-/** Cache folder name: dataset, image size and a digest of the source files' SHA-256s. */
-export function cacheKey(name: string, imageSize: number, files: readonly SourceFile[]): string {
+/**
+ * Cache folder name: dataset, image size and a digest of the source files' SHA-256s and of the image pipeline's
+ * identity (codec versions): a decoder upgrade that could change the pixels misses the old cache.
+ */
+export function cacheKey(
+  name: string,
+  imageSize: number,
+  files: readonly SourceFile[],
+  decoder: string = imagePipelineIdentity(),
+): string {
   const digest = createHash('sha256')
     .update(
-      JSON.stringify({ v: CACHE_VERSION, imageSize, files: files.map((f) => [f.name, f.bytes, f.sha256]) }),
+      JSON.stringify({
+        v: CACHE_VERSION,
+        imageSize,
+        decoder,
+        files: files.map((f) => [f.name, f.bytes, f.sha256]),
+      }),
     )
     .digest('hex');
   return `${name}-${imageSize}-${digest.slice(0, 16)}`;

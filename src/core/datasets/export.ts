@@ -5,6 +5,7 @@ import type { Condition } from '../crypto/condition.js';
 import { SPEC_VERSION } from '../crypto/subkeys.js';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { imagePipelineIdentity } from '../image/codecs/index.js';
 import type { SourceFile } from './checksum.js';
 import {
   countClasses,
@@ -38,6 +39,8 @@ export interface TensorManifest {
   source: { kind: DatasetSource['kind']; files: SourceFile[] };
   splitPolicy: SplitPolicy & { prng: string };
   files: Record<Split, { images: string; labels: string }>;
+  /** The image pipeline and codec versions that decoded the images (imagePipelineIdentity); the model card keeps it. */
+  imageDecoder: string;
   createdAt: string;
 }
 
@@ -141,6 +144,7 @@ export async function exportTensors(options: ExportOptions): Promise<TensorManif
     source: { kind: dataset.source.kind, files: dataset.source.files },
     splitPolicy: { ...dataset.splitPolicy, prng: PRNG_NAME },
     files: { train: splitFileNames('train'), val: splitFileNames('val'), test: splitFileNames('test') },
+    imageDecoder: imagePipelineIdentity(),
     createdAt: new Date().toISOString(),
   };
   await writeFileAtomic(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -371,20 +371,18 @@ function parse(bytes: Uint8Array, name: string, options: dicomParser.ParseDicomO
     return dicomParser.parseDicom(bytes, options);
   } catch (error) {
     if (error instanceof CipherLensError) throw error;
+    // dicom-parser throws strings, or objects carrying `exception`, as well as Errors.
+    const inner = (error as { exception?: unknown } | null)?.exception;
+    if (inner instanceof CipherLensError) throw inner;
+    const detail =
+      error instanceof Error ? error.message : typeof error === 'string' ? error : String(inner ?? error);
     // dicom-parser reads sequences recursively: a file nesting them thousands deep exhausts the stack.
-    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    if (/maximum call stack/i.test(detail)) {
       throw new CipherLensError(
         'BAD_FORMAT',
         `${name} nests sequences too deeply to be read (the DICOM parser ran out of stack): not decoded`,
       );
     }
-    // dicom-parser throws strings, or objects carrying `exception`, as well as Errors.
-    const detail =
-      error instanceof Error
-        ? error.message
-        : typeof error === 'string'
-          ? error
-          : String((error as { exception?: unknown })?.exception ?? error);
     if (/past end|beyond|overrun|overread|end of buffer/i.test(detail)) {
       throw new CipherLensError('TRUNCATED', `${name} ends early: the DICOM data is truncated (${detail})`);
     }

@@ -90,6 +90,8 @@ export interface ImageSpec {
   window?: { center: number | number[]; width: number | number[] };
   rescale?: { slope: number; intercept: number };
   transferSyntax?: string;
+  /** Encapsulated syntaxes: the fragments (one per frame) instead of `values` as one fragment. */
+  fragments?: Uint8Array[];
   /** Cut the file to this many bytes (truncation tests). */
   truncateTo?: number;
   extra?: DicomElement[];
@@ -161,7 +163,7 @@ export function writeDicom(spec: ImageSpec): Uint8Array {
     transferSyntax !== TRANSFER_SYNTAX.explicitBig;
   const pixelVr = bitsAllocated === 8 || compressed ? 'OB' : 'OW';
   const pixelElement = compressed
-    ? encapsulated(pixelBytes, encoding)
+    ? encapsulated(spec.fragments ?? [pixelBytes], encoding)
     : encodeElement({ tag: [0x7fe0, 0x0010], vr: pixelVr, value: pixelBytes }, encoding);
 
   const file = concat([
@@ -175,8 +177,8 @@ export function writeDicom(spec: ImageSpec): Uint8Array {
   return spec.truncateTo === undefined ? file : file.subarray(0, spec.truncateTo);
 }
 
-/** Undefined-length pixel data: empty basic offset table, one fragment, sequence delimiter. */
-function encapsulated(fragment: Uint8Array, encoding: Encoding): Uint8Array {
+/** Undefined-length pixel data: empty basic offset table, the fragments, sequence delimiter. */
+function encapsulated(fragments: Uint8Array[], encoding: Encoding): Uint8Array {
   const header = encodeElement({ tag: [0x7fe0, 0x0010], vr: 'OB', value: new Uint8Array(0) }, encoding, true);
   const item = (data: Uint8Array) => {
     const head = new Uint8Array(8);
@@ -187,5 +189,5 @@ function encapsulated(fragment: Uint8Array, encoding: Encoding): Uint8Array {
     return concat([head, data]);
   };
   const delimiter = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
-  return concat([header, item(new Uint8Array(0)), item(fragment), delimiter]);
+  return concat([header, item(new Uint8Array(0)), ...fragments.map(item), delimiter]);
 }
