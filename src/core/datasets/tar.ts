@@ -2,6 +2,14 @@ import { CipherLensError } from '../errors.js';
 import { formatBytes, streamRegularFile } from '../fs/read.js';
 import { gunzipStream, MAX_INFLATED_BYTES } from './gzip.js';
 
+/*
+ * Why a reader of our own and not tar-stream (a dependency already, considered in issue 14 §4): listing
+ * MedNIST.tar.gz (58,954 members, gunzip included) took 0.95–1.18 s CPU here against 1.16–1.48 s through
+ * tar-stream 3.2 (3 runs each, same machine, same gunzip; 2026-12-01), and the cold sample import lists the whole
+ * archive. This reader also checks the caps below before a member's bytes are read (tar-stream buffers pax and
+ * long-name records without a cap of its own) and names the byte offset of a bad header or a truncation.
+ */
+
 /** One member of a tar archive. `data` is present for regular files only. */
 export interface TarEntry {
   name: string;
