@@ -6,7 +6,7 @@ import { gunzipStream, MAX_INFLATED_BYTES } from './gzip.js';
  * Why a reader of our own and not tar-stream (a dependency already, considered in issue 14 §4): listing
  * MedNIST.tar.gz (58,954 members, gunzip included) took 0.95–1.18 s CPU here against 1.16–1.48 s through
  * tar-stream 3.2 (3 runs each, same machine, same gunzip; 2026-12-01), and the cold sample import lists the whole
- * archive; tar-stream hands each member out as a stream of its own, which is where the difference goes. The caps
+ * archive (tar-stream hands each member out as a stream of its own; not profiled further). The caps
  * below are checked from each header before the member's bytes are read.
  */
 
