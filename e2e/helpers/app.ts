@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { SCREENSHOT_DIR } from './paths.js';
 
-export type ViewName = 'Library' | 'Classify' | 'Retrieve' | 'Evaluate' | 'Security' | 'Settings';
+export type ViewName = 'Library' | 'Classify' | 'Retrieve' | 'Map' | 'Evaluate' | 'Security' | 'Settings';
 
 export function hostUrl(): string {
   const url = process.env['CIPHERLENS_E2E_URL'];

@@ -9,6 +9,7 @@ import { CipherLensError } from '../core/errors.js';
 import { Workspace } from '../core/workspace/workspace.js';
 import { JobManager } from './jobs.js';
 import { KeyRing, type SecretBox } from './key-ring.js';
+import { EmbeddingMaps } from './map/projection.js';
 import { ThumbnailCache } from './library-items.js';
 import { ModelRegistry, type EngineFactory } from './models.js';
 import { SettingsStore } from './settings-store.js';
@@ -73,6 +74,8 @@ export class AppContext {
   readonly jobs = new JobManager();
   /** The key rotation of the workspace (at most one; no job runs beside it). */
   readonly rekey = new WorkspaceRekeys(this.jobs);
+  /** Embedding-map layouts per (model, key, index version): PCA on request, UMAP from a job. */
+  readonly maps = new EmbeddingMaps();
   /** Encrypts imported images, large ones in worker threads (the event loop serves every request). */
   readonly cipher = new OffLoopCipher();
   /** Library thumbnails; the decrypted ones are dropped when the active key changes, all of them on close(). */

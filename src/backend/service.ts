@@ -10,6 +10,7 @@ import { classifyHandlers } from './handlers/classify.js';
 import { evaluateHandlers } from './handlers/evaluate.js';
 import { importHandlers } from './handlers/import.js';
 import { keyHandlers } from './handlers/keys.js';
+import { mapHandlers } from './handlers/map.js';
 import { modelHandlers } from './handlers/models.js';
 import { pacsHandlers } from './handlers/pacs.js';
 import { previewHandlers } from './handlers/preview.js';
@@ -47,6 +48,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     ...previewHandlers(context),
     ...classifyHandlers(context),
     ...retrieveHandlers(context),
+    ...mapHandlers(context),
     ...evaluateHandlers(context),
   };
   const pathsAllowed = pathSourcesAllowed(options);

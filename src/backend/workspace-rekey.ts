@@ -7,6 +7,7 @@ const JOB_WORDS: Partial<Record<JobKind, string>> = {
   'import-dataset': 'import',
   'classify-batch': 'classify',
   'index-build': 'build the retrieval index',
+  'map-umap': 'compute the embedding map',
   evaluate: 'evaluate',
 };
 

@@ -16,6 +16,7 @@ import { createMessageArea, describeError } from './components/messages.js';
 import { createClassifyView } from './views/classify.js';
 import { createEvaluateView } from './views/evaluate.js';
 import { createLibraryView } from './views/library.js';
+import { createMapView } from './views/map.js';
 import { createRetrieveView } from './views/retrieve.js';
 import { createSecurityView } from './views/security.js';
 import { createSettingsView } from './views/settings.js';
@@ -24,6 +25,7 @@ const VIEWS: Record<ViewId, { title: string; hint: string; create: ViewFactory }
   library: { title: 'Library', hint: 'Import and browse', create: createLibraryView },
   classify: { title: 'Classify', hint: 'Predict classes', create: createClassifyView },
   retrieve: { title: 'Retrieve', hint: 'Find similar images', create: createRetrieveView },
+  map: { title: 'Map', hint: 'Embeddings in 2-D', create: createMapView },
   evaluate: { title: 'Evaluate', hint: 'Metrics and study', create: createEvaluateView },
   security: { title: 'Security', hint: 'Cipher analysis', create: createSecurityView },
   settings: { title: 'Settings', hint: 'Keys, models, devices', create: createSettingsView },

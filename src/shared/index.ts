@@ -4,6 +4,7 @@ export * from './workspace.js';
 export * from './library.js';
 export * from './pacs.js';
 export * from './analysis.js';
+export * from './map.js';
 export * from './system.js';
 export * from './user-models.js';
 export * from './operation-names.js';

@@ -36,6 +36,8 @@ export const OPERATION_NAMES = [
   'retrieveIndexStatus',
   'retrieveBuildIndex',
   'retrieveQuery',
+  'mapGet',
+  'mapBuild',
   'evaluateRun',
   'evaluateGet',
   'evaluateCell',

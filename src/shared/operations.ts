@@ -46,6 +46,7 @@ import {
   PreviewDecryptRequestSchema,
   PreviewDecryptResponseSchema,
 } from './library.js';
+import { MapBuildResultSchema, MapGetRequestSchema, MapGetResponseSchema } from './map.js';
 import type { OperationName } from './operation-names.js';
 import {
   PacsConfigureRequestSchema,
@@ -126,6 +127,8 @@ export const API_OPERATIONS = {
   retrieveIndexStatus: op(EmptyRequestSchema, RetrieveIndexStatusSchema),
   retrieveBuildIndex: op(EmptyRequestSchema, JobStartedSchema),
   retrieveQuery: op(RetrieveQueryRequestSchema, RetrieveQueryResponseSchema),
+  mapGet: op(MapGetRequestSchema, MapGetResponseSchema),
+  mapBuild: op(EmptyRequestSchema, JobStartedSchema),
   evaluateRun: op(EvaluateRunRequestSchema, JobStartedSchema),
   evaluateGet: op(EmptyRequestSchema, EvaluateGetResponseSchema),
   evaluateCell: op(EvaluateCellRequestSchema, EvaluateCellResponseSchema),
@@ -157,6 +160,7 @@ export const JOB_RESULT_SCHEMAS = {
   'pacs-import': ImportResultSchema,
   'classify-batch': ClassifyBatchResultSchema,
   'index-build': RetrieveIndexStatusSchema,
+  'map-umap': MapBuildResultSchema,
   evaluate: EvaluationReportSchema,
   'model-train': ModelsTrainResultSchema,
 } as const;

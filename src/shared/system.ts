@@ -111,6 +111,7 @@ export const JobKindSchema = z.enum([
   'pacs-import',
   'classify-batch',
   'index-build',
+  'map-umap',
   'evaluate',
   'model-train',
 ]);
@@ -122,7 +123,7 @@ export const JobStateSchema = RunStateFieldsSchema.extend({
   kind: JobKindSchema,
   /**
    * The finished job's result: ImportResult (import-*, pacs-import), ClassifyBatchResult (classify-batch),
-   * RetrieveIndexStatus (index-build), EvaluationReport (evaluate), ModelsTrainResult (model-train). Parse with
+   * RetrieveIndexStatus (index-build), MapBuildResult (map-umap), EvaluationReport (evaluate), ModelsTrainResult (model-train). Parse with
    * JOB_RESULT_SCHEMAS.
    */
   result: z.unknown().nullable(),

@@ -110,6 +110,7 @@ const JOB_TITLES: Record<JobKind, string> = {
   'pacs-import': 'Importing from the PACS',
   'classify-batch': 'Classifying batch',
   'index-build': 'Building retrieval index',
+  'map-umap': 'Computing the embedding map (UMAP)',
   evaluate: 'Evaluating model',
   'model-train': 'Training a model for the active key',
 };
