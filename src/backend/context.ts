@@ -14,6 +14,7 @@ import { ThumbnailCache } from './library-items.js';
 import { ModelRegistry, type EngineFactory } from './models.js';
 import { SettingsStore } from './settings-store.js';
 import { WorkspaceRekeys } from './workspace-rekey.js';
+import { RetrievalStores } from './retrieval-index.js';
 import { userModelsDirOf } from './state-dir.js';
 import type { HostPickPathsRequestSchema } from '../shared/system.js';
 import type { z } from 'zod';
@@ -74,6 +75,8 @@ export class AppContext {
   readonly jobs = new JobManager();
   /** The key rotation of the workspace (at most one; no job runs beside it). */
   readonly rekey = new WorkspaceRekeys(this.jobs);
+  /** The open retrieval indexes; closed with the context. */
+  readonly retrieval = new RetrievalStores(this);
   /** Embedding-map layouts per (model, key, index version): PCA on request, UMAP from a job. */
   readonly maps = new EmbeddingMaps();
   /** Encrypts imported images, large ones in worker threads (the event loop serves every request). */
@@ -130,6 +133,7 @@ export class AppContext {
       );
     }
     const next = await Workspace.open(path, { create });
+    await this.retrieval.close();
     this.currentWorkspace = next;
     if (!this.options.workspaceOverride) await this.settings.update({ workspacePath: next.path });
     return next;
@@ -190,6 +194,7 @@ export class AppContext {
     await this.jobs.cancelAll();
     await this.models.closeEngine();
     await this.cipher.close();
+    await this.retrieval.close();
     this.thumbnails.clear();
   }
 }

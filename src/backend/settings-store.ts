@@ -9,6 +9,14 @@ const settingsSchema = z.object({
   activeModel: z.string().nullable().default(null),
   executionProvider: z.string().default('auto'),
   threads: z.number().int().min(0).default(0),
+  /** Retrieval index backend (docs/retrieval.md): auto = exact, then HNSW above AUTO_ANN_FROM vectors. */
+  retrievalStore: z.enum(['auto', 'exact', 'ann', 'pgvector']).default('auto'),
+  /**
+   * postgres://user@host:port/db, never with a password (pgvector-store.ts checkPgUrl): the password is read by
+   * node-postgres from ~/.pgpass or $PGPASSFILE (libpq's password file, mode 0600), never from settings.
+   */
+  pgvectorUrl: z.string().nullable().default(null),
+  pgvectorSearch: z.enum(['hnsw', 'exact']).default('hnsw'),
 });
 export type StoredSettings = z.infer<typeof settingsSchema>;
 

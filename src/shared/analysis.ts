@@ -76,8 +76,16 @@ export const ClassifyBatchResultSchema = z.strictObject({
   run: RunInfoSchema,
 });
 
+/** Which retrieval backend answered, how vectors are scanned, and its recall setting ("exact" or the HNSW breadth). */
+export const RetrievalEngineSchema = z.strictObject({
+  kind: z.enum(['exact', 'ann', 'pgvector']),
+  precision: z.enum(['f32', 'f16', 'i8']),
+  recall: z.string(),
+});
 export const RetrieveIndexStatusSchema = z.strictObject({
   modelId: z.string().nullable(),
+  /** null when no model or key is active (no index is open). */
+  engine: RetrievalEngineSchema.nullable(),
   indexed: z.number().int(),
   /** Items the active key can decrypt and the index does not hold yet. */
   missing: z.number().int(),
@@ -112,6 +120,7 @@ export const RetrieveQueryResponseSchema = z.strictObject({
   /** Relevant share of the k results; null when the query has no label. */
   precisionAtK: z.number().nullable(),
   indexSize: z.number().int(),
+  engine: RetrievalEngineSchema,
   run: RunInfoSchema,
 });
 

@@ -82,6 +82,8 @@ export const ModelsSelectRequestSchema = z.strictObject({ id: z.string().min(1).
 export const ModelsSelectResponseSchema = z.strictObject({ active: ModelInfoSchema });
 
 export const ExecutionProviderSchema = z.string().min(1).max(40);
+export const RetrievalStoreKindSchema = z.enum(['auto', 'exact', 'ann', 'pgvector']);
+export const PgvectorSearchSchema = z.enum(['hnsw', 'exact']);
 export const SettingsSchema = z.strictObject({
   executionProvider: z.strictObject({
     /** Providers this machine can use, best first (always includes "cpu"). */
@@ -98,11 +100,26 @@ export const SettingsSchema = z.strictObject({
   maxThreads: z.number().int().min(1),
   workspacePath: z.string(),
   dataDir: z.string().nullable(),
+  retrieval: z.strictObject({
+    /** auto: exact scan, then HNSW from `annFrom` vectors (docs/retrieval.md). */
+    store: RetrievalStoreKindSchema,
+    annFrom: z.number().int(),
+    /** postgres://user@host:port/db without a password (~/.pgpass holds it); null until set. */
+    pgvectorUrl: z.string().nullable(),
+    pgvectorSearch: PgvectorSearchSchema,
+  }),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsUpdateRequestSchema = z.strictObject({
   executionProvider: ExecutionProviderSchema.optional(),
   threads: z.number().int().min(0).max(256).optional(),
+  retrieval: z
+    .strictObject({
+      store: RetrievalStoreKindSchema.optional(),
+      pgvectorUrl: z.string().max(2000).nullable().optional(),
+      pgvectorSearch: PgvectorSearchSchema.optional(),
+    })
+    .optional(),
 });
 
 export const JobKindSchema = z.enum([

@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
-import { readPendingRekey, refuseRekeyWithPendingImport, rekeyWorkspace } from '../../core/workspace/rekey.js';
+import {
+  readPendingRekey,
+  refuseRekeyWithPendingImport,
+  rekeyWorkspace,
+} from '../../core/workspace/rekey.js';
 import type { AppContext } from '../context.js';
-import { forgetIndexes } from '../retrieval-index.js';
 import type { HandlerGroup } from './types.js';
 
 /** A key of the ring, or an error that says what to do about it. */
@@ -41,7 +44,9 @@ export function rekeyHandlers(
             signal: job.signal,
             onProgress: (done, total, message) => job.progress(done, total, message),
           });
-          forgetIndexes(outcome.indexesRemoved.map((name) => join(workspace.layout.indexes, name)));
+          await context.retrieval.forget(
+            outcome.indexesRemoved.map((name) => join(workspace.layout.indexes, name)),
+          );
           // Unless nothing could be moved at all, the new key is where the images are now.
           const activated = request.activate && !(outcome.rekeyed === 0 && outcome.failed.length > 0);
           if (activated) await context.activateKey(to.fingerprint);

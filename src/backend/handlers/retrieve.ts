@@ -13,11 +13,12 @@ export function retrieveHandlers(
     async retrieveIndexStatus() {
       const model = await context.activeModelOrNull();
       if (!model || !context.activeKeyOrNull())
-        return { modelId: model?.card.id ?? null, indexed: 0, missing: 0, dimension: null };
+        return { modelId: model?.card.id ?? null, engine: null, indexed: 0, missing: 0, dimension: null };
       const engine = await context.engine();
       const status = await indexStatus(context, engine);
       return {
         modelId: engine.card.id,
+        engine: status.store.engine,
         indexed: status.indexed,
         missing: status.missing.length,
         dimension: status.store.description.dimension,
@@ -33,7 +34,8 @@ export function retrieveHandlers(
         });
         return {
           modelId: engine.card.id,
-          indexed: await store.size(),
+          engine: store.engine,
+          indexed: await store.count(),
           missing: 0,
           dimension: store.description.dimension,
         };
@@ -50,9 +52,11 @@ export function retrieveHandlers(
       const input = engine.encrypt([image.pixels]);
       const started = performance.now();
       const embedding = (await engine.infer(input)).embeddings;
+      // A shared (pgvector) index also holds other workstations' images, which this one cannot show.
       const hits = await store.search(embedding, {
         k: request.k,
         ...(image.id !== null && { excludeIds: [image.id] }),
+        ...(store.engine.kind === 'pgvector' && { filter: { sources: [context.retrieval.source] } }),
       });
       const elapsedMs = performance.now() - started;
       const results = [];
@@ -82,7 +86,8 @@ export function retrieveHandlers(
           image.label === null || results.length === 0
             ? null
             : judged.filter((r) => r.relevant).length / results.length,
-        indexSize: await store.size(),
+        indexSize: await store.count(),
+        engine: store.engine,
         run: runInfo(engine, elapsedMs),
       };
     },

@@ -6,7 +6,11 @@ import {
   type ProviderDetection,
 } from '../../core/inference/providers.js';
 import { MAX_UPLOAD_BYTES } from '../../shared/common.js';
-import type { ModelInfo, Settings } from '../../shared/system.js';
+import { checkPgUrl } from '../../core/retrieval/pgvector-store.js';
+import { AUTO_ANN_FROM } from '../../core/retrieval/open-vector-store.js';
+import type { ModelInfo, Settings, SettingsUpdateRequestSchema } from '../../shared/system.js';
+import type { z } from 'zod';
+import type { StoredSettings } from '../settings-store.js';
 import { pathSourcesAllowed, type AppContext } from '../context.js';
 import { datasetAvailability } from '../dataset-sample.js';
 import type { HandlerGroup } from './types.js';
@@ -14,6 +18,22 @@ import type { HandlerGroup } from './types.js';
 let detection: ProviderDetection | null = null;
 /** Detection spawns nvidia-smi on Linux: once per process is enough. */
 const providers = (): ProviderDetection => (detection ??= detectProviders());
+
+function retrievalPatch(
+  request: z.output<typeof SettingsUpdateRequestSchema>['retrieval'],
+): Partial<StoredSettings> {
+  if (!request) return {};
+  const patch: Partial<StoredSettings> = {};
+  if (request.store !== undefined) patch.retrievalStore = request.store;
+  if (request.pgvectorSearch !== undefined) patch.pgvectorSearch = request.pgvectorSearch;
+  if (request.pgvectorUrl !== undefined) {
+    const url = request.pgvectorUrl?.trim() || null;
+    // Refused with the reason (a password in it, not postgres://) before it is stored.
+    if (url !== null) checkPgUrl(url);
+    patch.pgvectorUrl = url;
+  }
+  return patch;
+}
 
 function settingsOf(context: AppContext): Settings {
   const stored = context.settings.get();
@@ -30,6 +50,12 @@ function settingsOf(context: AppContext): Settings {
     maxThreads: availableParallelism(),
     workspacePath: context.workspace.path,
     dataDir: context.options.dataDir,
+    retrieval: {
+      store: stored.retrievalStore,
+      annFrom: AUTO_ANN_FROM,
+      pgvectorUrl: stored.pgvectorUrl,
+      pgvectorSearch: stored.pgvectorSearch,
+    },
   };
 }
 
@@ -100,7 +126,17 @@ export function systemHandlers(
         patch.executionProvider = parseProviderPreference(request.executionProvider);
       }
       if (request.threads !== undefined) patch.threads = request.threads;
-      await context.settings.update(patch);
+      const retrieval = retrievalPatch(request.retrieval);
+      const next = { ...context.settings.get(), ...retrieval };
+      if (next.retrievalStore === 'pgvector' && !next.pgvectorUrl) {
+        throw new CipherLensError(
+          'BAD_INPUT',
+          'the pgvector backend needs the server: give its connection URL (postgres://user@host:5432/database)',
+        );
+      }
+      await context.settings.update({ ...patch, ...retrieval });
+      // Open indexes were opened under the old backend choice.
+      if (request.retrieval) await context.retrieval.close();
       return settingsOf(context);
     },
     async jobsList() {

@@ -6,15 +6,15 @@ import type { ModelCard } from '../inference/model-card.js';
 import type { ModelFiles } from '../inference/model-files.js';
 import type { ProviderPreference } from '../inference/providers.js';
 import type { Logger } from '../inference/session.js';
-import { ExactCosineStore } from './exact-cosine-store.js';
+import { createVectorStore, type VectorStoreSpec } from './open-vector-store.js';
 import type { SearchHit, StoreDescription, VectorStore } from './vector-store.js';
 
 export interface BuildExportIndexOptions {
   model: ModelFiles;
   exportDir: string;
   split: string;
-  /** Where the index is saved. */
-  out: string;
+  /** Where the index goes: a file (exact, ann, auto) or a pgvector table. */
+  store: VectorStoreSpec;
   provider?: ProviderPreference;
   threads?: number;
   batchSize?: number;
@@ -27,8 +27,11 @@ export interface BuildExportIndexOptions {
 export const exportItemId = (dataset: string, split: string, index: number): string =>
   `${dataset}/${split}/${index}`;
 
-/** Embeds one split of a dataset export (already encrypted) with the model and saves it as an exact cosine index. */
-export async function buildExportIndex(options: BuildExportIndexOptions): Promise<ExactCosineStore> {
+/**
+ * Embeds one split of a dataset export (already encrypted) with the model and saves it in the store the spec
+ * names. A file index is replaced; in a pgvector table, rows of this split's ids are replaced, others kept.
+ */
+export async function buildExportIndex(options: BuildExportIndexOptions): Promise<VectorStore> {
   const { model, exportDir, split } = options;
   const { card } = model;
   const { manifest, engine } = await openExportForModel(model, exportDir, options);
@@ -44,27 +47,31 @@ export async function buildExportIndex(options: BuildExportIndexOptions): Promis
     await engine.close();
   }
   const dim = card.embeddingDim;
-  const store = ExactCosineStore.create(
-    {
-      dimension: dim,
-      modelId: card.id,
-      keyFingerprint: card.keyFingerprint,
-      condition: card.condition,
-      dataset: manifest.dataset,
-      split,
-      classes: manifest.classes,
-    },
-    { path: options.out, threads: options.threads },
-  );
-  await store.add(
-    Array.from({ length: data.count }, (_, i) => ({
+  const store = await createVectorStore(options.store, {
+    dimension: dim,
+    modelId: card.id,
+    keyFingerprint: card.keyFingerprint,
+    condition: card.condition,
+    dataset: manifest.dataset,
+    split,
+    classes: manifest.classes,
+  });
+  try {
+    const items = Array.from({ length: data.count }, (_, i) => ({
       id: exportItemId(manifest.dataset, split, i),
       vector: embeddings.subarray(i * dim, (i + 1) * dim),
       label: manifest.classes[data.labels[i]!]!,
+      keyFingerprint: card.keyFingerprint,
+      source: `${manifest.dataset}/${split}`,
       metadata: { split, index: i },
-    })),
-  );
-  await store.save();
+    }));
+    if (options.store.kind === 'pgvector') await store.remove(items.map((item) => item.id));
+    await store.add(items);
+    await store.save();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   return store;
 }
 

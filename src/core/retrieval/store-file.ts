@@ -40,8 +40,17 @@ const headerSchema = z.object({
     createdAt: z.string(),
   }),
   items: z.array(
-    z.object({ id: z.string(), label: z.string().nullable(), metadata: z.record(z.string(), jsonValue) }),
+    z.object({
+      id: z.string(),
+      label: z.string().nullable(),
+      // Absent in indexes written before the fields existed: read as not recorded.
+      keyFingerprint: z.string().nullable().default(null),
+      source: z.string().nullable().default(null),
+      metadata: z.record(z.string(), jsonValue),
+    }),
   ),
+  /** Ties an HNSW graph file to exactly this set of vectors (ann-store.ts); absent for exact-only indexes. */
+  graphGeneration: z.string().max(100).optional(),
 });
 
 function requireLittleEndian(): void {
@@ -56,6 +65,7 @@ export function encodeStoreFile(
   description: StoreDescription,
   items: readonly StoredItem[],
   vectors: readonly Float32Array[],
+  graphGeneration?: string,
 ): Uint8Array {
   requireLittleEndian();
   const hash = createHash('sha256');
@@ -77,7 +87,14 @@ export function encodeStoreFile(
       count: items.length,
       vectorsSha256: hash.digest('hex'),
       description,
-      items: items.map(({ id, label, metadata }) => ({ id, label, metadata })),
+      items: items.map(({ id, label, keyFingerprint, source, metadata }) => ({
+        id,
+        label,
+        keyFingerprint,
+        source,
+        metadata,
+      })),
+      ...(graphGeneration !== undefined && { graphGeneration }),
     }),
   );
   const start = 12 + header.length + padding(12 + header.length);
@@ -98,6 +115,7 @@ export interface DecodedStore {
   items: StoredItem[];
   /** `items.length × dimension` values, a copy owned by the caller. */
   vectors: Float32Array;
+  graphGeneration: string | null;
 }
 
 export function decodeStoreFile(bytes: Uint8Array, source: string): DecodedStore {
@@ -144,5 +162,10 @@ export function decodeStoreFile(bytes: Uint8Array, source: string): DecodedStore
   }
   const vectors = new Float32Array(header.count * header.description.dimension);
   new Uint8Array(vectors.buffer).set(raw);
-  return { description: header.description, items: header.items as StoredItem[], vectors };
+  return {
+    description: header.description,
+    items: header.items as StoredItem[],
+    vectors,
+    graphGeneration: header.graphGeneration ?? null,
+  };
 }

@@ -101,9 +101,9 @@ describe('ExactCosineStore search', () => {
     const store = ExactCosineStore.create({ dimension: dim }, { blockRows: 64 });
     await fill(store, vectors, 300, dim);
     expect(await store.remove(['item-0', 'item-5', 'missing', 'item-299'])).toBe(3);
-    expect(await store.size()).toBe(297);
-    expect(await store.get('item-5')).toBeNull();
-    const kept = await store.get('item-7');
+    expect(await store.count()).toBe(297);
+    expect((await store.get(['item-5']))[0]).toBeNull();
+    const kept = (await store.get(['item-7']))[0];
     expect(kept?.metadata).toEqual({ index: 7 });
     const hits = await store.search(vectors.subarray(7 * dim, 8 * dim), { k: 300 });
     expect(hits).toHaveLength(297);
@@ -127,7 +127,7 @@ describe('ExactCosineStore search', () => {
     await expect(store.add([{ id: 'e', vector: Float32Array.of(1, Number.NaN, 0) }])).rejects.toMatchObject({
       code: 'BAD_INPUT',
     });
-    expect(await store.size()).toBe(1);
+    expect(await store.count()).toBe(1);
     await expect(store.search(Float32Array.of(1, 0))).rejects.toMatchObject({ code: 'BAD_INPUT' });
     await expect(store.search(Float32Array.of(1, 0, 0), { k: 0 })).rejects.toMatchObject({
       code: 'BAD_INPUT',
@@ -157,11 +157,11 @@ describe('ExactCosineStore persistence', () => {
     await fill(store, vectors, 200, dim);
     await store.save();
     const loaded = await ExactCosineStore.open(path, { blockRows: 64 });
-    expect(await loaded.size()).toBe(200);
+    expect(await loaded.count()).toBe(200);
     expect(loaded.description).toEqual(store.description);
     const query = randomVectors(1, dim, 5);
     expect(await loaded.search(query, { k: 20 })).toEqual(await store.search(query, { k: 20 }));
-    expect((await loaded.get('item-9'))?.vector).toEqual((await store.get('item-9'))?.vector);
+    expect((await loaded.get(['item-9']))[0]?.vector).toEqual((await store.get(['item-9']))[0]?.vector);
   });
 
   it('refuses damaged and truncated files with clear errors', async () => {

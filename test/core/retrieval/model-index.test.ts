@@ -30,15 +30,21 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('index of an export, queried by image', () => {
   it('builds, saves, reloads and answers an image query with same-class neighbours', async () => {
     const out = join(dir, 'train.clvs');
-    const built = await buildExportIndex({ model, exportDir: dir, split: 'train', out, threads: 1 });
-    expect(await built.size()).toBe(200);
+    const built = await buildExportIndex({
+      model,
+      exportDir: dir,
+      split: 'train',
+      store: { kind: 'exact', path: out },
+      threads: 1,
+    });
+    expect(await built.count()).toBe(200);
     const store = await ExactCosineStore.open(out);
     expect(store.description).toMatchObject({
       modelId: 'tiny-inference-model',
       split: 'train',
       classes: ['dark', 'bright'],
     });
-    expect(await store.get('tiny-brightness/train/3')).toMatchObject({
+    expect((await store.get(['tiny-brightness/train/3']))[0]).toMatchObject({
       label: 'bright',
       metadata: { split: 'train', index: 3 },
     });

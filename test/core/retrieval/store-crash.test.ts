@@ -51,7 +51,7 @@ describe('ExactCosineStore crash safety', () => {
     expect(sawTemporary).toBe(true);
 
     const survivor = await ExactCosineStore.open(path);
-    expect(await survivor.size()).toBe(3);
+    expect(await survivor.count()).toBe(3);
     expect(
       (
         await survivor.search(

@@ -52,8 +52,8 @@ describe('ExactCosineStore save failure', () => {
     expect(await readFile(path)).toEqual(before);
     expect(await readdir(dir)).toEqual(['index.clvs']);
     const reopened = await ExactCosineStore.open(path);
-    expect(await reopened.size()).toBe(1);
+    expect(await reopened.count()).toBe(1);
     await store.save();
-    expect(await (await ExactCosineStore.open(path)).size()).toBe(2);
+    expect(await (await ExactCosineStore.open(path)).count()).toBe(2);
   });
 });

@@ -1,0 +1,398 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import usearch from 'usearch';
+import { CipherLensError } from '../errors.js';
+import { fromFsError } from '../fs/errors.js';
+import { temporaryPathFor } from '../fs/atomic.js';
+import {
+  checkK,
+  checkNewItems,
+  checkQueries,
+  ExactCosineStore,
+  type NewStoreDescription,
+} from './exact-cosine-store.js';
+import { normalizeInto } from './vectors.js';
+import {
+  DEFAULT_K,
+  isEmptyFilter,
+  matchesFilter,
+  type ItemFilter,
+  type NewItem,
+  type SearchHit,
+  type SearchOptions,
+  type StoreDescription,
+  type StoreEngineInfo,
+  type StoredVector,
+  type VectorStore,
+} from './vector-store.js';
+
+/** Scalar type of the vectors inside the HNSW graph (the float32 originals are kept for re-ranking and `get`). */
+export type GraphPrecision = 'f32' | 'f16' | 'i8';
+
+export interface AnnOptions {
+  /** The vectors file (the exact store's format); the graph lives beside it as `<file>.<generation>.hnsw`. */
+  path?: string;
+  /** Default f16: half the graph's memory; recall measured in bench/retrieval.bench.ts. */
+  precision?: GraphPrecision;
+  /** HNSW M (links per node), default 16. */
+  connectivity?: number;
+  /** efConstruction, default 128. */
+  expansionAdd?: number;
+  /** efSearch, default 128: the recall/latency dial (bench/retrieval.bench.ts). */
+  expansionSearch?: number;
+  /** Threads for building and batch search (0: all cores). */
+  threads?: number;
+}
+
+export const ANN_DEFAULTS = {
+  precision: 'f16',
+  connectivity: 16,
+  expansionAdd: 128,
+  expansionSearch: 128,
+} as const;
+
+/** Vectors added to the graph per native call; between calls the event loop runs (the binding is synchronous). */
+const ADD_CHUNK = 2048;
+/** A filter admitting less than this share of the items is answered by an exact scan of the admitted items. */
+const FILTER_SCAN_BELOW = 0.05;
+/** The graph is asked for this many times the wanted hits, re-ranked exactly in float32. */
+const OVERFETCH = 2;
+
+interface NativeIndex {
+  add(keys: BigUint64Array, vectors: Float32Array, threads: number): void;
+  search(
+    vectors: Float32Array,
+    k: number,
+    threads: number,
+  ): { keys: BigUint64Array; distances: Float32Array };
+  remove(keys: bigint): number;
+  size(): number;
+  dimensions(): number;
+  save(path: string): void;
+  load(path: string): void;
+}
+
+/**
+ * The embedded approximate backend: an HNSW graph (usearch) over the rows of an ExactCosineStore, which keeps
+ * the items, the float32 vectors (for re-ranking the graph's candidates, `get` and filtered scans) and the file.
+ * Graph keys are the exact store's dense row numbers; a removal's row move is mirrored in the graph.
+ *
+ * Durability: the graph is written to a new `<file>.<generation>.hnsw`, then the vectors file (atomic rename)
+ * records that generation, then older graph files are deleted. A crash at any point leaves a vectors file
+ * whose graph file exists; a graph that is missing or does not match (size, dimension) is rebuilt from the
+ * vectors on open, so the graph is never the only copy of anything.
+ */
+export class AnnCosineStore implements VectorStore {
+  readonly engine: StoreEngineInfo;
+  private readonly threads: number;
+  private generation: string | null;
+  /** Adds yield between graph chunks: writes queue here so two adds never interleave their rows. */
+  private writes: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly exact: ExactCosineStore,
+    private graph: NativeIndex,
+    private readonly options: Required<Omit<AnnOptions, 'path' | 'threads'>> & AnnOptions,
+  ) {
+    this.threads = options.threads ?? 0;
+    this.generation = exact.loadedGraphGeneration;
+    this.engine = {
+      kind: 'ann',
+      precision: options.precision,
+      recall: `hnsw M ${options.connectivity} ef ${options.expansionSearch}`,
+    };
+  }
+
+  get description(): StoreDescription {
+    return this.exact.description;
+  }
+
+  static create(description: NewStoreDescription, options: AnnOptions = {}): AnnCosineStore {
+    const full = withDefaults(options);
+    const exact = ExactCosineStore.create(description, { path: options.path, threads: options.threads });
+    return new AnnCosineStore(exact, newGraph(exact.description.dimension, full), full);
+  }
+
+  /** Opens a vectors file (written by this store or by the exact one) and its graph, building the graph if needed. */
+  static async open(path: string, options: AnnOptions = {}): Promise<AnnCosineStore> {
+    return AnnCosineStore.fromExact(await ExactCosineStore.open(path, { threads: options.threads }), options);
+  }
+
+  /**
+   * Puts a graph over an exact store (its file's graph when that one matches, else a new one built from the
+   * rows). The exact store belongs to the result from then on.
+   */
+  static async fromExact(exact: ExactCosineStore, options: AnnOptions = {}): Promise<AnnCosineStore> {
+    const full = withDefaults({ ...options, path: exact.path });
+    exact.setPrecision('f32');
+    const store = new AnnCosineStore(exact, newGraph(exact.description.dimension, full), full);
+    if (!store.loadGraph()) {
+      store.generation = null;
+      await store.rebuildGraph();
+    }
+    return store;
+  }
+
+  async count(filter?: ItemFilter): Promise<number> {
+    return this.exact.count(filter);
+  }
+
+  async ids(filter?: ItemFilter): Promise<string[]> {
+    return this.exact.ids(filter);
+  }
+
+  async has(id: string): Promise<boolean> {
+    return this.exact.has(id);
+  }
+
+  async get(ids: readonly string[]): Promise<(StoredVector | null)[]> {
+    return this.exact.get(ids);
+  }
+
+  async add(items: readonly NewItem[]): Promise<void> {
+    return this.exclusive(() => this.addNow(items));
+  }
+
+  async remove(ids: readonly string[]): Promise<number> {
+    return this.exclusive(async () => this.removeNow(ids));
+  }
+
+  private exclusive<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(write);
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
+  private async addNow(items: readonly NewItem[]): Promise<void> {
+    const present = (id: string): boolean => this.exact.rowIndex(id) !== undefined;
+    checkNewItems(items, this.description.dimension, present);
+    const first = this.exact.rowCount();
+    await this.exact.add(items);
+    await this.addRows(first, this.exact.rowCount());
+  }
+
+  private removeNow(ids: readonly string[]): number {
+    let removed = 0;
+    for (const id of ids) {
+      const last = this.exact.rowCount() - 1;
+      const change = this.exact.removeRow(id);
+      if (!change) continue;
+      removed++;
+      this.graph.remove(BigInt(change.row));
+      if (change.movedFrom !== null) {
+        // The last row now lives at `row`: its graph node moves with it.
+        this.graph.remove(BigInt(last));
+        this.graph.add(BigUint64Array.of(BigInt(change.row)), this.exact.vectorAt(change.row), 1);
+      }
+    }
+    return removed;
+  }
+
+  async search(query: Float32Array, options: SearchOptions = {}): Promise<SearchHit[]> {
+    return (await this.searchBatch(query, 1, options))[0]!;
+  }
+
+  async searchById(id: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    const row = this.exact.rowIndex(id);
+    if (row === undefined) throw new CipherLensError('NOT_FOUND', `no item "${id}" in the index`);
+    return this.search(this.exact.vectorAt(row).slice(), {
+      ...options,
+      excludeIds: [...(options.excludeIds ?? []), id],
+    });
+  }
+
+  async searchBatch(
+    queries: Float32Array,
+    count: number,
+    options: SearchOptions = {},
+  ): Promise<SearchHit[][]> {
+    const k = options.k ?? DEFAULT_K;
+    checkK(k);
+    const dim = this.description.dimension;
+    checkQueries(queries, count, dim);
+    const total = this.exact.rowCount();
+    if (total === 0 || count === 0) return Array.from({ length: count }, () => []);
+    const excluded = new Set(options.excludeIds ?? []);
+    const normalised = new Float32Array(queries.length);
+    for (let q = 0; q < count; q++) {
+      normalizeInto(
+        queries.subarray(q * dim, (q + 1) * dim),
+        normalised.subarray(q * dim, (q + 1) * dim),
+        `query ${q}`,
+      );
+    }
+    const want = k + excluded.size;
+    let share = 1;
+    if (!isEmptyFilter(options.filter)) {
+      share = (await this.exact.count(options.filter)) / total;
+      if (share < FILTER_SCAN_BELOW) {
+        return this.exact.searchFiltered(normalised, count, k, excluded, options.filter!);
+      }
+    }
+    const results: SearchHit[][] = [];
+    for (let q = 0; q < count; q++) {
+      const query = normalised.subarray(q * dim, (q + 1) * dim);
+      results.push(await this.searchOne(query, k, want, share, excluded, options.filter));
+    }
+    return results;
+  }
+
+  async save(): Promise<void> {
+    return this.exclusive(() => this.saveNow());
+  }
+
+  private async saveNow(): Promise<void> {
+    const path = this.exact.path;
+    if (!path)
+      throw new CipherLensError(
+        'BAD_INPUT',
+        'this vector index has no file: create it with a path to save it',
+      );
+    const generation = randomBytes(8).toString('hex');
+    const graphPath = graphFileOf(path, generation);
+    const temporary = temporaryPathFor(graphPath);
+    try {
+      this.graph.save(temporary);
+      const handle = await open(temporary, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, graphPath);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw await fromFsError(error, { what: graphPath, path: graphPath });
+    }
+    try {
+      await this.exact.saveWithGraph(generation);
+    } catch (error) {
+      await rm(graphPath, { force: true });
+      throw error;
+    }
+    this.generation = generation;
+    await removeOtherGraphs(path, generation);
+  }
+
+  async close(): Promise<void> {
+    await this.exact.close();
+  }
+
+  /** Graph search with float32 re-rank; a filter widens the candidate list until enough admitted hits are found. */
+  private async searchOne(
+    query: Float32Array,
+    k: number,
+    want: number,
+    share: number,
+    excluded: ReadonlySet<string>,
+    filter: ItemFilter | undefined,
+  ): Promise<SearchHit[]> {
+    const total = this.exact.rowCount();
+    const admittedTotal = Math.round(share * total);
+    let fetch = Math.min(total, Math.ceil((OVERFETCH * want) / share));
+    for (;;) {
+      const found = this.graph.search(query, fetch, 1);
+      const candidates = [];
+      for (const key of found.keys) {
+        const row = Number(key);
+        const item = this.exact.itemAt(row);
+        if (filter && !matchesFilter(item, filter)) continue;
+        candidates.push({ row, score: this.exact.dot(row, query) });
+      }
+      const hits = this.exact.toHits(candidates, k, excluded);
+      if (hits.length >= k || fetch >= total || candidates.length >= admittedTotal) return hits;
+      if (fetch >= 4096) {
+        // The graph keeps missing admitted items: answer exactly rather than return too few.
+        return (await this.exact.searchFiltered(query.slice(), 1, k, excluded, filter ?? {}))[0]!;
+      }
+      fetch = Math.min(total, fetch * 4);
+    }
+  }
+
+  private loadGraph(): boolean {
+    const path = this.exact.path;
+    if (!path || this.generation === null) return false;
+    const graphPath = graphFileOf(path, this.generation);
+    if (!existsSync(graphPath)) return false;
+    try {
+      this.graph.load(graphPath);
+    } catch {
+      return false;
+    }
+    if (this.graph.size() === this.exact.rowCount() && this.graph.dimensions() === this.description.dimension)
+      return true;
+    this.graph = newGraph(this.description.dimension, this.options);
+    return false;
+  }
+
+  private async rebuildGraph(): Promise<void> {
+    this.graph = newGraph(this.description.dimension, this.options);
+    await this.addRows(0, this.exact.rowCount());
+  }
+
+  private async addRows(first: number, end: number): Promise<void> {
+    const dim = this.description.dimension;
+    for (let start = first; start < end; start += ADD_CHUNK) {
+      const stop = Math.min(end, start + ADD_CHUNK);
+      const keys = new BigUint64Array(stop - start);
+      const vectors = new Float32Array((stop - start) * dim);
+      for (let row = start; row < stop; row++) {
+        keys[row - start] = BigInt(row);
+        vectors.set(this.exact.vectorAt(row), (row - start) * dim);
+      }
+      this.graph.add(keys, vectors, this.threads);
+      await yieldToEventLoop();
+    }
+  }
+}
+
+function withDefaults(options: AnnOptions): Required<Omit<AnnOptions, 'path' | 'threads'>> & AnnOptions {
+  const full = {
+    ...options,
+    precision: options.precision ?? ANN_DEFAULTS.precision,
+    connectivity: options.connectivity ?? ANN_DEFAULTS.connectivity,
+    expansionAdd: options.expansionAdd ?? ANN_DEFAULTS.expansionAdd,
+    expansionSearch: options.expansionSearch ?? ANN_DEFAULTS.expansionSearch,
+  };
+  if (!['f32', 'f16', 'i8'].includes(full.precision))
+    throw new CipherLensError(
+      'BAD_INPUT',
+      `HNSW precision must be f32, f16 or i8, got ${String(full.precision)}`,
+    );
+  for (const [name, value] of [
+    ['connectivity', full.connectivity],
+    ['expansionAdd', full.expansionAdd],
+    ['expansionSearch', full.expansionSearch],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 2 || value > 4096)
+      throw new CipherLensError('BAD_INPUT', `HNSW ${name} must be an integer from 2 to 4096, got ${value}`);
+  }
+  return full;
+}
+
+function newGraph(dimension: number, options: Required<Omit<AnnOptions, 'path' | 'threads'>>): NativeIndex {
+  return new usearch.Index({
+    dimensions: dimension,
+    metric: usearch.MetricKind.Cos,
+    quantization: options.precision as (typeof usearch.ScalarKind)[keyof typeof usearch.ScalarKind],
+    connectivity: options.connectivity,
+    expansion_add: options.expansionAdd,
+    expansion_search: options.expansionSearch,
+    multi: false,
+  }) as unknown as NativeIndex;
+}
+
+export const graphFileOf = (path: string, generation: string): string => `${path}.${generation}.hnsw`;
+
+/** Deletes graph files of earlier saves (and of saves that crashed before their vectors file was renamed). */
+async function removeOtherGraphs(path: string, keep: string): Promise<void> {
+  const prefix = `${basename(path)}.`;
+  const keepName = basename(graphFileOf(path, keep));
+  for (const name of await readdir(dirname(path))) {
+    if (name.startsWith(prefix) && name.endsWith('.hnsw') && name !== keepName)
+      await rm(join(dirname(path), name), { force: true });
+  }
+}
