@@ -65,6 +65,7 @@ export function importHandlers(
       condition: STORAGE_CONDITION,
       cipher: context.cipher,
       conversionTag: tag,
+      ...(pending.kind === 'import-paths' && { fit: pending.request.conversion.fit }),
       signal: job.signal,
       onProgress: (done, total, message) => {
         job.progress(done, total, message);
@@ -137,6 +138,7 @@ export function importHandlers(
         condition: STORAGE_CONDITION,
         cipher: context.cipher,
         conversionTag: conversionTag(request.conversion, size),
+        fit: request.conversion.fit,
       });
     },
     async importDataset(request) {

@@ -5,8 +5,11 @@ import { sealCiphertext } from '../crypto/container.js';
 import type { Condition } from '../crypto/condition.js';
 import type { CipherKey } from '../crypto/keys.js';
 import { CipherLensError, describeError, isCipherLensError } from '../errors.js';
-import type { DecodedGreyImage } from '../image/decode.js';
-import type { Workspace } from './workspace.js';
+import type { DecodedGreyImage, FitMode } from '../image/decode.js';
+import type { DicomModalityImage } from '../image/dicom-metadata.js';
+import { dicomSidecarOf, sealDicomSidecar } from './dicom-sidecar.js';
+import type { NewItemRecord } from './item-record.js';
+import type { SealSidecar, Workspace } from './workspace.js';
 
 /** One thing to import. `identify` is cheap (a hash or an index) so a resumed import skips before decoding. */
 export interface ImportInput {
@@ -14,8 +17,14 @@ export interface ImportInput {
   /** Where it comes from, in words (kept with the item). */
   source: string;
   label: string | null;
+  /**
+   * The name and source say nothing about the patient (e.g. "CT series 3 image 12" from a PACS): kept in the
+   * record as they are. Otherwise a DICOM item's record gets a neutral name and source (see importImages).
+   */
+  neutralName?: boolean;
   identify(): Promise<string>;
-  decode(): Promise<DecodedGreyImage>;
+  /** DICOM decodes also bring the modality values and header fields (core/image/read-image.ts). */
+  decode(): Promise<DecodedGreyImage & { dicom?: DicomModalityImage | null }>;
 }
 
 export interface ImportSettings {
@@ -24,6 +33,8 @@ export interface ImportSettings {
   condition: Condition;
   /** Describes the conversion options: the same file imported at another size is another item. */
   conversionTag: string;
+  /** How non-square images were made square (kept with a DICOM item, so a re-windowed input is made alike). */
+  fit?: FitMode;
   /** Large images are encrypted off the event loop through it (the back end's); default: in place. */
   cipher?: Pick<OffLoopCipher, 'encrypt'>;
   signal?: AbortSignal;
@@ -53,7 +64,7 @@ export async function importImages(
     }
     settings.onProgress?.(index, total, input.name);
     let sourceKey: string;
-    let image: DecodedGreyImage;
+    let image: DecodedGreyImage & { dicom?: DicomModalityImage | null };
     let ciphertext: Uint8Array;
     try {
       sourceKey = importKey(await input.identify(), settings);
@@ -73,25 +84,43 @@ export async function importImages(
       });
       continue;
     }
+    const fields: NewItemRecord = {
+      name: input.name,
+      label: input.label,
+      size: image.width,
+      condition: settings.condition,
+      keyFingerprint: settings.key.fingerprint,
+      source: input.source,
+      sourceKey,
+      conversion: image.conversion,
+    };
+    let sidecar: SealSidecar | undefined;
+    const dicom = image.dicom;
+    if (dicom) {
+      // PHI stays out of the clear record: a file name or folder can name the patient, so they go into the
+      // encrypted sidecar with the header fields, and the record gets a neutral name (the content hash's start).
+      const details = dicomSidecarOf(dicom, { name: input.name, source: input.source }, settings.fit ?? null);
+      if (!input.neutralName) {
+        fields.name = `DICOM image ${sourceKey.slice(0, 8)}`;
+        fields.source = DICOM_SOURCE;
+      }
+      fields.window = { ...dicom.window };
+      sidecar = (itemId) => sealDicomSidecar(settings.key, itemId, details);
+    }
     const record = await workspace.add(
-      {
-        name: input.name,
-        label: input.label,
-        size: image.width,
-        condition: settings.condition,
-        keyFingerprint: settings.key.fingerprint,
-        source: input.source,
-        sourceKey,
-        conversion: image.conversion,
-      },
+      fields,
       // Sealed once the item's id exists: a version-2 container bound to this item and its record.
       (binding) => sealCiphertext(settings.key, settings.condition, image.width, ciphertext, {}, binding),
+      sidecar,
     );
     outcome.imported.push(record.id);
   }
   settings.onProgress?.(total, total, 'done');
   return outcome;
 }
+
+/** The record's source for a DICOM item: where it came from is in its encrypted details. */
+export const DICOM_SOURCE = 'DICOM file (name, folder and header fields encrypted)';
 
 function importKey(identity: string, settings: ImportSettings): string {
   return createHash('sha256')

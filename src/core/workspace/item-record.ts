@@ -3,7 +3,8 @@ import { CONDITIONS } from '../crypto/condition.js';
 
 /**
  * items/<id>.json: what the workspace knows about one imported image besides its pixels (which live only
- * encrypted, in items/<id>.clens). NOT encrypted: names and labels are visible to anyone with the folder.
+ * encrypted, in items/<id>.clens). NOT encrypted: names and labels are visible to anyone with the folder, so
+ * an import of a DICOM file stores a neutral name and source here and the real ones in the encrypted sidecar.
  */
 export const itemRecordSchema = z.object({
   format: z.literal('cipherlens-item'),
@@ -32,7 +33,25 @@ export const itemRecordSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{32}$/)
     .optional(),
-  /** Where it came from, in words. */
+  /**
+   * The item's encrypted sidecar in items/ (`<id>.<key fingerprint>.clsc`, crypto/sidecar.ts): a DICOM file's
+   * header fields, file name and modality values (workspace/dicom-sidecar.ts), under the key the record names.
+   * Absent: the item has none.
+   */
+  sidecar: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}\.[0-9a-f]{16}\.clsc$/)
+    .optional(),
+  /** DICOM: the window (modality units) the stored 8-bit image was made with; numbers only, nothing identifying. */
+  window: z
+    .object({
+      center: z.number().finite(),
+      width: z.number().finite(),
+      source: z.enum(['file', 'auto', 'chosen', 'none']),
+      function: z.enum(['LINEAR', 'LINEAR_EXACT']).optional(),
+    })
+    .optional(),
+  /** Where it came from, in words (for DICOM files a neutral text: the real one is in the sidecar). */
   source: z.string(),
   /** Identifies the import input (content hash + options + key): a resumed import skips what it finds. */
   sourceKey: z.string().min(1),
@@ -47,5 +66,5 @@ export const itemRecordSchema = z.object({
 export type ItemRecord = z.infer<typeof itemRecordSchema>;
 export type NewItemRecord = Omit<
   ItemRecord,
-  'format' | 'version' | 'id' | 'importedAt' | 'prediction' | 'container' | 'seal'
+  'format' | 'version' | 'id' | 'importedAt' | 'prediction' | 'container' | 'seal' | 'sidecar'
 >;

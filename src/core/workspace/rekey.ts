@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { createImageCipher } from '../crypto/cipher.js';
 import { decryptContainer, readContainerHeader, sealCiphertext } from '../crypto/container.js';
+import { openSidecar, readSidecarHeader, sealSidecar } from '../crypto/sidecar.js';
 import type { CipherKey } from '../crypto/keys.js';
 import { CipherLensError, describeError, isCipherLensError } from '../errors.js';
 import type { ItemRecord } from './item-record.js';
-import type { BoundContainer, Workspace } from './workspace.js';
+import type { BoundContainer, SealSidecar, Workspace } from './workspace.js';
 
 export interface RekeyOptions {
   /** The key the images are encrypted with now. */
@@ -131,8 +132,10 @@ export async function rekeyWorkspace(workspace: Workspace, options: RekeyOptions
       continue;
     }
     let container: BoundContainer;
+    let sidecar: SealSidecar | undefined;
     try {
       container = await reencrypt(workspace, item, from, to);
+      sidecar = await reencryptSidecar(workspace, item, from, to);
     } catch (error) {
       outcome.failed.push({
         id: item.id,
@@ -143,7 +146,12 @@ export async function rekeyWorkspace(workspace: Workspace, options: RekeyOptions
       continue;
     }
     try {
-      await workspace.replaceContainer(item.id, container, { keyFingerprint: from.fingerprint });
+      await workspace.replaceContainer(
+        item.id,
+        container,
+        { keyFingerprint: from.fingerprint },
+        sidecar ? { sidecar } : {},
+      );
     } catch (error) {
       if (isCipherLensError(error)) throw error;
       throw new CipherLensError(
@@ -219,6 +227,44 @@ async function reencrypt(
       }
       return container;
     },
+  };
+}
+
+/**
+ * The item's encrypted sidecar (DICOM details), if it has one, opened with the old key and sealed again with the
+ * new one — checked to open to the very same content before anything is written. A sidecar the old key cannot
+ * open fails the item like a damaged image: it keeps its key, and the failure is reported.
+ */
+async function reencryptSidecar(
+  workspace: Workspace,
+  item: ItemRecord,
+  from: CipherKey,
+  to: CipherKey,
+): Promise<SealSidecar | undefined> {
+  const bytes = await workspace.readSidecar(item.id);
+  if (!bytes) return undefined;
+  const source = `the encrypted details of image ${item.name} (${item.id})`;
+  const { kind } = readSidecarHeader(bytes, source);
+  const content = await openSidecar(from, bytes, { itemId: item.id, kind }, source);
+  return async (itemId, keyFingerprint) => {
+    if (keyFingerprint !== to.fingerprint) {
+      throw new CipherLensError(
+        'INTERNAL',
+        `${source}: asked for key ${keyFingerprint}, not ${to.fingerprint}`,
+      );
+    }
+    const sealed = await sealSidecar(to, itemId, kind, content);
+    const reopened = await openSidecar(to, sealed, { itemId, kind }, source);
+    const same =
+      JSON.stringify(reopened.json) === JSON.stringify(content.json) &&
+      Buffer.from(reopened.data).equals(Buffer.from(content.data));
+    if (!same) {
+      throw new CipherLensError(
+        'INTERNAL',
+        `${source}: the re-encrypted details do not open to the same content`,
+      );
+    }
+    return sealed;
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type ContainerBinding,
   type ContainerHeader,
 } from '../crypto/container.js';
+import { readSidecarHeader, SIDECAR_EXTENSION, MAX_SIDECAR_BYTES } from '../crypto/sidecar.js';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readRegularText, readRegularFile } from '../fs/read.js';
@@ -52,6 +53,9 @@ const TEMPORARY = /\.[0-9a-f]{12}\.tmp$/;
 /** The item a file in items/ belongs to: ids have no dots, so it is the name up to the first one. */
 const itemOf = (name: string): string => name.slice(0, name.indexOf('.') < 0 ? undefined : name.indexOf('.'));
 const defaultContainer = (id: string): string => `${id}${CONTAINER_EXTENSION}`;
+/** An item's encrypted sidecar under `key`: the fingerprint is in the name, so a key rotation writes a new file. */
+const sidecarName = (id: string, keyFingerprint: string): string =>
+  `${id}.${keyFingerprint}${SIDECAR_EXTENSION}`;
 /** The file holding an item's pixels, encrypted under the key its record names. */
 export const containerFileOf = (record: ItemRecord): string =>
   record.container ?? defaultContainer(record.id);
@@ -135,6 +139,13 @@ export class Workspace {
       this.remember(record);
     }
     for (const name of names) {
+      if (!name.endsWith(SIDECAR_EXTENSION)) continue;
+      const id = itemOf(name);
+      if (leftAlone.has(id) || this.records.get(id)?.sidecar === name) continue;
+      // No record names it: an import that stopped before the record, or the old-key copy of a rotated item.
+      await rm(this.layout.itemFile(name), { force: true });
+    }
+    for (const name of names) {
       if (!name.endsWith(CONTAINER_EXTENSION)) continue;
       const id = itemOf(name);
       if (leftAlone.has(id) || leftAlone.has(name.slice(0, -CONTAINER_EXTENSION.length))) continue;
@@ -194,22 +205,36 @@ export class Workspace {
    * function to have the container bound to the new item (version 2, what imports do): it is called with the
    * item's binding once its id and seal exist. Bytes are stored as given (an unbound version-1 container).
    */
-  add(fields: NewItemRecord, container: Uint8Array | SealContainer): Promise<ItemRecord> {
-    return this.exclusive(() => this.addNow(fields, container));
+  add(
+    fields: NewItemRecord,
+    container: Uint8Array | SealContainer,
+    sidecar?: SealSidecar,
+  ): Promise<ItemRecord> {
+    return this.exclusive(() => this.addNow(fields, container, sidecar));
   }
 
-  private async addNow(fields: NewItemRecord, container: Uint8Array | SealContainer): Promise<ItemRecord> {
+  private async addNow(
+    fields: NewItemRecord,
+    container: Uint8Array | SealContainer,
+    sidecar: SealSidecar | undefined,
+  ): Promise<ItemRecord> {
     const sealed = typeof container === 'function';
+    const id = randomBytes(9).toString('base64url');
     const record: ItemRecord = itemRecordSchema.parse({
       ...fields,
       format: 'cipherlens-item',
       version: 1,
-      id: randomBytes(9).toString('base64url'),
+      id,
       ...(sealed && { seal: newSeal() }),
+      ...(sidecar && { sidecar: sidecarName(id, fields.keyFingerprint) }),
       importedAt: new Date().toISOString(),
       prediction: null,
     });
     const bytes = sealed ? sealFor(record, container) : container;
+    // Sidecar, container, record: until the record is written, both are leftovers the next open removes.
+    if (sidecar && record.sidecar) {
+      await writeFileAtomic(this.layout.itemFile(record.sidecar), await sidecarFor(record, sidecar));
+    }
     await writeFileAtomic(this.layout.container(record.id), bytes);
     await writeFileAtomic(this.layout.record(record.id), `${JSON.stringify(record, null, 2)}\n`);
     this.remember(record);
@@ -240,6 +265,7 @@ export class Workspace {
         this.records.delete(id);
         this.bySourceKey.delete(record.sourceKey);
         await rm(this.containerPath(record), { force: true });
+        if (record.sidecar) await rm(this.layout.itemFile(record.sidecar), { force: true });
         removed++;
       }
       return removed;
@@ -258,11 +284,17 @@ export class Workspace {
    * The new key is read from the container's own header; `expected` is the key the record must still name.
    * A BoundContainer is sealed for the item with a new seal (version 2: bound to the item and to the switched
    * record, so the old copy no longer opens as this image even under the same key); bytes are stored as given.
+   *
+   * An item with a sidecar keeps it under the same key; under a new key, `options.sidecar` must bring it
+   * re-encrypted: it is written before the switch as `<id>.<new key>.clsc` and the old one removed after it, the
+   * record naming exactly one of them at every moment. `options.patch` changes the record in the same write (a
+   * re-windowed image: its conversion steps and window, and the prediction made from the old pixels).
    */
   replaceContainer(
     id: string,
     replacement: Uint8Array | BoundContainer,
     expected: { keyFingerprint: string },
+    options: ReplaceOptions = {},
   ): Promise<ItemRecord> {
     return this.exclusive(async () => {
       const record = this.require(id);
@@ -297,6 +329,22 @@ export class Workspace {
           `the new container of image ${id} is ${header.condition} ${header.size}×${header.size}; the image is ${record.condition} ${record.size}×${record.size}`,
         );
       }
+      const keyChanges = header.keyFingerprint !== record.keyFingerprint;
+      let nextSidecar: string | undefined;
+      if (record.sidecar && keyChanges) {
+        if (!options.sidecar) {
+          throw new CipherLensError(
+            'INTERNAL',
+            `image ${id} has an encrypted sidecar: a new key needs it re-encrypted too (ReplaceOptions.sidecar)`,
+          );
+        }
+        nextSidecar = sidecarName(id, header.keyFingerprint);
+        const sidecarBytes = await sidecarFor(
+          { ...record, keyFingerprint: header.keyFingerprint },
+          options.sidecar,
+        );
+        await writeFileAtomic(this.layout.itemFile(nextSidecar), sidecarBytes);
+      }
       await this.allowNamedContainers();
       const current = containerFileOf(record);
       const next =
@@ -304,13 +352,15 @@ export class Workspace {
           ? `${id}.${header.keyFingerprint}${CONTAINER_EXTENSION}`
           : defaultContainer(id);
       await writeFileAtomic(this.layout.itemFile(next), container);
-      const switched: ItemRecord = { ...record, keyFingerprint: header.keyFingerprint };
+      const switched: ItemRecord = { ...record, ...options.patch, keyFingerprint: header.keyFingerprint };
       if (seal) switched.seal = seal;
       else delete switched.seal;
       if (next === defaultContainer(id)) delete switched.container;
       else switched.container = next;
+      if (nextSidecar) switched.sidecar = nextSidecar;
       await this.writeRecord(itemRecordSchema.parse(switched));
       await rm(this.layout.itemFile(current), { force: true });
+      if (nextSidecar && record.sidecar) await rm(this.layout.itemFile(record.sidecar), { force: true });
       return this.require(id);
     });
   }
@@ -359,6 +409,26 @@ export class Workspace {
     }
   }
 
+  /**
+   * The bytes of an item's encrypted sidecar, or null when it has none. A missing or unreadable file is an error
+   * that says so (the image itself may still be fine); opening it (workspace/dicom-sidecar.ts) checks the rest.
+   */
+  async readSidecar(id: string): Promise<Uint8Array | null> {
+    const record = this.require(id);
+    if (!record.sidecar) return null;
+    try {
+      return await readRegularFile(this.layout.itemFile(record.sidecar), MAX_SIDECAR_BYTES, {
+        ...ITEM_FILE,
+        what: `the encrypted details of image ${id}`,
+      });
+    } catch (error) {
+      // A key rotation may have switched the item to its new sidecar between the lookup and the read.
+      const now = this.records.get(id);
+      if (now?.sidecar && now.sidecar !== record.sidecar) return this.readSidecar(id);
+      throw error;
+    }
+  }
+
   /** A small JSON document (evaluation report, pending import), validated on read; null when absent. */
   async readDocument<T>(path: string, schema: z.ZodType<T>): Promise<T | null> {
     let text: string;
@@ -393,6 +463,29 @@ export class Workspace {
 
 /** Makes an item's container once its binding (id, record digest) is known. */
 export type SealContainer = (binding: ContainerBinding) => Uint8Array;
+
+/** Makes an item's encrypted sidecar once its id exists (sealed for that id and the record's key). */
+export type SealSidecar = (itemId: string, keyFingerprint: string) => Promise<Uint8Array>;
+
+export interface ReplaceOptions {
+  /** The item's sidecar under the new key (required when the item has one and the key changes). */
+  sidecar?: SealSidecar;
+  /** Record fields changed in the same write as the switch. */
+  patch?: Partial<Pick<ItemRecord, 'conversion' | 'window' | 'prediction'>>;
+}
+
+/** Seals a sidecar for `record` and checks that it names exactly that item and key. */
+async function sidecarFor(record: ItemRecord, seal: SealSidecar): Promise<Uint8Array> {
+  const bytes = await seal(record.id, record.keyFingerprint);
+  const header = readSidecarHeader(bytes, `the new sidecar of image ${record.id}`);
+  if (header.itemId !== record.id || header.keyFingerprint !== record.keyFingerprint) {
+    throw new CipherLensError(
+      'INTERNAL',
+      `the new sidecar of image ${record.id} is for item ${header.itemId} under key ${header.keyFingerprint}`,
+    );
+  }
+  return bytes;
+}
 
 /** A replacement container for key rotation, sealed for the item with the new key. */
 export interface BoundContainer {

@@ -7,7 +7,7 @@ import { generateKey, type CipherKey } from '../../../src/core/crypto/keys.js';
 import { CipherLensError } from '../../../src/core/errors.js';
 import { collectImportFiles } from '../../../src/core/workspace/import-files.js';
 import { bytesImportInput, fileImportInput } from '../../../src/core/workspace/import-inputs.js';
-import { importImages } from '../../../src/core/workspace/importer.js';
+import { DICOM_SOURCE, importImages } from '../../../src/core/workspace/importer.js';
 import { Workspace } from '../../../src/core/workspace/workspace.js';
 import { writeDicom } from '../image/dicom-writer.js';
 import { gradientPng, temporaryFolder, writeClassFolders } from './helpers.js';
@@ -96,7 +96,11 @@ describe('Workspace', () => {
       ['jp2.dcm', 'IMAGE_DECODE'],
     ]);
     expect(outcome.skipped[1]!.reason).toMatch(/JPEG 2000/);
-    const ct = workspace.list().find((item) => item.name === 'ct.dcm')!;
+    // A DICOM item's record names neither the file nor its source (they are in its encrypted sidecar).
+    const ct = workspace.list().find((item) => item.label === 'CT')!;
+    expect(ct.name).toMatch(/^DICOM image [0-9a-f]{8}$/);
+    expect(ct.source).toBe(DICOM_SOURCE);
+    expect(ct.sidecar).toBe(`${ct.id}.${key.fingerprint}.clsc`);
     expect(ct.conversion[0]).toMatch(/DICOM 16-bit/);
   });
 
