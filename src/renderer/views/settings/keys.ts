@@ -5,19 +5,22 @@ import { saveText } from '../../components/download.js';
 import { fileButton } from '../../components/fileInputs.js';
 import { attempt, reportError, reportSuccess } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
+import {
+  exportPassphraseProblem,
+  exportWithoutClobbering,
+  keyFileProblem,
+  keyListModel,
+  MIN_PASSPHRASE_LENGTH,
+  type KeyRowModel,
+} from './keys-state.js';
 import { createRekeyArea, type RekeyArea } from './rekey.js';
-
-// Key files are small JSON; anything bigger is not a key file and is refused before upload.
-const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 function keyRow(
   context: AppContext,
-  key: KeyInfo,
-  active: boolean,
+  { key, active, details }: KeyRowModel,
   onExport: (key: KeyInfo) => void,
   rekey: RekeyArea,
 ): HTMLElement {
-  const count = context.store.workspace?.keys.find((k) => k.fingerprint === key.fingerprint)?.count ?? 0;
   return el(
     'li',
     {
@@ -33,14 +36,7 @@ function keyRow(
         el('code', { class: 'fingerprint', text: key.fingerprint }),
         active ? el('span', { class: 'badge badge-ok', text: 'active' }) : null,
       ),
-      el('div', {
-        class: 'muted',
-        text: [
-          key.label || 'no label',
-          `${count} workspace images`,
-          key.isDemo ? 'shipped with CipherLens' : `added ${new Date(key.addedAt).toLocaleDateString()}`,
-        ].join(' · '),
-      }),
+      el('div', { class: 'muted', text: details }),
       key.isDemo
         ? el('div', {
             class: 'demo-warning',
@@ -89,7 +85,7 @@ export function createKeysPanel(context: AppContext): HTMLElement {
       attrs: {
         type: 'password',
         autocomplete: 'new-password',
-        minlength: 8,
+        minlength: MIN_PASSPHRASE_LENGTH,
         'data-testid': 'export-passphrase',
       },
     });
@@ -97,15 +93,9 @@ export function createKeysPanel(context: AppContext): HTMLElement {
       attrs: { type: 'password', autocomplete: 'new-password', 'data-testid': 'export-confirm' },
     });
     const doExport = async (): Promise<void> => {
-      if (passphrase.value.length < 8) {
-        reportError(
-          'Use at least 8 characters: the passphrase is all that protects the exported key.',
-          'Passphrase too short',
-        );
-        return;
-      }
-      if (passphrase.value !== confirm.value) {
-        reportError('The two passphrases differ.', 'Passphrases do not match');
+      const problem = exportPassphraseProblem(passphrase.value, confirm.value);
+      if (problem) {
+        reportError(problem.message, problem.title);
         return;
       }
       let path: string | undefined;
@@ -122,20 +112,12 @@ export function createKeysPanel(context: AppContext): HTMLElement {
           passphrase: passphrase.value,
           ...(path ? { path, overwrite } : {}),
         });
-      const result = await attempt('Key export failed', async () => {
-        try {
-          return await exportTo(false);
-        } catch (error) {
-          // The back end never replaces a file unasked: the person decides, here.
-          if (
-            !path ||
-            (error as { code?: unknown }).code !== 'ALREADY_EXISTS' ||
-            !window.confirm(`${path} already exists. Replace it with the exported key?`)
-          )
-            throw error;
-          return exportTo(true);
-        }
-      });
+      // The back end never replaces a file unasked: the person decides, here.
+      const result = await attempt('Key export failed', () =>
+        exportWithoutClobbering(exportTo, path, (existing) =>
+          window.confirm(`${existing} already exists. Replace it with the exported key?`),
+        ),
+      );
       if (!result) return;
       if (result.protectedText) saveText(result.fileName, result.protectedText, 'application/json');
       reportSuccess('Key exported, protected by your passphrase', result.path ?? result.fileName);
@@ -166,19 +148,10 @@ export function createKeysPanel(context: AppContext): HTMLElement {
   };
 
   const render = (): void => {
-    const status = context.store.keys;
-    storage.textContent = status ? `Keys are stored ${status.storage}.` : '';
-    replaceChildren(
-      list,
-      ...(status?.keys ?? []).map((key) =>
-        keyRow(context, key, key.fingerprint === status?.active?.fingerprint, showExport, rekey),
-      ),
-    );
-    if (status && status.keys.length === 0) {
-      list.appendChild(
-        el('li', { class: 'muted', text: 'No keys yet — generate one, or import a key file.' }),
-      );
-    }
+    const model = keyListModel(context.store.keys, context.store.workspace);
+    storage.textContent = model.storage;
+    replaceChildren(list, ...model.rows.map((row) => keyRow(context, row, showExport, rekey)));
+    if (model.empty) list.appendChild(el('li', { class: 'muted', text: model.empty }));
   };
   const rekey: RekeyArea = createRekeyArea(context, showExport, () => render());
   context.store.on('keys', render);
@@ -236,11 +209,9 @@ export function createKeysPanel(context: AppContext): HTMLElement {
         (files) => {
           const file = files[0];
           if (!file) return;
-          if (file.size > MAX_KEY_FILE_BYTES) {
-            reportError(
-              `${file.name} is ${file.size} bytes; a CipherLens key file is a small JSON file.`,
-              'Key import failed',
-            );
+          const problem = keyFileProblem(file);
+          if (problem) {
+            reportError(problem.message, problem.title);
             return;
           }
           void file.text().then((text) => importKey({ kind: 'text', text }));
