@@ -5,7 +5,7 @@ import { reportJobEnd, startJob } from '../app/jobs.js';
 import { chartPanel, destroyCharts, palette } from '../components/charts.js';
 import { confusionMatrixPanel } from '../components/confusionMatrix.js';
 import { dataTable } from '../components/dataTable.js';
-import { button, el, formatNumber, formatPercent, replaceChildren } from '../components/dom.js';
+import { button, el, formatNumber, replaceChildren } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
 import { imageGrid } from '../components/imageGrid.js';
 import { openItemDialog } from '../components/itemDialog.js';
@@ -15,12 +15,16 @@ import { modelNotice } from '../components/modelNotice.js';
 import { perClassTable } from '../components/perClassTable.js';
 import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
 import { createAblationSection } from './evaluate/ablation.js';
+import {
+  cellModel,
+  cellSubtitle,
+  headlineStats,
+  retrievalCaption,
+  retrievalRows,
+  staleNote,
+  type Retrieval,
+} from './evaluate-state.js';
 import { runInfoText } from './shared/runInfo.js';
-
-// The grid shows at most this many images of one cell; the count above it is always the full one.
-const CELL_LIMIT = 500;
-
-type Retrieval = NonNullable<EvaluationReport['retrieval']>;
 
 function prCurve(retrieval: Retrieval): HTMLElement {
   return chartPanel(
@@ -67,26 +71,20 @@ export function createEvaluateView(context: AppContext): View {
     replaceChildren(cellArea, loading(`Loading images of ${actual} predicted as ${predicted}…`));
     try {
       const { ids } = await context.api.evaluateCell({ actual, predicted });
-      const title = `Actual ${actual}, predicted ${predicted}: ${ids.length} image${ids.length === 1 ? '' : 's'}`;
+      const cell = cellModel(actual, predicted, ids);
+      const title = cell.title;
       if (ids.length === 0) {
         replaceChildren(cellArea, emptyState(title, 'No image of the evaluated set fell into this cell.'));
         return;
       }
-      const { items, missing } = await context.api.libraryItems({ ids: ids.slice(0, CELL_LIMIT) });
+      const { items, missing } = await context.api.libraryItems({ ids: cell.shownIds });
       const byId = new Map(items.map((item) => [item.id, item]));
       replaceChildren(
         cellArea,
         imageGrid({
           title,
-          subtitle:
-            (ids.length > CELL_LIMIT ? `Showing the first ${CELL_LIMIT}. ` : '') +
-            (missing.length
-              ? `${missing.length} have since been removed from the workspace.`
-              : 'Open an image to see it large.'),
-          items: items.map((item) => ({
-            ...libraryGridItem(item, true),
-            tone: actual === predicted ? 'match' : 'miss',
-          })),
+          subtitle: cellSubtitle(ids.length, missing.length),
+          items: items.map((item) => ({ ...libraryGridItem(item, true), tone: cell.tone })),
           onOpen: (tile) => {
             const item = byId.get(tile.id);
             if (item) openItemDialog(context, item, () => undefined);
@@ -118,10 +116,12 @@ export function createEvaluateView(context: AppContext): View {
       return;
     }
     const { classification, retrieval } = report;
-    // A report of another model or key is not about what is active now: say so before any number.
     const activeModel = context.store.activeModel;
-    const activeKey = context.store.keys?.active?.fingerprint ?? null;
-    const stale = report.run.modelId !== activeModel?.id || report.keyFingerprint !== activeKey;
+    const stale = staleNote(report, {
+      modelId: activeModel?.id ?? null,
+      keyFingerprint: context.store.keys?.active?.fingerprint ?? null,
+      readsPlain: modelReadsPlain(activeModel),
+    });
     if (stale) reportArea.setAttribute('data-stale', 'true');
     replaceChildren(
       reportArea,
@@ -129,7 +129,7 @@ export function createEvaluateView(context: AppContext): View {
         ? el('div', {
             class: 'inline-note warning-note',
             attrs: { role: 'note', 'data-testid': 'evaluate-stale' },
-            text: `Not current: this report was computed with model ${report.run.modelId} under key ${report.keyFingerprint} (${report.run.input} input). The active model is ${activeModel?.id ?? 'none'} under key ${activeKey ?? 'none'}${modelReadsPlain(activeModel) ? ', which reads DECRYPTED images' : ''}: run the evaluation again for its numbers.`,
+            text: stale,
           })
         : null,
       el(
@@ -140,21 +140,7 @@ export function createEvaluateView(context: AppContext): View {
       el(
         'div',
         { class: 'stat-row' },
-        stat('Accuracy', formatPercent(classification.accuracy, 2), undefined, 'metric-accuracy'),
-        stat(
-          'Weighted F1',
-          formatNumber(classification.weightedF1),
-          'paper: 0.9917 MedNIST / 0.9408 MNIST',
-          'metric-weighted-f1',
-        ),
-        stat('Macro F1', formatNumber(classification.macroF1), undefined, 'metric-macro-f1'),
-        stat(
-          'mAP',
-          retrieval ? formatNumber(retrieval.mAP) : '—',
-          retrieval ? 'paper: 0.9834 / 0.9127' : 'needs two labelled images',
-          'metric-map',
-        ),
-        ...(retrieval?.precisionAtK ?? []).map((p) => stat(`P@${p.k}`, formatNumber(p.value))),
+        ...headlineStats(report).map((s) => stat(s.label, s.value, s.note, s.testId)),
       ),
       el(
         'div',
@@ -176,12 +162,8 @@ export function createEvaluateView(context: AppContext): View {
               { class: 'stack' },
               dataTable({
                 title: 'Retrieval metrics',
-                caption: `${retrieval.protocol}: ${retrieval.queries} queries, each against all other evaluated images${retrieval.queriesWithoutRelevant > 0 ? `; ${retrieval.queriesWithoutRelevant} without another image of their class left out` : ''}.`,
-                rows: [
-                  { metric: 'mAP', value: retrieval.mAP },
-                  ...retrieval.precisionAtK.map((p) => ({ metric: `P@${p.k}`, value: p.value })),
-                  ...retrieval.mAPAtK.map((p) => ({ metric: `mAP@${p.k}`, value: p.value })),
-                ],
+                caption: retrievalCaption(retrieval),
+                rows: retrievalRows(retrieval),
                 columns: [
                   { label: 'Metric', value: (row) => row.metric },
                   {
