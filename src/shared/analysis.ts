@@ -68,8 +68,12 @@ export const ClassifyBatchResultSchema = z.strictObject({
       trueLabel: z.string().nullable(),
       predictions: z.array(PredictionSchema),
       outOfDistribution: OutOfDistributionSchema.nullable().optional(),
+      /** The model's full softmax output, unrounded, in `classes` order (exports). */
+      probabilities: z.array(z.number()).optional(),
     }),
   ),
+  /** The model's classes, in the order of each row's `probabilities`. */
+  classes: z.array(z.string()).optional(),
   /** Share of labelled items whose top-1 prediction equals their label; null when none is labelled. */
   accuracy: z.number().nullable(),
   skipped: z.array(z.strictObject({ id: ItemIdSchema, reason: z.string() })),

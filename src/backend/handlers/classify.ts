@@ -74,11 +74,15 @@ export function classifyHandlers(context: AppContext): HandlerGroup<'classifyIma
             trueLabel: record.label,
             predictions,
             outOfDistribution: oodVerdict(card.ood, outputs, row),
+            probabilities: Array.from(
+              outputs.probabilities.subarray(row * card.classes.length, (row + 1) * card.classes.length),
+            ),
           });
         }
         return {
           results,
           accuracy: labelled === 0 ? null : correct / labelled,
+          classes: [...card.classes],
           skipped,
           run: runInfo(engine, elapsedMs),
         };

@@ -1,7 +1,7 @@
 import { type Cell, toCsv } from './csv.js';
 import { el } from './dom.js';
 import { saveJson, saveText, slug } from './download.js';
-import { exportMenu } from './panel.js';
+import { type ExportAction, exportMenu } from './panel.js';
 
 export interface Column<Row> {
   label: string;
@@ -21,6 +21,8 @@ export interface DataTableOptions<Row> {
   /** Makes rows focusable buttons: click or Enter opens the row. */
   onOpen?: (row: Row) => void;
   testId?: string;
+  /** Replaces the CSV/JSON of the shown columns (e.g. research exports with ids and raw numbers). */
+  exports?: readonly ExportAction[];
 }
 
 export function exportTableCsv<Row>(
@@ -155,10 +157,13 @@ export function dataTable<Row>(options: DataTableOptions<Row>): HTMLElement {
       'header',
       { class: 'panel-header' },
       el('h3', { text: title }),
-      exportMenu(title, [
-        { label: 'CSV', run: () => exportTableCsv(title, columns, allRows()) },
-        { label: 'JSON', run: () => exportTableJson(title, columns, allRows()) },
-      ]),
+      exportMenu(
+        title,
+        options.exports ?? [
+          { label: 'CSV', run: () => exportTableCsv(title, columns, allRows()) },
+          { label: 'JSON', run: () => exportTableJson(title, columns, allRows()) },
+        ],
+      ),
     ),
     el('div', { class: 'table-scroll' }, table),
   );

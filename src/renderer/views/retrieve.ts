@@ -10,6 +10,7 @@ import { openItemDialog } from '../components/itemDialog.js';
 import { describeError, reportError } from '../components/messages.js';
 import { modelNotice } from '../components/modelNotice.js';
 import { panel } from '../components/panel.js';
+import { fetchItemsById, retrievalExportRows, saveRows } from '../components/researchExport.js';
 import { type PickedImage, sourcePicker } from '../components/sourcePicker.js';
 import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
 import { runInfoText } from './shared/runInfo.js';
@@ -55,6 +56,37 @@ function queryCard(picked: PickedImage, result: QueryResult): HTMLElement {
         text: result.query.label ? `label: ${result.query.label}` : 'no label: relevance unknown',
       }),
     ),
+  );
+}
+
+/** Every hit with the query, item ids, sources, keys and unrounded scores (components/researchExport.ts). */
+async function exportRetrieval(
+  context: AppContext,
+  shown: { picked: PickedImage; result: QueryResult },
+  format: 'csv' | 'json',
+): Promise<void> {
+  const { picked, result } = shown;
+  const ids = [...result.results.map((hit) => hit.id), ...(result.query.id ? [result.query.id] : [])];
+  const items = await fetchItemsById(context.api, ids);
+  const query = { name: picked.name, item: result.query.id ? (items.get(result.query.id) ?? null) : null };
+  saveRows(
+    `retrieval-${picked.name}-${result.run.modelId}`,
+    format,
+    retrievalExportRows(result, query, items),
+    {
+      kind: 'retrieve-query',
+      modelId: result.run.modelId,
+      modelInput: result.run.input,
+      query: {
+        id: result.query.id,
+        name: picked.name,
+        label: result.query.label,
+        source: query.item?.source ?? null,
+      },
+      k: result.results.length,
+      indexSize: result.indexSize,
+      precisionAtK: result.precisionAtK,
+    },
   );
 }
 
@@ -126,6 +158,10 @@ export function createRetrieveView(context: AppContext): View {
         title: 'Retrieval results',
         rows: result.results,
         testId: 'retrieve-table',
+        exports: (['csv', 'json'] as const).map((format) => ({
+          label: format.toUpperCase(),
+          run: () => exportRetrieval(context, last!, format),
+        })),
         columns: [
           { label: 'Rank', value: (hit) => hit.rank, numeric: true },
           { label: 'Item', value: (hit) => hit.id },

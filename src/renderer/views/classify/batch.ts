@@ -9,6 +9,7 @@ import { openItemDialog } from '../../components/itemDialog.js';
 import { itemImages } from '../../components/libraryImages.js';
 import { describeError } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
+import { batchExportRows, fetchItemsById, saveRows } from '../../components/researchExport.js';
 import { inlineError, stat } from '../../components/viewHeader.js';
 import { runInfoText } from '../shared/runInfo.js';
 
@@ -89,6 +90,26 @@ function renderResults(
       title: 'Batch classification results',
       testId: 'batch-table',
       rows: result.results,
+      exports: (['csv', 'json'] as const).map((format) => ({
+        label: format.toUpperCase(),
+        run: async () => {
+          // Every row, with the details of every image (not only the first DETAIL_LIMIT shown).
+          const all = await fetchItemsById(
+            context.api,
+            result.results.map((row) => row.id),
+          );
+          saveRows(`batch-classification-${result.run.modelId}`, format, batchExportRows(result, all), {
+            kind: 'classify-batch',
+            modelId: result.run.modelId,
+            modelInput: result.run.input,
+            provider: result.run.provider,
+            classes: result.classes ?? null,
+            accuracy: result.accuracy,
+            images: result.results.length,
+            skipped: result.skipped,
+          });
+        },
+      })),
       columns: [
         { label: 'Image', value: (row) => items.get(row.id)?.name ?? row.id },
         { label: 'True label', value: (row) => row.trueLabel },
@@ -130,6 +151,8 @@ function renderResults(
               .map((p) => `${p.label} ${formatPercent(p.probability)}`)
               .join(', '),
         },
+        // File names repeat across class folders: the source (path or dataset/split/index) tells rows apart.
+        { label: 'Source', value: (row) => items.get(row.id)?.source ?? `item ${row.id}` },
       ],
     }),
   ].filter((node): node is HTMLElement => node !== null);
