@@ -1,4 +1,4 @@
-import type { ConversionOptions, ImportResult } from '../../../shared/index.js';
+import type { ImportResult } from '../../../shared/index.js';
 import { fileToBase64 } from '../../api/index.js';
 import type { AppContext } from '../../app/context.js';
 import { isCancellation, reportJobEnd, startJob } from '../../app/jobs.js';
@@ -11,54 +11,26 @@ import {
   IMAGE_ACCEPT,
   makeDropTarget,
 } from '../../components/fileInputs.js';
-import { describeError, reportError } from '../../components/messages.js';
+import { reportError } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
 import { progressBar } from '../../components/progressBar.js';
-import { EMPTY_IMPORT, importSummary, mergeImportResults } from './importSummary.js';
-
-// One upload request stays well under the host's body limit; small batches also keep progress smooth.
-const BATCH_FILES = 32;
-const BATCH_BYTES = 12 * 1024 * 1024;
-
-type Fit = ConversionOptions['fit'];
-
-interface ImportOptions {
-  fit: Fit;
-  dicomWindow: 'file' | 'auto';
-  dicomFrame: number;
-  labelFromFolder: boolean;
-  label: string;
-}
-
-/** The folder an image sat in, below what was dropped or picked: the class label of class-folder datasets. */
-export function folderLabel(relativePath: string): string | undefined {
-  const parts = relativePath.split('/').filter(Boolean);
-  return parts.length >= 2 ? parts[parts.length - 2] : undefined;
-}
-
-function batches(files: readonly CollectedFile[]): CollectedFile[][] {
-  const result: CollectedFile[][] = [];
-  let current: CollectedFile[] = [];
-  let bytes = 0;
-  for (const item of files) {
-    if (current.length > 0 && (current.length >= BATCH_FILES || bytes + item.file.size > BATCH_BYTES)) {
-      result.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += item.file.size;
-  }
-  if (current.length > 0) result.push(current);
-  return result;
-}
+import {
+  conversionOf,
+  defaultImportOptions,
+  frameIndex,
+  pathsOfAll,
+  uploadInBatches,
+  type Fit,
+  type ImportOptions,
+} from './fileImport-state.js';
+import { importSummary } from './importSummary.js';
 
 function optionsPanel(options: ImportOptions): HTMLElement {
   const frame = el('input', {
     attrs: { type: 'number', min: 0, value: options.dicomFrame, 'aria-label': 'DICOM frame' },
   });
   frame.addEventListener('change', () => {
-    options.dicomFrame = Math.max(0, Math.floor(Number(frame.value) || 0));
+    options.dicomFrame = frameIndex(frame.value);
   });
   const fromFolder = el('input', { attrs: { type: 'checkbox', checked: options.labelFromFolder } });
   fromFolder.addEventListener('change', () => {
@@ -118,21 +90,11 @@ function optionsPanel(options: ImportOptions): HTMLElement {
 
 /** Drag and drop, file and folder pickers; uploads in the browser, paths in Electron. */
 export function createFileImport(context: AppContext): HTMLElement {
-  const options: ImportOptions = {
-    fit: 'resize',
-    dicomWindow: 'file',
-    dicomFrame: 0,
-    labelFromFolder: true,
-    label: '',
-  };
+  const options = defaultImportOptions();
   const status = el('div', { class: 'import-status', attrs: { 'data-testid': 'file-import-status' } });
   let busy = false;
 
-  const conversion = (): ConversionOptions => ({
-    fit: options.fit,
-    dicomWindow: options.dicomWindow,
-    dicomFrame: options.dicomFrame,
-  });
+  const conversion = () => conversionOf(options);
 
   const finish = (result: ImportResult): void => {
     replaceChildren(status, importSummary('File import', result));
@@ -145,38 +107,13 @@ export function createFileImport(context: AppContext): HTMLElement {
       cancelled = true;
     });
     replaceChildren(status, progress.element);
-    let total = EMPTY_IMPORT;
-    let sent = 0;
-    for (const batch of batches(files)) {
-      if (cancelled) break;
-      progress.update(sent, files.length, `Encrypting and storing ${batch[0]?.file.name ?? ''}…`);
-      const payload: { name: string; dataBase64: string; label?: string }[] = [];
-      for (const { file, relativePath } of batch) {
-        try {
-          const label = options.label || (options.labelFromFolder ? folderLabel(relativePath) : undefined);
-          payload.push({
-            name: file.name,
-            dataBase64: await fileToBase64(file),
-            ...(label ? { label } : {}),
-          });
-        } catch (error) {
-          total = mergeImportResults(total, {
-            imported: [],
-            skipped: [{ name: file.name, code: 'BAD_INPUT', reason: describeError(error) }],
-            alreadyPresent: 0,
-          });
-        }
-      }
-      if (payload.length > 0) {
-        const result = await context.api.importUpload({
-          files: payload,
-          conversion: conversion(),
-          labelFromFolder: false,
-        });
-        total = mergeImportResults(total, result);
-      }
-      sent += batch.length;
-    }
+    const total = await uploadInBatches(files, options, {
+      encode: fileToBase64,
+      upload: (payload) =>
+        context.api.importUpload({ files: payload, conversion: conversion(), labelFromFolder: false }),
+      progress: (sent, count, next) => progress.update(sent, count, `Encrypting and storing ${next}…`),
+      cancelled: () => cancelled,
+    });
     progress.settle(cancelled ? 'cancelled' : 'done');
     finish(total);
   };
@@ -218,9 +155,8 @@ export function createFileImport(context: AppContext): HTMLElement {
       return;
     }
     if (canUsePaths) {
-      const sources = await Promise.all(files.map(({ file }) => context.api.sourceForFile(file)));
-      const paths = sources.flatMap((source) => (source.kind === 'path' ? [source.path] : []));
-      if (paths.length === files.length) return importByPath(paths);
+      const paths = pathsOfAll(await Promise.all(files.map(({ file }) => context.api.sourceForFile(file))));
+      if (paths) return importByPath(paths);
     }
     return uploadFiles(files);
   };
@@ -268,9 +204,8 @@ export function createFileImport(context: AppContext): HTMLElement {
     void run(async () => {
       // Electron: dropped folders have paths, and the back end walks them itself.
       if (canUsePaths && dropped.length > 0) {
-        const sources = await Promise.all(dropped.map((file) => context.api.sourceForFile(file)));
-        const paths = sources.flatMap((source) => (source.kind === 'path' ? [source.path] : []));
-        if (paths.length === dropped.length) return importByPath(paths);
+        const paths = pathsOfAll(await Promise.all(dropped.map((file) => context.api.sourceForFile(file))));
+        if (paths) return importByPath(paths);
       }
       return importFiles(await collecting);
     });
