@@ -10,7 +10,7 @@ import {
   type PacsAuth,
 } from '../core/pacs/client.js';
 import type { PacsConnection } from '../shared/pacs.js';
-import type { SecretBox } from './key-ring.js';
+import { userOnlyFileBox, type SecretBox } from './key-ring.js';
 
 /**
  * The PACS connection, in pacs.json of the host's state folder (next to keyring.json, file mode 0600). The password
@@ -74,7 +74,10 @@ export class PacsStore {
       auth: stored?.auth.kind ?? 'none',
       user: stored?.auth.kind === 'basic' ? stored.auth.user : null,
       credentialsSaved: stored !== null && stored.auth.kind !== 'none',
-      storage: this.box.description,
+      storage:
+        this.box === userOnlyFileBox
+          ? 'in pacs.json, readable only by your user account (file mode 0600); not encrypted at rest, because the browser host has no OS keychain'
+          : this.box.description,
       warnings,
     };
   }

@@ -13,6 +13,7 @@ import { inlineError, viewHeader } from '../components/viewHeader.js';
 import { createDatasetImport } from './library/datasetImport.js';
 import { createDecryptFile } from './library/decryptFile.js';
 import { createFileImport } from './library/fileImport.js';
+import { createPacsImport } from './library/pacsImport.js';
 
 const PAGE_SIZE = 48;
 const UNLABELLED = '\u0000unlabelled';
@@ -181,7 +182,13 @@ export function createLibraryView(context: AppContext): View {
       'div',
       { class: 'columns' },
       fileImport,
-      el('div', { class: 'stack' }, datasetImport.element, createDecryptFile(context)),
+      el(
+        'div',
+        { class: 'stack' },
+        datasetImport.element,
+        createPacsImport(context),
+        createDecryptFile(context),
+      ),
     ),
     el(
       'section',

@@ -7,6 +7,7 @@ import { panel } from '../components/panel.js';
 import { viewHeader } from '../components/viewHeader.js';
 import { createKeysPanel } from './settings/keys.js';
 import { createModelsPanel } from './settings/models.js';
+import { createPacsPanel } from './settings/pacs.js';
 
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -183,6 +184,7 @@ export function createSettingsView(context: AppContext): View {
     createKeysPanel(context),
     createModelsPanel(context),
     el('div', { class: 'columns' }, createExecutionPanel(context), createWorkspacePanel(context)),
+    createPacsPanel(context),
     createAppearancePanel(),
   );
   return { element, show: () => void context.store.refresh('keys', 'models', 'settings', 'workspace') };
