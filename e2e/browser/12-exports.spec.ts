@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { clearMessages, download, goTo, useSharedPage } from '../helpers/app.js';
-import { MEDNIST, pickFromLibrary, useDemoKeyAndShippedModel } from '../helpers/flows.js';
+import { clearMessages, download, goTo, PNG_SIGNATURE, useSharedPage } from '../helpers/app.js';
+import { MEDNIST, pickFromLibrary, runEvaluation, useDemoKeyAndShippedModel } from '../helpers/flows.js';
 import { DATA_DIR } from '../helpers/paths.js';
 
 /**
  * Research-grade exports on real MedNIST images: the batch classification CSV carries a stable item id, the source
  * (dataset, split, index), label, key fingerprint, model id and every class's raw probability; the retrieval CSV
- * carries the query with every hit.
+ * carries the query with every hit; chart PNGs are drawn at twice the device pixels at least.
  */
 test.describe.configure({ mode: 'serial' });
 test.skip(!existsSync(join(DATA_DIR, 'MedNIST.tar.gz')), `MedNIST.tar.gz is not in ${DATA_DIR}`);
@@ -135,4 +135,21 @@ test('the retrieval CSV carries the query with every hit', async () => {
   const scores = rows.map((row) => Number(row['score']));
   expect(scores).toEqual([...scores].sort((a, b) => b - a));
   expect(rows.some((row) => (row['score'] ?? '').length > 8)).toBe(true);
+});
+
+test('chart PNGs are drawn at twice the device pixels at least', async () => {
+  await runEvaluation(page);
+  const evaluate = await goTo(page, 'Evaluate');
+  for (const testId of ['pr-curve', 'confusion-matrix']) {
+    const panel = evaluate.getByTestId(testId);
+    const canvas = panel.locator('canvas').first();
+    const cssWidth = await canvas.evaluate((node) => (node as HTMLCanvasElement).clientWidth);
+    const file = await download(page, panel.getByRole('button', { name: 'PNG', exact: true }));
+    expect(file.bytes.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+    // IHDR: width and height are the big-endian words at bytes 16 and 20.
+    expect(file.bytes.readUInt32BE(16), `${testId} PNG width`).toBeGreaterThanOrEqual(2 * cssWidth);
+    // The chart on screen went back to the screen's ratio.
+    const screenWidth = await canvas.evaluate((node) => (node as HTMLCanvasElement).width);
+    expect(screenWidth).toBeLessThan(2 * cssWidth);
+  }
 });

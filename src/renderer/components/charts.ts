@@ -89,6 +89,33 @@ function exportCopy(source: HTMLCanvasElement, title: string): HTMLCanvasElement
   return copy;
 }
 
+/** Exported charts are drawn at this many device pixels per CSS pixel at least (print and papers). */
+export const EXPORT_PIXEL_RATIO = 2;
+
+/**
+ * Saves the chart as PNG at ≥ 2× device pixels: chart.js redraws at the export ratio, the copy is taken, and the
+ * chart goes back to the screen's ratio.
+ */
+async function exportChartPng<T extends ChartType>(
+  chart: Chart<T>,
+  canvas: HTMLCanvasElement,
+  fileTitle: string,
+  title: string,
+): Promise<void> {
+  const options = chart.options as { devicePixelRatio?: number };
+  const screenRatio = options.devicePixelRatio;
+  options.devicePixelRatio = Math.max(EXPORT_PIXEL_RATIO, window.devicePixelRatio || 1);
+  chart.resize();
+  let copy: HTMLCanvasElement;
+  try {
+    copy = exportCopy(canvas, title);
+  } finally {
+    options.devicePixelRatio = screenRatio;
+    chart.resize();
+  }
+  await saveCanvasPng(`${slug(fileTitle)}.png`, copy);
+}
+
 export interface ChartPanel<T extends ChartType> {
   element: HTMLElement;
   chart: Chart<T>;
@@ -107,6 +134,8 @@ export function chartPanel<T extends ChartType>(
     caption?: string;
     /** More export formats beside PNG, e.g. the numbers behind the chart. */
     exports?: readonly ExportAction[];
+    /** The exported PNG's title when it should say more than the card's, e.g. the model, the dataset and n. */
+    exportTitle?: string;
   } = {},
 ): ChartPanel<T> {
   applyThemeDefaults();
@@ -123,7 +152,10 @@ export function chartPanel<T extends ChartType>(
       { class: 'panel-header' },
       el('h3', { text: title }),
       exportMenu(title, [
-        { label: 'PNG', run: () => saveCanvasPng(`${slug(title)}.png`, exportCopy(canvas, title)) },
+        {
+          label: 'PNG',
+          run: () => exportChartPng(chart, canvas, title, options.exportTitle ?? title),
+        },
         ...(options.exports ?? []),
       ]),
     ),

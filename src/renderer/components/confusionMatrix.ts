@@ -146,7 +146,12 @@ function matrixTable(
 export function confusionMatrixPanel(
   title: string,
   data: ConfusionMatrixData,
-  options: { onCell?: (actual: string, predicted: string) => void; testId?: string } = {},
+  options: {
+    onCell?: (actual: string, predicted: string) => void;
+    testId?: string;
+    /** The PNG's title, naming the model, the dataset and n. */
+    exportTitle?: string;
+  } = {},
 ): HTMLElement {
   const n = data.labels.length;
   const { element } = chartPanel<'matrix'>(
@@ -224,6 +229,7 @@ export function confusionMatrixPanel(
     {
       testId: options.testId,
       size: 'square',
+      ...(options.exportTitle !== undefined && { exportTitle: options.exportTitle }),
       exports: [
         { label: 'CSV', run: () => matrixCsv(title, data) },
         {

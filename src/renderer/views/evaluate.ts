@@ -26,7 +26,13 @@ import {
 } from './evaluate-state.js';
 import { runInfoText } from './shared/runInfo.js';
 
-function prCurve(retrieval: Retrieval): HTMLElement {
+/** "model mednist-dcnn, dataset mednist, n = 120": what an exported figure must name. */
+function figureSubject(context: AppContext, report: EvaluationReport): string {
+  const dataset = context.store.models?.models.find((model) => model.id === report.modelId)?.dataset;
+  return `model ${report.modelId}, dataset ${dataset ?? 'unknown'}, n = ${report.itemCount}`;
+}
+
+function prCurve(retrieval: Retrieval, subject: string): HTMLElement {
   return chartPanel(
     'Precision–recall curve',
     {
@@ -56,6 +62,7 @@ function prCurve(retrieval: Retrieval): HTMLElement {
     },
     {
       testId: 'pr-curve',
+      exportTitle: `Precision–recall curve (mAP ${retrieval.mAP.toFixed(4)}) — ${subject}`,
       caption: 'Leave-one-out retrieval over the evaluated images; relevant = same class.',
     },
   ).element;
@@ -148,6 +155,7 @@ export function createEvaluateView(context: AppContext): View {
         confusionMatrixPanel('Confusion matrix', classification, {
           onCell: (actual, predicted) => void openCell(actual, predicted),
           testId: 'confusion-matrix',
+          exportTitle: `Confusion matrix — ${figureSubject(context, report)}`,
         }),
         perClassTable('Per-class metrics', classification.perClass, classification, 'per-class-table'),
       ),
@@ -156,7 +164,7 @@ export function createEvaluateView(context: AppContext): View {
         ? el(
             'div',
             { class: 'columns' },
-            prCurve(retrieval),
+            prCurve(retrieval, figureSubject(context, report)),
             el(
               'div',
               { class: 'stack' },
