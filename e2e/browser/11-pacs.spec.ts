@@ -83,7 +83,9 @@ test('Settings: the PACS connection is saved with its password sealed, and teste
   await pacs.getByTestId('pacs-save').click();
   await expect(pacs.getByTestId('pacs-status')).toContainText('http://127.0.0.1:9/dicom-web');
   await pacs.getByTestId('pacs-test').click();
-  await expect(page.getByTestId('message-error').first()).toContainText('cannot reach the PACS at 127.0.0.1:9');
+  await expect(page.getByTestId('message-error').first()).toContainText(
+    'cannot reach the PACS at 127.0.0.1:9',
+  );
   await clearMessages(page);
 
   await pacs.getByTestId('pacs-url').fill(orthanc.dicomWebUrl);
