@@ -7,6 +7,7 @@ import { panel } from '../components/panel.js';
 import { viewHeader } from '../components/viewHeader.js';
 import { createKeysPanel } from './settings/keys.js';
 import { createModelsPanel } from './settings/models.js';
+import { createRetrievalPanel } from './settings/retrieval.js';
 import { createPacsPanel } from './settings/pacs.js';
 
 function formatBytes(bytes: number): string {
@@ -184,6 +185,7 @@ export function createSettingsView(context: AppContext): View {
     createKeysPanel(context),
     createModelsPanel(context),
     el('div', { class: 'columns' }, createExecutionPanel(context), createWorkspacePanel(context)),
+    createRetrievalPanel(context),
     createPacsPanel(context),
     createAppearancePanel(),
   );
