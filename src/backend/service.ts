@@ -7,6 +7,7 @@ import { fromFsError, fsErrorOf } from '../core/fs/errors.js';
 import { requestPaths } from '../shared/request-paths.js';
 import { AppContext, pathSourcesAllowed, type AppServiceOptions } from './context.js';
 import { classifyHandlers } from './handlers/classify.js';
+import { dicomHandlers } from './handlers/dicom.js';
 import { evaluateHandlers } from './handlers/evaluate.js';
 import { importHandlers } from './handlers/import.js';
 import { keyHandlers } from './handlers/keys.js';
@@ -42,6 +43,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     ...modelHandlers(context),
     ...keyHandlers(context),
     ...workspaceHandlers(context),
+    ...dicomHandlers(context),
     ...rekeyHandlers(context),
     ...importHandlers(context),
     ...pacsHandlers(context),

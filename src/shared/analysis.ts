@@ -170,6 +170,8 @@ export const EvaluationReportSchema = z.strictObject({
     })
     .nullable(),
   run: RunInfoSchema,
+  /** Evaluated items whose model input changed after the report (re-windowed DICOM): its numbers predate it. */
+  changedItems: z.array(ItemIdSchema).optional(),
 });
 export type EvaluationReport = z.infer<typeof EvaluationReportSchema>;
 

@@ -2,6 +2,7 @@ export * from './common.js';
 export * from './keys.js';
 export * from './workspace.js';
 export * from './library.js';
+export * from './dicom.js';
 export * from './pacs.js';
 export * from './analysis.js';
 export * from './map.js';

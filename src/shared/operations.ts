@@ -20,6 +20,14 @@ import {
 } from './analysis.js';
 import { EmptyRequestSchema, JobStartedSchema, OkResponseSchema } from './common.js';
 import {
+  LibraryDicomApplyRequestSchema,
+  LibraryDicomApplyResponseSchema,
+  LibraryDicomPreviewRequestSchema,
+  LibraryDicomPreviewResponseSchema,
+  LibraryDicomRequestSchema,
+  LibraryDicomResponseSchema,
+} from './dicom.js';
+import {
   KeyInfoSchema,
   KeysExportRequestSchema,
   KeysExportResponseSchema,
@@ -120,6 +128,9 @@ export const API_OPERATIONS = {
   libraryItems: op(LibraryItemsRequestSchema, LibraryItemsResponseSchema),
   libraryUpdate: op(LibraryUpdateRequestSchema, LibraryItemSchema),
   libraryRemove: op(LibraryRemoveRequestSchema, LibraryRemoveResponseSchema),
+  libraryDicom: op(LibraryDicomRequestSchema, LibraryDicomResponseSchema),
+  libraryDicomPreview: op(LibraryDicomPreviewRequestSchema, LibraryDicomPreviewResponseSchema),
+  libraryDicomApply: op(LibraryDicomApplyRequestSchema, LibraryDicomApplyResponseSchema),
   previewCipher: op(PreviewCipherRequestSchema, PreviewCipherResponseSchema),
   previewDecrypt: op(PreviewDecryptRequestSchema, PreviewDecryptResponseSchema),
   classifyImage: op(ClassifyImageRequestSchema, ClassifyImageResponseSchema),

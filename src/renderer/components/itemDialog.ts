@@ -1,5 +1,6 @@
 import type { LibraryItem } from '../../shared/index.js';
 import type { AppContext } from '../app/context.js';
+import { dicomSection } from './dicomPanel.js';
 import { openDialog } from './dialog.js';
 import { button, el } from './dom.js';
 import { definitionList, imageFigure } from './figures.js';
@@ -90,6 +91,13 @@ export function openItemDialog(context: AppContext, item: LibraryItem, onChanged
           : 'not classified yet',
       ],
     ]),
+    // DICOM items: the decrypted header fields and the window, for the key holder (hidden for other images).
+    dicomSection(context, item, (updated) => {
+      // The model input, its conversion steps and prediction changed: show the item as it is now.
+      dialog.close();
+      onChanged();
+      openItemDialog(context, updated, onChanged);
+    }),
     el(
       'div',
       { class: 'toolbar' },
