@@ -185,6 +185,22 @@ export async function decodeDicom(
   options: DicomDecodeOptions = {},
 ): Promise<DecodedDicom> {
   const name = options.name ?? 'DICOM file';
+  try {
+    return await decodeParsed(bytes, options, name);
+  } catch (error) {
+    // dicom-parser reads some elements lazily: a value past the end of a damaged file fails here, not in parse().
+    if (typeof error === 'string' || (error instanceof Error && /^dicomParser/.test(error.message))) {
+      throw parserFailure(error, name);
+    }
+    throw error;
+  }
+}
+
+async function decodeParsed(
+  bytes: Uint8Array,
+  options: DicomDecodeOptions,
+  name: string,
+): Promise<DecodedDicom> {
   const framing = sniffDicom(bytes);
   if (framing === null) {
     throw new CipherLensError(
@@ -370,30 +386,38 @@ function parse(bytes: Uint8Array, name: string, options: dicomParser.ParseDicomO
   try {
     return dicomParser.parseDicom(bytes, options);
   } catch (error) {
-    if (error instanceof CipherLensError) throw error;
-    // dicom-parser throws strings, or objects carrying `exception`, as well as Errors.
-    const inner = (error as { exception?: unknown } | null)?.exception;
-    if (inner instanceof CipherLensError) throw inner;
-    const detail =
-      error instanceof Error ? error.message : typeof error === 'string' ? error : String(inner ?? error);
-    // dicom-parser reads sequences recursively: a file nesting them thousands deep exhausts the stack.
-    if (/maximum call stack/i.test(detail)) {
-      throw new CipherLensError(
-        'BAD_FORMAT',
-        `${name} nests sequences too deeply to be read (the DICOM parser ran out of stack): not decoded`,
-      );
-    }
-    if (/past end|beyond|overrun|overread|end of buffer/i.test(detail)) {
-      throw new CipherLensError('TRUNCATED', `${name} ends early: the DICOM data is truncated (${detail})`);
-    }
-    if (/0002,0010/.test(detail)) {
-      throw new CipherLensError(
-        'BAD_FORMAT',
-        `${name} declares no transfer syntax (0002,0010) in its file meta information: not decoded`,
-      );
-    }
-    throw new CipherLensError('BAD_FORMAT', `${name} is not a readable DICOM file: ${detail}`);
+    throw parserFailure(error, name);
   }
+}
+
+/**
+ * A dicom-parser failure as a CipherLens error. It throws strings, objects carrying `exception`, and Errors, from
+ * parsing and also later, when an element read lazily (a string, the encapsulated fragments) lies past the end.
+ */
+function parserFailure(error: unknown, name: string): CipherLensError {
+  if (error instanceof CipherLensError) return error;
+  // dicom-parser throws strings, or objects carrying `exception`, as well as Errors.
+  const inner = (error as { exception?: unknown } | null)?.exception;
+  if (inner instanceof CipherLensError) return inner;
+  const detail =
+    error instanceof Error ? error.message : typeof error === 'string' ? error : String(inner ?? error);
+  // dicom-parser reads sequences recursively: a file nesting them thousands deep exhausts the stack.
+  if (/maximum call stack/i.test(detail)) {
+    return new CipherLensError(
+      'BAD_FORMAT',
+      `${name} nests sequences too deeply to be read (the DICOM parser ran out of stack): not decoded`,
+    );
+  }
+  if (/past end|beyond|overrun|overread|end of buffer/i.test(detail)) {
+    return new CipherLensError('TRUNCATED', `${name} ends early: the DICOM data is truncated (${detail})`);
+  }
+  if (/0002,0010/.test(detail)) {
+    return new CipherLensError(
+      'BAD_FORMAT',
+      `${name} declares no transfer syntax (0002,0010) in its file meta information: not decoded`,
+    );
+  }
+  return new CipherLensError('BAD_FORMAT', `${name} is not a readable DICOM file: ${detail}`);
 }
 
 function checkTransferSyntax(uid: string, name: string): void {
