@@ -23,6 +23,12 @@ export function statusForCode(code: string): number {
     case 'INTERNAL':
     case 'DEPENDENCY_MISSING':
       return 500;
+    // A PACS behind the back end failed (unreachable, refused the credentials, answered wrongly): a gateway error.
+    // Never 401 for REMOTE_AUTH: the page reads 401 as its own session token being refused.
+    case 'REMOTE_UNREACHABLE':
+    case 'REMOTE_AUTH':
+    case 'REMOTE_ERROR':
+      return 502;
     default:
       return 400;
   }

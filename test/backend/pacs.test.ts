@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretBox } from '../../src/backend/key-ring.js';
 import type { AppService } from '../../src/backend/service.js';
+import { statusForCode } from '../../src/server/http-status.js';
 import { ImportResultSchema } from '../../src/shared/library.js';
 import type { JobState } from '../../src/shared/system.js';
 import { discImage, writeStudy, type WrittenStudy } from '../support/pacs-fixtures.js';
@@ -234,6 +235,8 @@ describe.skipIf(!usable)('PACS operations and the import job against a real Orth
       auth: { kind: 'basic', user: orthanc.user, password: 'wrong' },
     });
     expect((await rejection('pacsTest', {})).code).toBe('REMOTE_AUTH');
+    // Over HTTP a refused PACS login is a gateway error, never the 401 the page reads as its own token refused.
+    expect(statusForCode('REMOTE_AUTH')).toBe(502);
     const { jobId } = await call('pacsImport', {
       studyInstanceUid: head.studyInstanceUid,
       seriesInstanceUids: [head.series[1]!.seriesInstanceUid],
