@@ -13,20 +13,19 @@ import { inlineError, viewHeader } from '../components/viewHeader.js';
 import { createDatasetImport } from './library/datasetImport.js';
 import { createDecryptFile } from './library/decryptFile.js';
 import { createFileImport } from './library/fileImport.js';
+import {
+  defaultLibraryFilter,
+  emptyLibraryMessage,
+  gridSubtitle,
+  gridTitle,
+  listRequest,
+  PAGE_SIZE,
+  UNLABELLED,
+} from './library-state.js';
 import { createPacsImport } from './library/pacsImport.js';
 
-const PAGE_SIZE = 48;
-const UNLABELLED = '\u0000unlabelled';
-
-interface Filter {
-  label: string;
-  search: string;
-  showPlain: boolean;
-  offset: number;
-}
-
 export function createLibraryView(context: AppContext): View {
-  const filter: Filter = { label: '', search: '', showPlain: true, offset: 0 };
+  const filter = defaultLibraryFilter();
   const toolbar = el('div', { class: 'toolbar' });
   const browse = el('div', { class: 'library-browse', attrs: { 'data-testid': 'library-browse' } });
   const resume = el('div');
@@ -87,31 +86,14 @@ export function createLibraryView(context: AppContext): View {
   const renderItems = (page: Awaited<ReturnType<typeof context.api.libraryList>>): void => {
     renderToolbar(page.classes);
     if (page.total === 0) {
-      const filtered = filter.label !== '' || filter.search !== '';
-      replaceChildren(
-        browse,
-        filtered
-          ? emptyState('No images match this filter', 'Choose another class or clear the search.')
-          : emptyState(
-              'No images yet — import a folder or a MedNIST sample',
-              'Drop image files or folders (PNG, JPEG, TIFF, DICOM) above, or import a labelled sample of MedNIST or MNIST. Everything is encrypted with the active key as it is stored.',
-            ),
-      );
+      const empty = emptyLibraryMessage(filter);
+      replaceChildren(browse, emptyState(empty.title, empty.text));
       return;
     }
     const byId = new Map(page.items.map((item) => [item.id, item]));
-    const showsPairs = filter.showPlain && page.items.some((item) => item.thumbnails.plain);
     const grid = imageGrid({
-      title: `Workspace images${filter.label && filter.label !== UNLABELLED ? ` — ${filter.label}` : ''}`,
-      subtitle: `${
-        showsPairs
-          ? 'Left: decrypted with the active key. Right: what is stored, encrypted.'
-          : 'The stored, encrypted images.'
-      } ${
-        modelReadsPlain(context.store.activeModel)
-          ? 'The active model is PLAIN: it sees the decrypted images.'
-          : 'The active model sees cipher images, never the decrypted ones.'
-      }`,
+      title: gridTitle(filter),
+      subtitle: gridSubtitle(filter, page.items, modelReadsPlain(context.store.activeModel)),
       items: page.items.map((item) => libraryGridItem(item, filter.showPlain)),
       onOpen: (tile) => {
         const item = byId.get(tile.id);
@@ -134,12 +116,7 @@ export function createLibraryView(context: AppContext): View {
     const sequence = ++loadSequence;
     if (!browse.firstChild) replaceChildren(browse, loading('Loading the library…'));
     try {
-      const page = await context.api.libraryList({
-        offset: filter.offset,
-        limit: PAGE_SIZE,
-        ...(filter.label === UNLABELLED ? { unlabelled: true } : filter.label ? { label: filter.label } : {}),
-        ...(filter.search ? { search: filter.search } : {}),
-      });
+      const page = await context.api.libraryList(listRequest(filter));
       // A slower earlier request must not overwrite a newer filter's result.
       if (sequence === loadSequence) renderItems(page);
     } catch (error) {

@@ -1,11 +1,10 @@
-import type { OperationResponse } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
 import { reportJobEnd, startJob } from '../app/jobs.js';
 import { dataTable } from '../components/dataTable.js';
 import { button, el, field, formatNumber, formatPercent, replaceChildren } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
 import { imageFigure } from '../components/figures.js';
-import { type GridItem, imageGrid } from '../components/imageGrid.js';
+import { imageGrid } from '../components/imageGrid.js';
 import { openItemDialog } from '../components/itemDialog.js';
 import { describeError, reportError } from '../components/messages.js';
 import { modelNotice } from '../components/modelNotice.js';
@@ -13,56 +12,17 @@ import { panel } from '../components/panel.js';
 import { fetchItemsById, retrievalExportRows, saveRows } from '../components/researchExport.js';
 import { type PickedImage, sourcePicker } from '../components/sourcePicker.js';
 import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
+import {
+  clampK,
+  K_MAX,
+  LatestOnly,
+  resultsSubtitle,
+  resultTiles,
+  type Hit,
+  type QueryResult,
+} from './retrieve-state.js';
 import { runInfoText } from './shared/runInfo.js';
 import { modelAwareIntro } from '../components/modelInput.js';
-
-type QueryResult = OperationResponse<'retrieveQuery'>;
-type Hit = QueryResult['results'][number];
-
-const K_MAX = 100;
-
-type Engine = QueryResult['engine'];
-
-/** Which backend answered and how exact it is (docs/retrieval.md), in words: a short name and the details. */
-function engineName(engine: Engine): string {
-  switch (engine.kind) {
-    case 'exact':
-      return 'Exact scan';
-    case 'ann':
-      return 'HNSW';
-    default:
-      return 'pgvector';
-  }
-}
-
-function engineDetail(engine: Engine): string {
-  switch (engine.kind) {
-    case 'exact':
-      return engine.precision === 'i8' ? 'int8 scan, float32 re-rank' : 'float32';
-    case 'ann':
-      return `usearch graph, ${engine.precision} vectors`;
-    default:
-      return 'shared PostgreSQL server';
-  }
-}
-
-const engineRecall = (engine: Engine): string =>
-  engine.recall === 'exact' ? 'exact: every stored image compared' : `approximate: ${engine.recall}`;
-
-function resultTiles(result: QueryResult, decrypted: boolean): GridItem[] {
-  return result.results.map((hit) => {
-    const src = decrypted && hit.thumbnails.plain ? hit.thumbnails.plain : hit.thumbnails.encrypted;
-    return {
-      id: hit.id,
-      images: [
-        { src, alt: `result ${hit.rank}`, tag: decrypted && hit.thumbnails.plain ? 'plain' : 'encrypted' },
-      ],
-      title: `#${hit.rank} ${hit.label ?? 'unlabelled'}`,
-      details: [`similarity ${hit.score.toFixed(4)}`],
-      tone: hit.relevant === null ? undefined : hit.relevant ? 'match' : 'miss',
-    };
-  });
-}
 
 function queryCard(picked: PickedImage, result: QueryResult): HTMLElement {
   return el(
@@ -123,7 +83,7 @@ export function createRetrieveView(context: AppContext): View {
   let k = 10;
   let decrypted = true;
   let last: { picked: PickedImage; result: QueryResult } | null = null;
-  let sequence = 0;
+  const queries = new LatestOnly();
   const output = el('div', { class: 'retrieve-output', attrs: { 'data-testid': 'retrieve-output' } });
   const indexStatus = el('div', { class: 'index-status', attrs: { 'data-testid': 'index-status' } });
 
@@ -155,12 +115,6 @@ export function createRetrieveView(context: AppContext): View {
             result.results[0] ? formatNumber(result.results[0].score) : '—',
             'cosine similarity of the embeddings',
           ),
-          stat(
-            'Answered by',
-            engineName(result.engine),
-            `${engineDetail(result.engine)}; ${engineRecall(result.engine)}`,
-            'retrieve-engine',
-          ),
         ),
         el('p', { class: 'muted', text: runInfoText(result.run) }),
       ]),
@@ -171,10 +125,7 @@ export function createRetrieveView(context: AppContext): View {
           )
         : imageGrid({
             title: `Top ${result.results.length} most similar`,
-            subtitle:
-              result.run.input === 'encrypted'
-                ? 'Green: same class as the query; red: another class. Ranked by cosine similarity of encrypted-image embeddings.'
-                : 'Green: same class as the query; red: another class. Ranked by cosine similarity of embeddings of DECRYPTED images (a plain model is active).',
+            subtitle: resultsSubtitle(result.run.input),
             items: resultTiles(result, decrypted),
             testId: 'retrieve-grid',
             onOpen: (tile) => {
@@ -226,7 +177,7 @@ export function createRetrieveView(context: AppContext): View {
           'span',
           { class: 'muted' },
           status.modelId
-            ? `Index: ${status.indexed} images embedded with ${status.modelId}${status.engine ? ` in ${engineName(status.engine)} (${engineDetail(status.engine)}), ${engineRecall(status.engine)}` : ''}${status.missing > 0 ? `, ${status.missing} not yet (embedded on the next query)` : ''}.`
+            ? `Index: ${status.indexed} images embedded with ${status.modelId}${status.missing > 0 ? `, ${status.missing} not yet (embedded on the next query)` : ''}.`
             : 'No index yet: it is built from the library on the first query.',
         ),
         status.missing > 0 ? buildButton : null,
@@ -263,18 +214,19 @@ export function createRetrieveView(context: AppContext): View {
   const query = async (): Promise<void> => {
     if (!picked) return;
     const current = picked;
-    const run = ++sequence;
+    const run = queries.begin();
     replaceChildren(output, loading(`Searching the ${k} most similar images…`));
     try {
       const result = await context.api.retrieveQuery({ source: current.source, k });
       // A newer query replaces this one; its answer must not land on top.
-      if (run !== sequence) return;
+      if (!queries.isLatest(run)) return;
       last = { picked: current, result };
       render();
       void refreshIndexStatus();
       void context.store.refresh('settings');
     } catch (error) {
-      if (run === sequence) replaceChildren(output, inlineError(`Retrieval failed: ${describeError(error)}`));
+      if (queries.isLatest(run))
+        replaceChildren(output, inlineError(`Retrieval failed: ${describeError(error)}`));
     }
   };
 
@@ -294,7 +246,7 @@ export function createRetrieveView(context: AppContext): View {
     attrs: { type: 'range', min: 1, max: K_MAX, value: k, 'aria-label': 'k slider' },
   });
   const setK = (value: number, rerun: boolean): void => {
-    k = Math.min(K_MAX, Math.max(1, Math.floor(value) || 1));
+    k = clampK(value);
     kNumber.value = String(k);
     kRange.value = String(k);
     if (rerun && picked) void query();
