@@ -188,6 +188,17 @@ describe('modality values, windows and header fields', () => {
     expect([...bone]).toEqual([0, 76, 255]);
   });
 
+  it('reads Float Pixel Data as modality values and refuses non-finite ones', async () => {
+    const floats = Float32Array.from([0.25, -1.5, 2, 1e-3]);
+    const image = await decodeDicom(writeDicom({ rows: 2, columns: 2, values: [], floatPixels: floats }));
+    expect([...image.modality]).toEqual([...floats]);
+    expect(image.conversion[0]).toMatch(/DICOM 32-bit float MONOCHROME2/);
+    const broken = writeDicom({ rows: 1, columns: 2, values: [], floatPixels: Float32Array.from([1, NaN]) });
+    expect((await rejection(decodeDicom(broken, { name: 'f.dcm' }))).message).toMatch(
+      /f\.dcm: pixel 1 has the value NaN .* not a usable number/,
+    );
+  });
+
   it('renders MONOCHROME1 inverted and a fractional range with LINEAR_EXACT', async () => {
     const file = writeDicom({ rows: 1, columns: 3, photometric: 'MONOCHROME1', values: [0, 50, 100] });
     const image = await decodeDicom(file);

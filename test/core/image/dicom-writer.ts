@@ -90,6 +90,8 @@ export interface ImageSpec {
   window?: { center: number | number[]; width: number | number[] };
   rescale?: { slope: number; intercept: number };
   transferSyntax?: string;
+  /** Float Pixel Data (7FE0,0008) instead of Pixel Data; BitsAllocated is then 32 and `values` is ignored. */
+  floatPixels?: Float32Array;
   /** Encapsulated syntaxes: the fragments (one per frame) instead of `values` as one fragment. */
   fragments?: Uint8Array[];
   /** Cut the file to this many bytes (truncation tests). */
@@ -104,7 +106,7 @@ export function writeDicom(spec: ImageSpec): Uint8Array {
     implicit: transferSyntax === TRANSFER_SYNTAX.implicitLittle,
     littleEndian: transferSyntax !== TRANSFER_SYNTAX.explicitBig,
   };
-  const bitsAllocated = spec.bitsAllocated ?? 16;
+  const bitsAllocated = spec.floatPixels ? 32 : (spec.bitsAllocated ?? 16);
   const frames = spec.frames ?? 1;
   const meta: DicomElement[] = [
     { tag: [0x0002, 0x0001], vr: 'OB', value: new Uint8Array([0, 1]) },
@@ -162,9 +164,19 @@ export function writeDicom(spec: ImageSpec): Uint8Array {
     !transferSyntax.startsWith('1.2.840.10008.1.2.1') &&
     transferSyntax !== TRANSFER_SYNTAX.explicitBig;
   const pixelVr = bitsAllocated === 8 || compressed ? 'OB' : 'OW';
-  const pixelElement = compressed
-    ? encapsulated(spec.fragments ?? [pixelBytes], encoding)
-    : encodeElement({ tag: [0x7fe0, 0x0010], vr: pixelVr, value: pixelBytes }, encoding);
+  const floats = spec.floatPixels;
+  const pixelElement = floats
+    ? encodeElement(
+        {
+          tag: [0x7fe0, 0x0008],
+          vr: 'OF',
+          value: new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength),
+        },
+        encoding,
+      )
+    : compressed
+      ? encapsulated(spec.fragments ?? [pixelBytes], encoding)
+      : encodeElement({ tag: [0x7fe0, 0x0010], vr: pixelVr, value: pixelBytes }, encoding);
 
   const file = concat([
     new Uint8Array(128),
