@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { OffLoopCipher } from '../core/crypto/cipher-pool.js';
 import type { CipherKey } from '../core/crypto/keys.js';
-import type { Condition } from '../core/crypto/condition.js';
+import { DEFAULT_CONDITION, type Condition } from '../core/crypto/condition.js';
 import type { InferenceEngine } from '../core/inference/engine.js';
 import type { ModelFiles } from '../core/inference/model-files.js';
 import { parseProviderPreference } from '../core/inference/providers.js';
@@ -9,8 +9,8 @@ import { CipherLensError } from '../core/errors.js';
 import { Workspace } from '../core/workspace/workspace.js';
 import { JobManager } from './jobs.js';
 import { KeyRing, type SecretBox } from './key-ring.js';
-import { EmbeddingMaps } from './map/projection.js';
 import { ThumbnailCache } from './library-items.js';
+import { EmbeddingMaps } from './map/projection.js';
 import { ModelRegistry, type EngineFactory } from './models.js';
 import { SettingsStore } from './settings-store.js';
 import { WorkspaceRekeys } from './workspace-rekey.js';
@@ -65,8 +65,8 @@ export interface AppServiceOptions {
 export const pathSourcesAllowed = (options: AppServiceOptions): boolean =>
   options.pathSources ?? options.host === 'electron';
 
-/** How imported images are kept at rest: the strongest condition, whatever the model needs later. */
-export const STORAGE_CONDITION: Condition = 'arnold+xor';
+/** How imported images are kept at rest: the default condition (the paper's scheme), whatever the model needs later. */
+export const STORAGE_CONDITION: Condition = DEFAULT_CONDITION;
 /** Import size when no model is available to ask. */
 export const FALLBACK_IMAGE_SIZE = 64;
 

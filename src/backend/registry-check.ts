@@ -1,6 +1,11 @@
 import type { CONDITION_REGISTRY, Condition, DEFAULT_CONDITION } from '../core/crypto/condition.js';
 import type { ARCHITECTURE_REGISTRY, Architecture } from '../core/training/architectures.js';
-import type { CONDITION_LABELS, ConditionName, DEFAULT_CONDITION_NAME } from '../shared/common.js';
+import type {
+  CONDITION_LABELS,
+  ConditionName,
+  DEFAULT_CONDITION_NAME,
+  PERMUTING_CONDITION_NAMES,
+} from '../shared/common.js';
 import type { TrainArchitectureSchema } from '../shared/user-models.js';
 import type { z } from 'zod';
 
@@ -12,6 +17,11 @@ import type { z } from 'zod';
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
 
+/** Core's conditions whose registry entry names a permutation kernel. */
+type CorePermuting = {
+  [C in Condition]: (typeof CONDITION_REGISTRY)[C]['permutation'] extends null ? never : C;
+}[Condition];
+
 type CoreConditionLabels = {
   readonly [C in Condition]: (typeof CONDITION_REGISTRY)[C]['label'];
 };
@@ -20,6 +30,7 @@ export type RegistryChecks = [
   Assert<Equal<ConditionName, Condition>>,
   Assert<Equal<CoreConditionLabels, typeof CONDITION_LABELS>>,
   Assert<Equal<typeof DEFAULT_CONDITION_NAME, typeof DEFAULT_CONDITION>>,
+  Assert<Equal<(typeof PERMUTING_CONDITION_NAMES)[number], CorePermuting>>,
   // The app trains a subset of the architectures; each must be one of core's.
   Assert<[z.infer<typeof TrainArchitectureSchema>] extends [Architecture] ? true : false>,
   Assert<Equal<keyof typeof ARCHITECTURE_REGISTRY, Architecture>>,

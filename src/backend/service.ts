@@ -6,6 +6,7 @@ import { describeError, isCipherLensError } from '../core/errors.js';
 import { fromFsError, fsErrorOf } from '../core/fs/errors.js';
 import { requestPaths } from '../shared/request-paths.js';
 import { AppContext, pathSourcesAllowed, type AppServiceOptions } from './context.js';
+import { attackHandlers } from './handlers/attacks.js';
 import { classifyHandlers } from './handlers/classify.js';
 import { dicomHandlers } from './handlers/dicom.js';
 import { evaluateHandlers } from './handlers/evaluate.js';
@@ -52,6 +53,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     ...retrieveHandlers(context),
     ...mapHandlers(context),
     ...evaluateHandlers(context),
+    ...attackHandlers(context),
   };
   const pathsAllowed = pathSourcesAllowed(options);
   return {

@@ -55,6 +55,8 @@ export const SecurityAttacksResultSchema = z.strictObject({
   description: z.string(),
   keyFingerprint: FingerprintSchema,
   condition: ConditionSchema,
+  /** The condition's permutation: its name, and whether it lies in SL2(Z/N) (the Arnold-specific attacks apply). */
+  permutation: z.strictObject({ label: z.string(), inSl2: z.boolean() }),
   size: z.number().int().min(2),
   images: z.number().int().min(1),
   reference: z.number().int().min(0),

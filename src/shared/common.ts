@@ -16,6 +16,8 @@ export const CONDITION_LABELS = {
 export const CONDITION_NAMES = ['plain', 'arnold', 'xor', 'arnold+xor', 'uniform', 'uniform+xor'] as const;
 export const ConditionSchema = z.enum(CONDITION_NAMES);
 export type ConditionName = z.infer<typeof ConditionSchema>;
+/** The conditions that permute the pixels: the ones the attacks (which recover a permutation) apply to. */
+export const PERMUTING_CONDITION_NAMES = ['arnold', 'arnold+xor', 'uniform', 'uniform+xor'] as const;
 /** The paper's scheme: the default condition of every request that takes one. */
 export const DEFAULT_CONDITION_NAME = 'arnold+xor' satisfies ConditionName;
 

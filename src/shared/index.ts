@@ -5,6 +5,7 @@ export * from './library.js';
 export * from './dicom.js';
 export * from './pacs.js';
 export * from './analysis.js';
+export * from './attacks.js';
 export * from './map.js';
 export * from './system.js';
 export * from './user-models.js';

@@ -47,6 +47,7 @@ export const OPERATION_NAMES = [
   'evaluateAblation',
   'evaluateStudyConfig',
   'securityAnalyze',
+  'securityAttacks',
   'modelsList',
   'modelsSelect',
   'modelsImport',

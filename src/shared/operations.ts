@@ -18,6 +18,7 @@ import {
   SecurityAnalyzeRequestSchema,
   SecurityReportSchema,
 } from './analysis.js';
+import { SecurityAttacksRequestSchema, SecurityAttacksResultSchema } from './attacks.js';
 import { EmptyRequestSchema, JobStartedSchema, OkResponseSchema } from './common.js';
 import {
   LibraryDicomApplyRequestSchema,
@@ -146,6 +147,7 @@ export const API_OPERATIONS = {
   evaluateAblation: op(EmptyRequestSchema, EvaluateAblationResponseSchema),
   evaluateStudyConfig: op(EvaluateStudyConfigRequestSchema, EvaluateStudyConfigResponseSchema),
   securityAnalyze: op(SecurityAnalyzeRequestSchema, SecurityReportSchema),
+  securityAttacks: op(SecurityAttacksRequestSchema, JobStartedSchema),
   modelsList: op(EmptyRequestSchema, ModelsListResponseSchema),
   modelsSelect: op(ModelsSelectRequestSchema, ModelsSelectResponseSchema),
   modelsImport: op(ModelsImportRequestSchema, ModelsImportResponseSchema),
@@ -174,4 +176,5 @@ export const JOB_RESULT_SCHEMAS = {
   'map-umap': MapBuildResultSchema,
   evaluate: EvaluationReportSchema,
   'model-train': ModelsTrainResultSchema,
+  'security-attacks': SecurityAttacksResultSchema,
 } as const;

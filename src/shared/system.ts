@@ -131,6 +131,7 @@ export const JobKindSchema = z.enum([
   'map-umap',
   'evaluate',
   'model-train',
+  'security-attacks',
 ]);
 export const JobStatusSchema = RunStateFieldsSchema.shape.status;
 
@@ -140,7 +141,7 @@ export const JobStateSchema = RunStateFieldsSchema.extend({
   kind: JobKindSchema,
   /**
    * The finished job's result: ImportResult (import-*, pacs-import), ClassifyBatchResult (classify-batch),
-   * RetrieveIndexStatus (index-build), MapBuildResult (map-umap), EvaluationReport (evaluate), ModelsTrainResult (model-train). Parse with
+   * RetrieveIndexStatus (index-build), MapBuildResult (map-umap), EvaluationReport (evaluate), ModelsTrainResult (model-train), SecurityAttacksResult (security-attacks). Parse with
    * JOB_RESULT_SCHEMAS.
    */
   result: z.unknown().nullable(),

@@ -149,6 +149,7 @@ export function attackHandlers(context: AppContext): HandlerGroup<'securityAttac
           description: sample.description,
           keyFingerprint: key.fingerprint,
           condition: request.condition,
+          permutation: result.permutation,
           size: result.size,
           images: result.images,
           reference: sample.reference?.count ?? 0,

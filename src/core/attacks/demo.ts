@@ -1,4 +1,4 @@
-import { usesPermutation, type Condition } from '../crypto/condition.js';
+import { permutationOf, usesPermutation, type Condition } from '../crypto/condition.js';
 import { keyFromBytes } from '../crypto/keys.js';
 import { CipherLensError } from '../errors.js';
 import {
@@ -28,6 +28,8 @@ export interface AttackDemoInput {
 
 export interface AttackDemoResult {
   condition: Condition;
+  /** The condition's permutation kernel (registry): its name, and whether it lies in SL2(Z/N). */
+  permutation: { label: string; inSl2: boolean };
   size: number;
   images: number;
   keyspace: {
@@ -36,7 +38,7 @@ export interface AttackDemoResult {
     reachableBits: number;
     uniformPermutationBits: number;
     uniformReachableBits: number;
-    /** Exhaustive SL2 search with full tables at the measured rate, seconds. */
+    /** Exhaustive SL2 search against two known pairs (early-abort check) at the measured rate, seconds. */
     sl2SearchSeconds: number;
     /** Exhaustive search of the uniform condition's sub-keys at the measured rate, log₁₀ years. */
     uniformSearchLog10Years: number;
@@ -110,8 +112,10 @@ export function runAttackDemo(input: AttackDemoInput): AttackDemoResult {
     },
   );
   const shown = Math.min(input.keepImages, Math.min(...plan.ciphertexts)) * n * n;
+  const permutation = permutationOf(condition)!;
   return {
     condition,
+    permutation: { label: permutation.label, inSl2: permutation.inSl2 },
     size: n,
     images: images.count,
     keyspace: {
@@ -120,7 +124,7 @@ export function runAttackDemo(input: AttackDemoInput): AttackDemoResult {
       reachableBits: keyspace.reachableBits,
       uniformPermutationBits: keyspace.uniformPermutationBits,
       uniformReachableBits: keyspace.uniformReachableBits,
-      sl2SearchSeconds: keyspace.bruteForce.seconds.sl2FullTable,
+      sl2SearchSeconds: keyspace.bruteForce.seconds.sl2EarlyAbort,
       uniformSearchLog10Years: keyspace.uniformBruteForce.log10Years,
     },
     knownPlaintext,

@@ -14,6 +14,8 @@ export interface PermutationKind {
   /** Name in words, for notes and labels. */
   readonly label: string;
   readonly build: (masterKey: Uint8Array, size: number) => PermutationTables;
+  /** Its permutations are elements of SL2(Z/N) acting on pixel coordinates, so the SL2 enumeration attacks apply. */
+  readonly inSl2: boolean;
   /** How the parameters id is made (docs/encryption.md). */
   readonly parametersIdRule: string;
   /** log₂ of the number of distinct permutations the key can select at size N, if known in closed form. */
@@ -29,6 +31,7 @@ export interface PermutationKind {
 export const PERMUTATIONS = {
   arnold: {
     label: 'Arnold cat map',
+    inSl2: true,
     build: (masterKey, size) => {
       const plan = buildArnoldPlan(arnoldParametersFromKey(masterKey), size);
       const { a, b, period, iterations } = plan;
@@ -43,6 +46,7 @@ export const PERMUTATIONS = {
   },
   uniform: {
     label: 'keyed uniform permutation',
+    inSl2: false,
     build: (masterKey, size) => {
       const plan = buildUniformPlan(masterKey, size);
       return { gather: plan.gather, parametersId: plan.parametersId, arnold: null };

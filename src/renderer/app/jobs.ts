@@ -113,6 +113,7 @@ const JOB_TITLES: Record<JobKind, string> = {
   'map-umap': 'Computing the embedding map (UMAP)',
   evaluate: 'Evaluating model',
   'model-train': 'Training a model for the active key',
+  'security-attacks': 'Running the attack demonstration',
 };
 
 /**

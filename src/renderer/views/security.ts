@@ -11,6 +11,7 @@ import { panel } from '../components/panel.js';
 import { type PickedImage, sourcePicker } from '../components/sourcePicker.js';
 import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
 import { correlationScatterGrid, DIRECTIONS, histogramChart } from './security/charts.js';
+import { attacksPanel } from './security/attacks.js';
 import { threatModelPanel } from './security/threatModel.js';
 
 type Sensitivity = SecurityReport['keySensitivity'];
@@ -349,6 +350,7 @@ export function createSecurityView(context: AppContext): View {
       ),
     ]),
     output,
+    attacksPanel(context),
     threatModelPanel(),
   );
 
