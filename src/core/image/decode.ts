@@ -43,6 +43,11 @@ export const RESIZE_KERNEL = 'lanczos3';
 const GREYSCALE_NOTE =
   'greyscale: libvips sRGB→B_W, Y = 0.2126 R + 0.7152 G + 0.0722 B (ITU-R BT.709) on linearised sRGB, re-encoded with the sRGB curve';
 
+/**
+ * The sharp (libvips) decoder behind readImage (read-image.ts), for PNG, JPEG, TIFF, WebP and GIF. Code that reads a
+ * file or an upload calls readImage, which also reads DICOM and takes the decode budget; this stays for bytes that
+ * are known not to be DICOM (an 8-bit PNG handed over inside the pipeline, a test's own output).
+ */
 export async function decodeGreyImage(
   input: string | Uint8Array,
   options: DecodeOptions = {},

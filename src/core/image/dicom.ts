@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { CipherLensError } from '../errors.js';
 import type { CodecIdentity, DecodedFrame, FrameSpec } from './codecs/codec.js';
@@ -307,8 +307,9 @@ function parseFramed(
     options.TransferSyntaxUID = RAW_TRANSFER_SYNTAX[framing];
   }
   // dicom-parser's own Node.js inflate path needs a Buffer ("i.copy is not a function") and has no size cap.
+  // A header read (untilTag) inflates only the start: it runs on the caller's thread, before the budget.
   (options as { inflater?: unknown }).inflater = (array: Uint8Array, position: number) =>
-    inflateDataSet(array, position, name);
+    untilTag ? inflateHeader(array, position) : inflateDataSet(array, position, name);
   try {
     const dataSet = parse(input, name, options);
     const transferSyntax = options.TransferSyntaxUID ?? (dataSet.string(TAG.transferSyntax) ?? '').trim();
@@ -357,6 +358,20 @@ function implicitDataSetAfterMeta(
     dicomParser.findEndOfEncapsulatedElement(stream, pixels, []);
   }
   return { dataSet, transferSyntax: declared, implicitDespiteMeta: true };
+}
+
+/** Compressed bytes inflated for a header read, and the most output they may give (the header comes first). */
+const HEADER_INFLATE = { input: 64 * 1024, output: 4 * 1024 * 1024 } as const;
+
+function inflateHeader(array: Uint8Array, position: number): Uint8Array {
+  const inflated = inflateRawSync(array.subarray(position, position + HEADER_INFLATE.input), {
+    finishFlush: zlibConstants.Z_SYNC_FLUSH,
+    maxOutputLength: HEADER_INFLATE.output,
+  });
+  const full = new Uint8Array(position + inflated.length);
+  full.set(array.subarray(0, position), 0);
+  full.set(inflated, position);
+  return full;
 }
 
 function inflateDataSet(array: Uint8Array, position: number, name: string): Uint8Array {
