@@ -56,10 +56,7 @@ describe('library view state', () => {
 
 describe('library view (happy-dom)', () => {
   it('lists the workspace page it is given, and invites an import when it is empty', async () => {
-    const context = fakeContext({
-      libraryList: () => ({ total: 0, offset: 0, items: [], classes: [] }),
-      datasetAvailability: () => ({ datasets: [] }),
-    });
+    const context = fakeContext({ libraryList: () => ({ total: 0, offset: 0, items: [], classes: [] }) });
     const view = createLibraryView(context);
     view.show?.({});
     await settle();
