@@ -139,6 +139,14 @@ export function createEvaluateView(context: AppContext): View {
             text: stale,
           })
         : null,
+      // Re-windowed DICOM items: the model saw their old input when this report was made.
+      report.changedItems?.length
+        ? el('div', {
+            class: 'inline-note warning-note',
+            attrs: { role: 'note', 'data-testid': 'evaluate-inputs-changed' },
+            text: `${report.changedItems.length} evaluated image${report.changedItems.length === 1 ? '' : 's'} got a new model input after this report (re-windowed in the item dialog): run the evaluation again for numbers that include ${report.changedItems.length === 1 ? 'it' : 'them'}.`,
+          })
+        : null,
       el(
         'p',
         { class: 'muted', attrs: { 'data-testid': 'evaluate-meta' } },
