@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AppService } from '../../src/backend/service.js';
 import { JOB_RESULT_SCHEMAS } from '../../src/shared/operations.js';
 import type { JobState } from '../../src/shared/system.js';
@@ -10,6 +10,7 @@ import { base64, brightnessPng, serviceCalls, startTestService, writeBrightnessF
 
 let service: AppService;
 const { call, rejection } = serviceCalls(() => service);
+const started: AppService[] = [];
 
 async function finished(jobId: string): Promise<JobState> {
   const state = await service.context.jobs.wait(jobId);
@@ -21,15 +22,57 @@ function first<T>(values: readonly T[]): T {
   return values[0]!;
 }
 
-beforeAll(async () => {
+/** Two dark and bright PNGs, a wide PNG, a 16-bit DICOM (all labelled) and one file that is no image. */
+async function uploads(): Promise<{ name: string; dataBase64: string; label?: string }[]> {
+  return [
+    { name: 'dark-a.png', dataBase64: base64(await brightnessPng(30, 1)), label: 'dark' },
+    { name: 'bright-a.png', dataBase64: base64(await brightnessPng(220, 2)), label: 'bright' },
+    { name: 'wide.png', dataBase64: base64(await brightnessPng(220, 3, 32)), label: 'bright' },
+    {
+      name: 'scan.dcm',
+      dataBase64: base64(
+        writeDicom({
+          rows: 20,
+          columns: 20,
+          values: new Array(400).fill(3000),
+          window: { center: 1000, width: 500 },
+        }),
+      ),
+      label: 'bright',
+    },
+    { name: 'junk.png', dataBase64: base64(new TextEncoder().encode('not an image')) },
+  ];
+}
+
+/** A class-folder tree of 3 dark and 3 bright images, imported by path. */
+async function importFolder(): Promise<string> {
+  const folder = await temporaryFolder();
+  await writeBrightnessFolders(folder, 3);
+  return folder;
+}
+
+/**
+ * Each test starts its own service on its own temporary workspace, so none depends on what another imported:
+ * `empty` (demo key active, fixture model), `uploads` (+ the 4 images of uploads()), `library` (+ the 6 of
+ * importFolder(): 4 dark, 6 bright).
+ */
+async function open(seed: 'empty' | 'uploads' | 'library'): Promise<void> {
   service = await startTestService();
-});
-afterAll(async () => {
-  await service.close();
+  started.push(service);
+  if (seed === 'empty') return;
+  expect((await call('importUpload', { files: await uploads() })).imported).toHaveLength(4);
+  if (seed === 'uploads') return;
+  const state = await finished((await call('importPaths', { paths: [await importFolder()] })).jobId);
+  expect(state.status).toBe('done');
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((s) => s.close()));
 });
 
-describe('app service, end to end on a temporary workspace', () => {
+describe('app service, end to end, each test on a fresh temporary workspace', () => {
   it('starts with the demo key active and the fixture model compatible', async () => {
+    await open('empty');
     const info = await call('appInfo');
     expect(info.host).toBe('browser');
     expect(info.demoKeyFingerprint).toBe('b574d9e46e54e965');
@@ -42,24 +85,8 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('imports uploads (PNG and DICOM) at the model size, listed with plain and encrypted thumbnails', async () => {
-    const files = [
-      { name: 'dark-a.png', dataBase64: base64(await brightnessPng(30, 1)), label: 'dark' },
-      { name: 'bright-a.png', dataBase64: base64(await brightnessPng(220, 2)), label: 'bright' },
-      { name: 'wide.png', dataBase64: base64(await brightnessPng(220, 3, 32)), label: 'bright' },
-      {
-        name: 'scan.dcm',
-        dataBase64: base64(
-          writeDicom({
-            rows: 20,
-            columns: 20,
-            values: new Array(400).fill(3000),
-            window: { center: 1000, width: 500 },
-          }),
-        ),
-        label: 'bright',
-      },
-      { name: 'junk.png', dataBase64: base64(new TextEncoder().encode('not an image')) },
-    ];
+    await open('empty');
+    const files = await uploads();
     const result = await call('importUpload', { files });
     expect(result.imported).toHaveLength(4);
     expect(result.skipped).toEqual([expect.objectContaining({ name: 'junk.png', code: 'IMAGE_DECODE' })]);
@@ -84,6 +111,7 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('classifies one stored image through the encrypted model input', async () => {
+    await open('uploads');
     const dark = first((await call('libraryList', { label: 'dark' })).items);
     const result = await call('classifyImage', { source: { kind: 'item', id: dark.id }, topK: 2 });
     expect(result.predictions[0]!.label).toBe('dark');
@@ -95,6 +123,7 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('classifies a batch as a job with progress events', async () => {
+    await open('uploads');
     const events: JobState[] = [];
     const stop = service.onJobEvent((event) => events.push(event));
     const { jobId } = await call('classifyBatch', {});
@@ -108,8 +137,8 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('imports a folder by path as a job, labels from class folders, and refuses a resume with nothing pending', async () => {
-    const folder = await temporaryFolder();
-    await writeBrightnessFolders(folder, 3);
+    await open('uploads');
+    const folder = await importFolder();
     const { jobId } = await call('importPaths', { paths: [folder] });
     const state = await finished(jobId);
     expect(state.status).toBe('done');
@@ -124,6 +153,7 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('retrieves the k most similar images with scores, relevance and precision@k', async () => {
+    await open('library');
     const query = first((await call('libraryList', { label: 'dark' })).items);
     const result = await call('retrieveQuery', { source: { kind: 'item', id: query.id }, k: 3 });
     expect(result.results).toHaveLength(3);
@@ -137,6 +167,7 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('evaluates the labelled images: confusion matrix, F1, mAP, and the images in a cell', async () => {
+    await open('library');
     const state = await finished((await call('evaluateRun', {})).jobId);
     expect(state.status).toBe('done');
     const report = (await call('evaluateGet')).report!;
@@ -155,6 +186,8 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('reads an evaluation stored by an older version (no record of the model input) without calling it damaged', async () => {
+    await open('library');
+    expect((await finished((await call('evaluateRun', {})).jobId)).status).toBe('done');
     const path = join((await call('workspaceInfo')).path, 'documents', 'evaluation.json');
     const stored = JSON.parse(await readFile(path, 'utf8')) as { report: { run: Record<string, unknown> } };
     delete stored.report.run.input;
@@ -165,6 +198,7 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('previews encryption, decrypts containers, and analyses security', async () => {
+    await open('uploads');
     const item = first((await call('libraryList', { label: 'bright' })).items);
     const preview = await call('previewCipher', { source: { kind: 'item', id: item.id }, condition: 'xor' });
     expect(preview.roundTripExact).toBe(true);
@@ -191,6 +225,7 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('rejects bad payloads and unknown operations with clear errors', async () => {
+    await open('empty');
     const bad = await rejection('retrieveQuery', { source: { kind: 'item', id: 'x' }, k: 0 });
     expect(bad.code).toBe('BAD_INPUT');
     expect(bad.message).toMatch(/invalid retrieveQuery request: k:/);
@@ -204,6 +239,7 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('exports a key only passphrase-protected, and imports it back', async () => {
+    await open('empty');
     const exported = await call('keysExport', {
       fingerprint: 'b574d9e46e54e965',
       passphrase: 'correct horse',
@@ -224,6 +260,7 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('explains a key/model mismatch after switching to a new key, and locks items of the other key', async () => {
+    await open('uploads');
     const generated = await call('keysGenerate', { label: 'mine' });
     expect(generated.fingerprint).not.toBe('b574d9e46e54e965');
     const models = await call('modelsList');
@@ -243,6 +280,7 @@ describe('app service, end to end on a temporary workspace', () => {
   });
 
   it('keeps only encrypted containers and records in the workspace', async () => {
+    await open('library');
     const workspace = (await call('workspaceInfo')).path;
     const names = await readdir(join(workspace, 'items'));
     expect(names.every((name) => name.endsWith('.clens') || name.endsWith('.json'))).toBe(true);
