@@ -7,7 +7,7 @@ import { statusForCode } from '../../src/server/http-status.js';
 import { ImportResultSchema } from '../../src/shared/library.js';
 import type { JobState } from '../../src/shared/system.js';
 import { discImage, writeStudy, type WrittenStudy } from '../support/pacs-fixtures.js';
-import { orthancUsable, startOrthanc, type OrthancServer } from '../support/orthanc.js';
+import { orthancUsable, PYDICOM_TEST_FILES, startOrthanc, type OrthancServer } from '../support/orthanc.js';
 import { serviceCalls, startTestService } from './harness.js';
 
 const usable = orthancUsable('PACS back-end tests against Orthanc');
@@ -80,6 +80,8 @@ describe.skipIf(!usable)('PACS operations and the import job against a real Orth
     });
     for (const study of [head, big])
       for (const series of study.series) for (const file of series.files) await orthanc.upload(file);
+    // A JPEG-compressed instance (pydicom's, RGB, JPEG baseline): it arrives as stored and the DICOM codecs decode it.
+    await orthanc.uploadFile(join(PYDICOM_TEST_FILES, 'SC_rgb_jpeg_dcmtk.dcm'));
     service = await startTestService({ secretBox: sealingBox });
   }, 120_000);
 
@@ -187,6 +189,20 @@ describe.skipIf(!usable)('PACS operations and the import job against a real Orth
     });
     const second = ImportResultSchema.parse((await finished(again.jobId)).result);
     expect(second).toEqual({ imported: [], skipped: [], alreadyPresent: 3 });
+  });
+
+  it('imports a JPEG-compressed instance through the same decoders as files', async () => {
+    const [study] = (await call('pacsSearchStudies', { patientName: 'Lestrade*' })).studies;
+    const { series } = await call('pacsListSeries', { studyInstanceUid: study!.studyInstanceUid });
+    const { jobId } = await call('pacsImport', {
+      studyInstanceUid: study!.studyInstanceUid,
+      seriesInstanceUids: series.map((s) => s.seriesInstanceUid),
+    });
+    const result = ImportResultSchema.parse((await finished(jobId)).result);
+    expect(result.skipped).toEqual([]);
+    expect(result.imported).toHaveLength(1);
+    const [item] = (await call('libraryItems', { ids: result.imported })).items;
+    expect(item!.conversion.join(' ')).toMatch(/JPEG|RGB/i);
   });
 
   it('cancels part-way and resumes where it stopped (SOP Instance UIDs are not imported twice)', async () => {

@@ -60,6 +60,7 @@ describe.skipIf(!usable)('DicomWebClient against a real Orthanc', () => {
       for (const series of study.series) for (const file of series.files) await orthanc.upload(file);
     await orthanc.uploadFile(join(PYDICOM_TEST_FILES, 'CT_small.dcm'));
     await orthanc.uploadFile(join(PYDICOM_TEST_FILES, 'MR_small.dcm'));
+    await orthanc.uploadFile(join(PYDICOM_TEST_FILES, 'SC_rgb_jpeg_dcmtk.dcm'));
   }, 60_000);
 
   afterAll(async () => {
@@ -82,9 +83,9 @@ describe.skipIf(!usable)('DicomWebClient against a real Orthanc', () => {
     expect(await uids({ dateTo: '20240131', patientName: 'DOE*' })).toEqual([jane.studyInstanceUid]);
     expect(await uids({ modality: 'mr', patientName: 'DOE*' })).toEqual([john.studyInstanceUid]);
     expect(await uids({ patientName: 'NOBODY*' })).toEqual([]);
-    // All four studies, including pydicom's CT_small (2004) and MR_small.
+    // All five studies, including pydicom's CT_small (2004), MR_small and SC_rgb_jpeg_dcmtk.
     const all = await client().searchStudies({});
-    expect(all.studies).toHaveLength(4);
+    expect(all.studies).toHaveLength(5);
     expect(all.mayHaveMore).toBe(false);
     const limited = await client().searchStudies({ limit: 2 });
     expect(limited.studies).toHaveLength(2);
@@ -129,6 +130,24 @@ describe.skipIf(!usable)('DicomWebClient against a real Orthanc', () => {
       all.push(sopInstanceUidOf(bytes) ?? '');
     }
     expect(all.sort()).toEqual([...series.sopInstanceUids].sort());
+  });
+
+  it('retrieves compressed instances as stored (transfer-syntax=*), not transcoded', async () => {
+    const [study] = (await client().searchStudies({ patientName: 'Lestrade*' })).studies;
+    expect(study).toBeDefined();
+    const [series] = await client().listSeries(study!.studyInstanceUid);
+    const instances = await client().listInstances(study!.studyInstanceUid, series!.seriesInstanceUid);
+    const syntaxes: string[] = [];
+    for (const instance of instances) {
+      const bytes = await client().retrieveInstance(
+        study!.studyInstanceUid,
+        series!.seriesInstanceUid,
+        instance.sopInstanceUid,
+      );
+      syntaxes.push(dicomParser.parseDicom(bytes).string('x00020010') ?? '');
+    }
+    // pydicom's SC_rgb_jpeg_dcmtk.dcm is JPEG baseline (process 1); asked for as stored, it stays so.
+    expect(syntaxes).toEqual(['1.2.840.10008.1.2.4.50']);
   });
 
   it('keeps to the size caps', async () => {
