@@ -77,6 +77,40 @@ describe('the CLI reads DICOM as the app does (readImage)', () => {
     }
   });
 
+  it('encrypt --frame / --window choose the frame and window, as the import dialog does', async () => {
+    const twoFrames = join(dir, 'two-frames.dcm');
+    await writeFile(
+      twoFrames,
+      writeDicom({ rows: 2, columns: 2, bitsAllocated: 8, frames: 2, values: [0, 1, 2, 3, 10, 20, 30, 40] }),
+    );
+    const args = ['--key', demoKey, '--condition', 'plain', '--json', '--force'];
+    const chosen = await cli(
+      'encrypt',
+      twoFrames,
+      ...args,
+      '--frame',
+      '1',
+      '--window',
+      'auto',
+      '--out',
+      join(dir, 'f.clens'),
+    );
+    expect(chosen.code, chosen.stderr).toBe(0);
+    const steps = (JSON.parse(chosen.stdout) as { encrypted: { conversion: string[] }[] }).encrypted[0]!
+      .conversion;
+    expect(steps.join(' | ')).toMatch(
+      /frame 1 of 2 .*automatic window: 0\.5th–99\.5th percentile \[10, 40\]/,
+    );
+    const app = await readImage(twoFrames, { dicomFrame: 1, dicomWindow: 'auto' });
+    expect(steps).toEqual(app.conversion);
+
+    const bad = await cli('encrypt', twoFrames, ...args, '--window', '40', '--out', join(dir, 'g.clens'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--window must be file, auto or "centre,width"/);
+    const missing = await cli('encrypt', twoFrames, ...args, '--frame', '2', '--out', join(dir, 'h.clens'));
+    expect(missing.stderr).toMatch(/has 2 frames; frame 2 does not exist/);
+  });
+
   it('analyze: a DICOM file gets a security report', async () => {
     const result = await cli(
       'analyze',

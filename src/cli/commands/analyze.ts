@@ -30,6 +30,7 @@ import {
   renderImageReport,
   type AnalyzedImage,
 } from '../security-text.js';
+import { DICOM_USAGE, dicomCliOptions, parseDicomOptions } from '../dicom-options.js';
 import { formatTable } from '../table.js';
 
 const usage = `Usage: cipherlens analyze <image|folder>... --key FILE --condition C [options]
@@ -48,6 +49,7 @@ Options:
   --condition C           plain | arnold | xor | arnold+xor (required)
   --size N                analyse at N×N (resized with lanczos3); default: the image's own size
   --fit MODE              error | resize | pad: how a non-square image becomes square (default error)
+${DICOM_USAGE}
   --pairs N               random adjacent pairs per direction for the sampled correlation (default 3000)
   --seed S                seed for the sampled pairs and the changed plaintext pixel (default 1)
   --block B               side of the local-entropy blocks (default ${DEFAULT_BLOCK_SIZE})
@@ -62,6 +64,7 @@ interface ParsedOptions {
   condition: Condition;
   size: number | undefined;
   fit: FitMode;
+  dicom: ReturnType<typeof parseDicomOptions>;
   json: boolean;
   scatter: number | undefined;
   analyze: AnalyzeOptions;
@@ -73,6 +76,7 @@ const options = {
   condition: { type: 'string' },
   size: { type: 'string' },
   fit: { type: 'string' },
+  ...dicomCliOptions,
   pairs: { type: 'string' },
   seed: { type: 'string' },
   block: { type: 'string' },
@@ -108,6 +112,7 @@ function parseOptions(
     condition: parseCondition(values.condition),
     size: parseIntegerOption(text('size'), 'size', 2, 16384),
     fit,
+    dicom: parseDicomOptions({ frame: text('frame'), window: text('window') }),
     json: values.json === true,
     scatter: parseIntegerOption(text('scatter'), 'scatter', 0, 1_000_000),
     analyze,
@@ -134,6 +139,7 @@ async function analyzeFile(
 ): Promise<AnalyzedImage> {
   const decoded = await readImage(file, {
     fit: parsed.fit,
+    ...parsed.dicom,
     ...(parsed.size === undefined ? {} : { size: parsed.size }),
   });
   const report = analyzeImage(decoded.pixels, key, parsed.condition, { ...parsed.analyze, scatterSamples });

@@ -7,9 +7,10 @@ import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
 import { encodeGreyPng, type FitMode } from '../../core/image/decode.js';
-import { readImage } from '../../core/image/read-image.js';
+import { readImage, type ReadImageOptions } from '../../core/image/read-image.js';
 import { IMAGE_EXTENSIONS, type InputFile, withExtension } from '../../core/image/files.js';
 import type { CliCommand } from '../command.js';
+import { DICOM_USAGE, dicomCliOptions, parseDicomOptions } from '../dicom-options.js';
 import {
   collectRequiredInputs,
   loadKeyOption,
@@ -25,14 +26,17 @@ import {
 
 const usage = `Usage: cipherlens encrypt <image|folder…> --key K --condition C --out DIR|FILE.clens [options]
 
-Encrypts PNG/JPEG/TIFF/WebP/GIF images into authenticated .clens files. Colour images become 8-bit greyscale
-(linear-light ITU-R BT.709 luminance, sRGB-encoded; alpha composited over black). Folders are walked recursively.
+Encrypts PNG/JPEG/TIFF/WebP/GIF and DICOM images into authenticated .clens files, decoded exactly as the app's
+import decodes them (docs/dicom.md). Colour images become 8-bit greyscale (linear-light ITU-R BT.709 luminance,
+sRGB-encoded; alpha composited over black; DICOM colour: BT.601 luma). Folders are walked recursively (DICOM
+files without an extension are recognised by content).
   --key K                key file (see cipherlens keygen)
   --passphrase-env VAR | --passphrase-file F   passphrase of a protected key
   --condition C          plain | arnold | xor | arnold+xor
   --size N               scale to N×N (lanczos3); without it, each image keeps its own (square) size
   --fit resize|pad       how a non-square image becomes square: stretch, or scale to fit and centre on black
                          (default: refuse non-square images)
+${DICOM_USAGE}
   --out DIR|FILE.clens   output folder (structure kept, extension .clens) or, for one image, a .clens file
   --label L              label stored (authenticated, not encrypted) in each file
   --png                  also write the ciphertext as a viewable greyscale PNG (<name>.cipher.png)
@@ -66,6 +70,7 @@ const encrypt: CliCommand = {
       fit: { type: 'string' },
       label: { type: 'string' },
       png: { type: 'boolean' },
+      ...dicomCliOptions,
       ...outputOptions,
       ...passphraseOptions,
     });
@@ -76,6 +81,7 @@ const encrypt: CliCommand = {
     if (!values.out) throw new CipherLensError('BAD_INPUT', '--out DIR or --out FILE.clens is required');
     const size = values.size === undefined ? undefined : parseSize(values.size);
     const fit = parseFit(values.fit);
+    const dicom = parseDicomOptions(values);
     const key = await loadKeyOption(values);
     warnIfDemoKey(key);
 
@@ -89,7 +95,7 @@ const encrypt: CliCommand = {
       'encrypting',
       jobs,
       (job) => job.input.path,
-      (job) => encryptOne(job, cipher, key, condition, size, fit, values.label),
+      (job) => encryptOne(job, cipher, key, condition, { size, fit, ...dicom }, values.label),
     ).finally(() => cipher.close());
 
     if (values.json) {
@@ -119,11 +125,10 @@ async function encryptOne(
   cipher: OffLoopCipher,
   key: CipherKey,
   condition: ReturnType<typeof parseCondition>,
-  size: number | undefined,
-  fit: FitMode,
+  decode: ReadImageOptions,
   label: string | undefined,
 ): Promise<Done> {
-  const image = await readImage(job.input.path, { size, fit });
+  const image = await readImage(job.input.path, decode);
   const metadata = { name: job.input.relative, ...(label === undefined ? {} : { label }) };
   const { ciphertext, container } = await cipher.seal(key, condition, image.width, image.pixels, metadata);
   await writeFileAtomic(job.output, container);
