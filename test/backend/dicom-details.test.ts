@@ -213,5 +213,21 @@ describe('DICOM details: visible to the key holder, nowhere in the workspace in 
       code: 'WRONG_KEY',
     });
     expect(await leaks(root)).toEqual([]);
+
+    // A key rotation to the new key takes the details along (the sidecar re-encrypted, the old one gone).
+    const from = workspace.require(id).keyFingerprint;
+    const to = service.context.settings.get().activeKey!;
+    const oldSidecar = workspace.require(id).sidecar!;
+    await call('workspaceRekey', { fromFingerprint: from, toFingerprint: to });
+    expect((await service.context.rekey.wait())?.status).toBe('done');
+    expect(workspace.require(id).sidecar).toBe(`${id}.${to}.clsc`);
+    expect((await filesUnder(workspace.path)).some((path) => path.endsWith(oldSidecar))).toBe(false);
+    const rotated = await call('libraryDicom', { id });
+    expect(rotated).toMatchObject({
+      canDecrypt: true,
+      details: { patientName: PATIENT_NAME, patientId: PATIENT_ID },
+    });
+    expect(rotated.details!.currentWindow).toMatchObject({ center: -600, width: 1500, source: 'chosen' });
+    expect(await leaks(root)).toEqual([]);
   });
 });
