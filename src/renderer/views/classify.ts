@@ -1,4 +1,3 @@
-import type { OperationResponse } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
 import { button, el, field, replaceChildren } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
@@ -11,38 +10,20 @@ import { probabilityBars } from '../components/probabilityBars.js';
 import { type PickedImage, sourcePicker } from '../components/sourcePicker.js';
 import { inlineError, viewHeader } from '../components/viewHeader.js';
 import { createBatchClassify } from './classify/batch.js';
+import {
+  clampTopK,
+  modelSawCaption,
+  oodWarning,
+  resultTitle,
+  TOP_K_MAX,
+  verdict,
+  type ClassifyResult,
+} from './classify-state.js';
 import { runInfoText } from './shared/runInfo.js';
 
-type ClassifyResult = OperationResponse<'classifyImage'>;
-
 function resultCard(picked: PickedImage, result: ClassifyResult): HTMLElement {
-  const top = result.predictions[0];
-  const verdict =
-    result.trueLabel === null || !top
-      ? null
-      : top.label === result.trueLabel
-        ? el('span', { class: 'badge badge-ok', text: `Correct: labelled ${result.trueLabel}` })
-        : el('span', { class: 'badge badge-bad', text: `Wrong: labelled ${result.trueLabel}` });
-  const ood = result.outOfDistribution;
-  const oodWarning = ood?.flag
-    ? el(
-        'div',
-        { class: 'ood-warning', attrs: { 'data-testid': 'ood-warning', role: 'status' } },
-        el('span', {
-          class: 'badge badge-warn',
-          text: 'Unlike anything this model was trained on',
-          attrs: {
-            title: `${ood.method} score ${ood.score.toPrecision(4)} > threshold ${ood.threshold.toPrecision(4)}`,
-          },
-        }),
-        el('p', {
-          class: 'muted',
-          text:
-            `This image scores ${ood.score.toPrecision(4)} (${ood.method}), above ${ood.threshold.toPrecision(4)}, ` +
-            'which only about 1 % of the validation images exceed: the prediction above is probably meaningless.',
-        }),
-      )
-    : null;
+  const right = verdict(result);
+  const ood = oodWarning(result);
   return el(
     'div',
     { class: 'result-card', attrs: { 'data-testid': 'classify-result' } },
@@ -50,22 +31,23 @@ function resultCard(picked: PickedImage, result: ClassifyResult): HTMLElement {
       'div',
       { class: 'result-images' },
       picked.preview ? imageFigure(picked.preview, 'your image') : null,
-      imageFigure(
-        result.modelInput,
-        result.run.input === 'encrypted'
-          ? 'what the model saw (encrypted)'
-          : 'what the model saw (decrypted — plain model)',
-      ),
+      imageFigure(result.modelInput, modelSawCaption(result.run.input)),
     ),
     el(
       'div',
       {},
-      el('h4', {
-        class: 'result-title',
-        text: top ? `${top.label} — ${(top.probability * 100).toFixed(1)}%` : 'No prediction',
-      }),
-      verdict,
-      oodWarning,
+      el('h4', { class: 'result-title', text: resultTitle(result) }),
+      right
+        ? el('span', { class: right.correct ? 'badge badge-ok' : 'badge badge-bad', text: right.text })
+        : null,
+      ood
+        ? el(
+            'div',
+            { class: 'ood-warning', attrs: { 'data-testid': 'ood-warning', role: 'status' } },
+            el('span', { class: 'badge badge-warn', text: ood.badge, attrs: { title: ood.title } }),
+            el('p', { class: 'muted', text: ood.text }),
+          )
+        : null,
       probabilityBars(result.predictions, result.trueLabel),
       el('p', { class: 'muted', text: runInfoText(result.run) }),
       result.conversion.length
@@ -117,10 +99,10 @@ export function createClassifyView(context: AppContext): View {
     'classify-source',
   );
   const topKInput = el('input', {
-    attrs: { type: 'number', min: 1, max: 100, value: topK, 'data-testid': 'classify-topk' },
+    attrs: { type: 'number', min: 1, max: TOP_K_MAX, value: topK, 'data-testid': 'classify-topk' },
   });
   topKInput.addEventListener('change', () => {
-    topK = Math.min(100, Math.max(1, Math.floor(Number(topKInput.value) || 1)));
+    topK = clampTopK(Number(topKInput.value));
     topKInput.value = String(topK);
     if (picked) void classify();
   });
