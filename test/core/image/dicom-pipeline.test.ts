@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { cacheKey } from '../../../src/core/datasets/cache.js';
+import { loadClassFolders } from '../../../src/core/datasets/class-folders.js';
 import { CipherLensError } from '../../../src/core/errors.js';
 import { markUntransformedRgb } from '../../../src/core/image/codecs/dicom-jpeg-baseline.js';
 import { imagePipelineIdentity } from '../../../src/core/image/codecs/index.js';
@@ -244,6 +245,19 @@ describe('readImage, the one entry point', () => {
     }
     expect(cacheKey('set', 8, [])).toBe(cacheKey('set', 8, [], identity));
     expect(cacheKey('set', 8, [], `${identity} changed`)).not.toBe(cacheKey('set', 8, [], identity));
+  });
+
+  it('reads DICOM in class-folder datasets', async () => {
+    const root = await temporaryFolder('cipherlens-dicom-classes-');
+    await mkdir(join(root, 'ct'));
+    await mkdir(join(root, 'mr'));
+    const frame = (level: number): Uint8Array =>
+      writeDicom({ rows: 4, columns: 4, bitsAllocated: 8, values: new Array(16).fill(level) });
+    await writeFile(join(root, 'ct', 'a.dcm'), frame(10));
+    await writeFile(join(root, 'mr', 'b.DCM'), frame(200));
+    const dataset = await loadClassFolders(root, { imageSize: 4, name: 'scans' });
+    expect(dataset.classes).toEqual(['ct', 'mr']);
+    expect([...dataset.parts.all!.images]).toEqual([...new Array(16).fill(10), ...new Array(16).fill(200)]);
   });
 
   it('walks folders with one extension policy: DICOM without extension or with a numeric one, no DICOMDIR', async () => {
