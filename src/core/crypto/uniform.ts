@@ -30,7 +30,10 @@ export function buildUniformPlan(masterKey: Uint8Array, size: number): UniformPl
   iv.writeUInt32BE(size, 0);
   iv.writeUInt32BE(size, 4);
   const aes = createCipheriv('aes-256-ctr', subkey, iv);
-  const zeros = Buffer.alloc(CHUNK_BYTES);
+  const pixels = size * size;
+  // About one word per pixel is drawn (rejections are rare), so small images need far less than a full chunk;
+  // the stream is the same however it is cut into chunks.
+  const zeros = Buffer.alloc(Math.min(CHUNK_BYTES, 4 * pixels + 64));
   let chunk = aes.update(zeros);
   let offset = 0;
   const nextWord = (): number => {
@@ -42,7 +45,6 @@ export function buildUniformPlan(masterKey: Uint8Array, size: number): UniformPl
     offset += 4;
     return word;
   };
-  const pixels = size * size;
   const gather = new Int32Array(pixels);
   for (let i = 0; i < pixels; i++) gather[i] = i;
   for (let i = pixels - 1; i >= 1; i--) {
