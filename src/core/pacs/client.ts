@@ -332,7 +332,10 @@ export class DicomWebClient {
             `the server sent a part of type "${type || 'none'}" in ${what}, not application/dicom`,
           );
         }
+        // The consumer may take long with a part (decoding it): that is not the server being idle.
+        timer.stop();
         yield part.body;
+        timer.touch();
       }
     } finally {
       timer.stop();
@@ -424,9 +427,10 @@ export class DicomWebClient {
   ): CipherLensError {
     if (signal?.aborted) return new CipherLensError('CANCELLED', `${what} was cancelled`);
     if (timer.fired) {
+      const idle = this.limits.idleTimeoutMs;
       return new CipherLensError(
         'REMOTE_UNREACHABLE',
-        `the PACS at ${this.origin} sent nothing for ${Math.round(this.limits.idleTimeoutMs / 1000)} s during ${what}`,
+        `the PACS at ${this.origin} sent nothing for ${idle >= 1000 ? `${Math.round(idle / 1000)} s` : `${idle} ms`} during ${what}`,
       );
     }
     return new CipherLensError(

@@ -291,6 +291,22 @@ describe('DicomWebClient against broken servers', () => {
     expect(error.message).toContain('sent nothing');
   });
 
+  it('does not time out while the caller works on a part of a series stream', async () => {
+    const client = new DicomWebClient({ baseUrl: base, limits: { idleTimeoutMs: 200 } });
+    answer = (r) =>
+      r
+        .writeHead(200, { 'content-type': 'multipart/related; type="application/dicom"; boundary=xyz' })
+        .end(
+          '--xyz\r\nContent-Type: application/dicom\r\n\r\none\r\n--xyz\r\nContent-Type: application/dicom\r\n\r\ntwo\r\n--xyz--',
+        );
+    const parts: string[] = [];
+    for await (const part of client.retrieveSeries('1.2', '1.3')) {
+      parts.push(Buffer.from(part).toString());
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    expect(parts).toEqual(['one', 'two']);
+  });
+
   it('refuses a JSON answer over the cap', async () => {
     const client = new DicomWebClient({ baseUrl: base, limits: { maxJsonBytes: 1000 } });
     answer = (r) =>
