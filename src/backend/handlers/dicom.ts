@@ -7,10 +7,10 @@ import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError, describeError, isCipherLensError } from '../../core/errors.js';
 import { openVectorStore } from '../../core/retrieval/open-vector-store.js';
 import {
-  chosenWindow,
   conversionWithWindow,
   openDicomSidecar,
   rewindowedInput,
+  windowFor,
   windowFrame,
   type DicomSidecar,
 } from '../../core/workspace/dicom-sidecar.js';
@@ -119,7 +119,13 @@ function detailsOf(record: ItemRecord, sidecar: DicomSidecar): DicomDetails {
 }
 
 /** Failures that say the sidecar itself is bad: shown as damage, not as a failed call. */
-const DAMAGE: ReadonlySet<string> = new Set(['TRUNCATED', 'BAD_FORMAT', 'INTEGRITY', 'NOT_FOUND', 'TOO_LARGE']);
+const DAMAGE: ReadonlySet<string> = new Set([
+  'TRUNCATED',
+  'BAD_FORMAT',
+  'INTEGRITY',
+  'NOT_FOUND',
+  'TOO_LARGE',
+]);
 
 /** A grey frame as a PNG data URL, scaled down (never up) so its longer side is at most `maxSide`. */
 async function previewPng(
@@ -219,7 +225,7 @@ export function dicomHandlers(
       const { width, height } = sidecar.details.frame;
       const grey = windowFrame(sidecar, request.window);
       const preview = await previewPng(grey, width, height, request.maxSide);
-      return { id: record.id, window: usedWindow(chosenWindow(request.window)), ...preview };
+      return { id: record.id, window: usedWindow(windowFor(sidecar, request.window)), ...preview };
     },
 
     async libraryDicomApply(request) {
@@ -234,6 +240,7 @@ export function dicomHandlers(
       }
       const { record, key } = keyHolder(context, request.id);
       const sidecar = await openedSidecar(opened, context, record, key);
+      const used = windowFor(sidecar, request.window);
       const pixels = await rewindowedInput(sidecar, request.window, record.size);
       const ciphertext = createImageCipher(key, record.condition, record.size).encrypt(pixels);
       const updated = await context.workspace.replaceContainer(
@@ -245,8 +252,8 @@ export function dicomHandlers(
         { keyFingerprint: key.fingerprint },
         {
           patch: {
-            conversion: conversionWithWindow(record.conversion, request.window),
-            window: chosenWindow(request.window),
+            conversion: conversionWithWindow(record.conversion, used),
+            window: used,
             // Made from the old pixels: no longer this image's.
             prediction: null,
           },

@@ -181,15 +181,28 @@ export function chosenWindow(window: DicomWindowValues): DicomWindowUsed {
   return { center, width, source: 'chosen', function: width >= 1 ? 'LINEAR' : 'LINEAR_EXACT' };
 }
 
-/** The frame windowed to 8-bit grey by the import's one rendering rule (renderModality). */
-export function windowFrame(sidecar: DicomSidecar, window: DicomWindowValues): Uint8Array {
-  return renderModality(sidecar.modality, chosenWindow(window), sidecar.details.frame.photometric);
+/**
+ * The window a request names, as it will be applied: the import's own (with its VOI function, e.g. LINEAR_EXACT
+ * for an automatic window) when the numbers are the import's — so going back to it gives back the import's very
+ * pixels — else a chosen one.
+ */
+export function windowFor(sidecar: DicomSidecar, window: DicomWindowValues): DicomWindowUsed {
+  const used = chosenWindow(window);
+  const { importWindow } = sidecar.details;
+  return used.center === importWindow.center && used.width === importWindow.width
+    ? { ...importWindow }
+    : used;
 }
 
-/** Says a chosen window the way the import's conversion steps say one. */
-export function chosenWindowStep(window: DicomWindowValues): string {
-  const used = chosenWindow(window);
-  return `window C=${used.center} W=${used.width} (chosen in the item dialog, ${used.function}) to 8 bits`;
+/** The frame windowed to 8-bit grey by the import's one rendering rule (renderModality). */
+export function windowFrame(sidecar: DicomSidecar, window: DicomWindowValues): Uint8Array {
+  return renderModality(sidecar.modality, windowFor(sidecar, window), sidecar.details.frame.photometric);
+}
+
+/** Says a window the way the import's conversion steps say one. */
+export function windowStep(used: DicomWindowUsed): string {
+  const how = used.source === 'chosen' ? 'chosen in the item dialog' : `the import's ${used.source} window`;
+  return `window C=${used.center} W=${used.width} (${how}, ${used.function ?? 'LINEAR'}) to 8 bits`;
 }
 
 /**
@@ -228,12 +241,12 @@ export async function rewindowedInput(
  * The record's conversion steps with the window step replaced by `window`'s: every step that speaks of the
  * window (the file's, the automatic one, or an earlier choice) goes, and the new one takes the first one's place.
  */
-export function conversionWithWindow(conversion: readonly string[], window: DicomWindowValues): string[] {
+export function conversionWithWindow(conversion: readonly string[], window: DicomWindowUsed): string[] {
   const isWindowStep = (step: string): boolean => /\bwindow\b/i.test(step);
   const first = conversion.findIndex(isWindowStep);
   const kept = conversion.filter((step) => !isWindowStep(step));
   const at = first < 0 ? kept.length : first;
-  return [...kept.slice(0, at), chosenWindowStep(window), ...kept.slice(at)];
+  return [...kept.slice(0, at), windowStep(window), ...kept.slice(at)];
 }
 
 function float32Le(values: Float32Array): Uint8Array {

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { decryptContainer } from '../../../src/core/crypto/container.js';
 import { generateKey } from '../../../src/core/crypto/keys.js';
 import {
+  chosenWindow,
   conversionWithWindow,
   openDicomSidecar,
   rewindowedInput,
+  windowFor,
   windowFrame,
 } from '../../../src/core/workspace/dicom-sidecar.js';
 import { bytesImportInput } from '../../../src/core/workspace/import-inputs.js';
@@ -99,16 +101,42 @@ describe('DICOM items keep their details in an encrypted sidecar', () => {
     );
   });
 
+  it("going back to an automatic (LINEAR_EXACT) import window gives back the import's very pixels", async () => {
+    const workspace = await Workspace.open(await temporaryFolder(), { create: true });
+    const key = generateKey();
+    const file = writeDicom({
+      rows: 5,
+      columns: 5,
+      values: Array.from({ length: 25 }, (_, i) => i * 37 + 3),
+    });
+    const outcome = await importImages(workspace, [bytesImportInput('auto.dcm', file, null, options)], {
+      key,
+      condition: 'arnold+xor',
+      conversionTag: 'size=16',
+      fit: 'resize',
+    });
+    const item = workspace.require(outcome.imported[0]!);
+    expect(item.window).toMatchObject({ source: 'auto', function: 'LINEAR_EXACT' });
+    const sidecar = await openDicomSidecar(key, item.id, (await workspace.readSidecar(item.id))!);
+    const { center, width } = sidecar.details.importWindow;
+    expect(windowFor(sidecar, { center, width })).toEqual(sidecar.details.importWindow);
+    const stored = decryptContainer(key, await workspace.readContainer(item.id)).pixels;
+    expect(Buffer.from(await rewindowedInput(sidecar, { center, width }, 16))).toEqual(Buffer.from(stored));
+    // The same numbers as a chosen LINEAR window would not: the function matters.
+    expect(windowFor(sidecar, { center: center + 1e-9, width }).function).toBe('LINEAR');
+  });
+
   it('replaces the window step of the conversion and refuses unusable windows', () => {
     const steps = ['DICOM 16-bit', 'window C=40 W=400 (from the file) to 8 bits', 'resized 6×4 to 16×16'];
-    expect(conversionWithWindow(steps, { center: -600, width: 1500 })).toEqual([
+    expect(conversionWithWindow(steps, chosenWindow({ center: -600, width: 1500 }))).toEqual([
       'DICOM 16-bit',
       'window C=-600 W=1500 (chosen in the item dialog, LINEAR) to 8 bits',
       'resized 6×4 to 16×16',
     ]);
-    expect(() => conversionWithWindow(steps, { center: Number.NaN, width: 10 })).toThrow(/centre/);
-    expect(() => conversionWithWindow(steps, { center: 0, width: 0 })).toThrow(/width/);
-    expect(() => conversionWithWindow(steps, { center: 1e300, width: 10 })).toThrow(/centre/);
+    expect(() => chosenWindow({ center: Number.NaN, width: 10 })).toThrow(/centre/);
+    expect(() => chosenWindow({ center: 0, width: 0 })).toThrow(/width/);
+    expect(() => chosenWindow({ center: 1e300, width: 10 })).toThrow(/centre/);
+    expect(chosenWindow({ center: 0.5, width: 0.25 }).function).toBe('LINEAR_EXACT');
   });
 
   it('removes the sidecar with its item, and sidecars no record names on open', async () => {
