@@ -1,34 +1,22 @@
 import type { ModelInfo } from '../../../shared/index.js';
 import type { AppContext } from '../../app/context.js';
-import { button, el, formatNumber, replaceChildren } from '../../components/dom.js';
+import { button, el, replaceChildren } from '../../components/dom.js';
 import { emptyState } from '../../components/emptyState.js';
 import { attempt, reportError, reportSuccess } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
 import { modelReadsText } from '../../components/modelInput.js';
+import {
+  cardMetrics,
+  modelSummary,
+  provenance,
+  readsBadge,
+  selectNeedsConfirmation,
+} from './models-state.js';
 import { createUserModels } from './userModels.js';
 
-/**
- * The card's headline numbers. Cards name them "split.metric"; the test split is what a person compares
- * with the paper, so it is shown alone when present.
- */
-function cardMetrics(metrics: Record<string, number>): string {
-  const entries = Object.entries(metrics);
-  const test = entries.filter(([name]) => name.startsWith('test.'));
-  const shown =
-    test.length > 0 ? test.map(([name, value]) => [name.slice('test.'.length), value] as const) : entries;
-  const text = shown.map(([name, value]) => `${name} ${formatNumber(value)}`).join(' · ');
-  return test.length > 0 ? `test split: ${text}` : text;
-}
-
-function readsBadge(model: ModelInfo): HTMLElement {
-  switch (model.reads) {
-    case 'plain':
-      return el('span', { class: 'badge badge-warn', text: 'PLAIN images — sees decrypted input' });
-    case 'transformed-for-key':
-      return el('span', { class: 'badge badge-ok', text: 'transformed for the active key' });
-    case 'trained-for-key':
-      return el('span', { class: 'badge', text: `encrypted with key ${model.keyFingerprint ?? '?'}` });
-  }
+function readsBadgeElement(model: ModelInfo): HTMLElement {
+  const { tone, text } = readsBadge(model);
+  return el('span', { class: tone ? `badge badge-${tone}` : 'badge', text });
 }
 
 const SOURCE_BADGES: Record<ModelInfo['source'], { text: string; title: string }> = {
@@ -47,16 +35,6 @@ function sourceBadge(model: ModelInfo): HTMLElement {
     text,
     attrs: { title, 'data-testid': 'model-source', 'data-source': model.source },
   });
-}
-
-function provenance(model: ModelInfo): string {
-  if (model.reads === 'transformed-for-key')
-    return `Derived in memory from ${model.transformedFrom ?? '?'} for key ${model.keyFingerprint ?? '?'}; never written to disk`;
-  if (model.reads === 'plain')
-    return model.transformable
-      ? 'Trained on plain images; transformable: every key gets its own encrypted version of it ("transformed for the active key")'
-      : 'Trained on plain images; needs no key';
-  return `Trained for key ${model.keyFingerprint ?? '?'}`;
 }
 
 function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTMLElement {
@@ -79,7 +57,7 @@ function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTML
         ' ',
         sourceBadge(model),
         ' ',
-        readsBadge(model),
+        readsBadgeElement(model),
         ' ',
         model.compatible
           ? model.reads === 'plain'
@@ -90,7 +68,7 @@ function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTML
       el('div', { class: 'muted', attrs: { 'data-testid': 'model-reads' }, text: modelReadsText(model) }),
       el('div', {
         class: 'muted',
-        text: `${model.dataset} · ${model.architecture} · ${model.condition} · ${model.inputSize}×${model.inputSize} · ${model.classes.length} classes (${model.classes.join(', ')})`,
+        text: modelSummary(model),
       }),
       el('div', {
         class: 'muted',
@@ -112,7 +90,7 @@ function modelCard(context: AppContext, model: ModelInfo, active: boolean): HTML
             void attempt(`Could not select ${model.name}`, async () => {
               // A plain model sees decrypted images: it is only ever used after an explicit, informed yes.
               if (
-                model.reads === 'plain' &&
+                selectNeedsConfirmation(model) &&
                 !window.confirm(
                   `${model.name} reads PLAIN images. Every image will be decrypted before it reaches this model, and the screens will say "decrypted" instead of "encrypted". Use it anyway?`,
                 )
