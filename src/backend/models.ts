@@ -8,6 +8,7 @@ import {
 } from '../core/inference/engine.js';
 import { isTransformable } from '../core/inference/key-transform.js';
 import type { ModelCard } from '../core/inference/model-card.js';
+import { ARCHITECTURE_REGISTRY } from '../core/training/architectures.js';
 import {
   defaultModelForKey,
   deriveTransformedModel,
@@ -182,17 +183,11 @@ export class ModelRegistry {
   }
 }
 
-const ARCHITECTURE_NAMES: Record<string, string> = {
-  dcnn: 'DCNN',
-  resnet: 'ResNet',
-  mlp: 'MLP',
-  'bitplane-mlp': 'bit-plane',
-};
 const DATASET_NAMES: Record<string, string> = { mednist: 'MedNIST', mnist: 'MNIST' };
 
 /** "MedNIST bit-plane (transformed for 49a1…)", "MedNIST DCNN (trained for b574…)", "MNIST DCNN (PLAIN images)". */
 export function modelName(card: ModelCard): string {
-  const base = `${DATASET_NAMES[card.dataset] ?? card.dataset} ${ARCHITECTURE_NAMES[card.architecture] ?? card.architecture}`;
+  const base = `${DATASET_NAMES[card.dataset] ?? card.dataset} ${ARCHITECTURE_REGISTRY[card.architecture].label}`;
   const short = (fingerprint: string | null): string => `${(fingerprint ?? '').slice(0, 4)}…`;
   switch (modelReads(card)) {
     case 'plain':

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { parseCondition, type Condition } from '../../core/crypto/condition.js';
+import { parseCondition, type Condition, CONDITIONS } from '../../core/crypto/condition.js';
 import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
 import type { FitMode } from '../../core/image/decode.js';
@@ -46,7 +46,7 @@ Options:
   --key FILE              key file (required)
   --passphrase-env VAR    read the key passphrase from environment variable VAR
   --passphrase-file F     read the key passphrase from file F
-  --condition C           plain | arnold | xor | arnold+xor (required)
+  --condition C           ${CONDITIONS.join(' | ')} (required)
   --size N                analyse at N×N (resized with lanczos3); default: the image's own size
   --fit MODE              error | resize | pad: how a non-square image becomes square (default error)
 ${DICOM_USAGE}

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { MAX_SIZE, MIN_SIZE } from '../../core/crypto/arnold.js';
 import { OffLoopCipher } from '../../core/crypto/cipher-pool.js';
-import { parseCondition } from '../../core/crypto/condition.js';
+import { parseCondition, CONDITIONS } from '../../core/crypto/condition.js';
 import { CONTAINER_EXTENSION } from '../../core/crypto/container.js';
 import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError } from '../../core/errors.js';
@@ -32,7 +32,7 @@ sRGB-encoded; alpha composited over black; DICOM colour: BT.601 luma). Folders a
 files without an extension are recognised by content).
   --key K                key file (see cipherlens keygen)
   --passphrase-env VAR | --passphrase-file F   passphrase of a protected key
-  --condition C          plain | arnold | xor | arnold+xor
+  --condition C          ${CONDITIONS.join(' | ')}
   --size N               scale to N×N (lanczos3); without it, each image keeps its own (square) size
   --fit resize|pad       how a non-square image becomes square: stretch, or scale to fit and centre on black
                          (default: refuse non-square images)
@@ -76,7 +76,7 @@ const encrypt: CliCommand = {
     });
     if (positionals.length === 0) throw new CipherLensError('BAD_INPUT', 'no input images given');
     if (!values.condition)
-      throw new CipherLensError('BAD_INPUT', '--condition is required (plain, arnold, xor, arnold+xor)');
+      throw new CipherLensError('BAD_INPUT', `--condition is required (${CONDITIONS.join(', ')})`);
     const condition = parseCondition(values.condition);
     if (!values.out) throw new CipherLensError('BAD_INPUT', '--out DIR or --out FILE.clens is required');
     const size = values.size === undefined ? undefined : parseSize(values.size);

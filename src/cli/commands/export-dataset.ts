@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { createImageCipher } from '../../core/crypto/cipher.js';
-import { parseCondition } from '../../core/crypto/condition.js';
+import { parseCondition, CONDITIONS } from '../../core/crypto/condition.js';
 import { loadKeyFile } from '../../core/crypto/keys.js';
 import { planSplits } from '../../core/datasets/dataset.js';
 import {
@@ -21,14 +21,14 @@ import { createLazyProgressBar, createProgressBar } from '../progress.js';
 
 const DEFAULT_KEY = join(PACKAGE_ROOT, 'resources', 'keys', 'demo.key');
 
-const usage = `Usage: cipherlens export-dataset --dataset mnist|mednist|<folder> --condition plain|arnold|xor|arnold+xor [options]
+const usage = `Usage: cipherlens export-dataset --dataset mnist|mednist|<folder> --condition ${CONDITIONS.join('|')} [options]
 
 Decodes a dataset, splits it (train/val/test, fixed seed), encrypts every image and writes
 <split>-images.npy (uint8 n×N×N), <split>-labels.npy (int64) and manifest.json (written last).
 
 Options:
   --dataset NAME       mnist, mednist, or a folder of class folders (<folder>/<class>/*.png|jpg)
-  --condition C        plain | arnold | xor | arnold+xor
+  --condition C        ${CONDITIONS.join(' | ')}
   --key FILE           key file (default resources/keys/demo.key, the PUBLIC demo key)
                        a passphrase-protected key reads its passphrase from env CIPHERLENS_PASSPHRASE
   --data-dir DIR       where datasets live (default: env CIPHERLENS_DATA, else ../shared/data beside

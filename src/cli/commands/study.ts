@@ -13,14 +13,14 @@ import { findResult, readStudyResults } from '../../core/study/results.js';
 import { writeStudyReport } from '../../core/study/report.js';
 import { runSecurityStudy, writeSecurityStudy } from '../../core/study/security-study.js';
 import { pythonStudyTrainer } from '../../core/study/trainer-adapter.js';
-import { CONDITIONS } from '../../core/crypto/condition.js';
+import { CONDITIONS, STUDY_CONDITIONS } from '../../core/crypto/condition.js';
 import type { CliCommand } from '../command.js';
 import { loadKeyOption, parseCommandArgs, passphraseOptions } from '../crypto-options.js';
 import { createProgressBar } from '../progress.js';
 
 const usage = `Usage: cipherlens study [run|security|report|status] [options]
 
-The ablation study: datasets {mednist, mnist} × conditions {${CONDITIONS.join(', ')}} ×
+The ablation study: datasets {mednist, mnist} × conditions {${STUDY_CONDITIONS.join(', ')}} ×
 architectures {${STUDY_ARCHITECTURES.join(', ')}}, one fixed budget (${DEFAULT_STUDY_BUDGET.epochs} epochs, patience ${DEFAULT_STUDY_BUDGET.patience},
 ${DEFAULT_STUDY_BUDGET.maxTrain} training images, seed ${DEFAULT_STUDY_BUDGET.seed}). Each finished configuration is stored as
 study/results/<label>-<hash>.json under a hash of its full configuration and skipped on the next run, so an

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 // onnx-proto is CommonJS (protobufjs static code of onnx.proto): its namespace comes through the default export.
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { cipherTables, createImageCipher } from '../crypto/cipher.js';
+import { DEFAULT_CONDITION } from '../crypto/condition.js';
 import type { CipherKey } from '../crypto/keys.js';
 import { CipherLensError } from '../errors.js';
 import { parseModelCard, TRANSFORM_SCHEME, type ModelCard } from './model-card.js';
 
-/** Cipher-domain models derived here always read the strongest condition, the one images are stored in. */
-export const TRANSFORM_CONDITION = 'arnold+xor' as const;
+/** Cipher-domain models derived here read the default condition, the one the workspace stores images in. */
+export const TRANSFORM_CONDITION = DEFAULT_CONDITION;
 const BITS = 8;
 const { onnx } = onnxProto;
 

@@ -6,7 +6,7 @@
 export const EMBEDDING_DIM = 512;
 
 export interface ArchitectureEntry {
-  /** Short name for model names and tables. */
+  /** Short name for model names ("MedNIST bit-plane (transformed for 49a1…)") and tables. */
   readonly label: string;
   /** Width of the embedding output (retrieval, OOD centroids). */
   readonly embeddingDim: number;
@@ -23,7 +23,7 @@ export const ARCHITECTURE_REGISTRY = {
   resnet: { label: 'ResNet', embeddingDim: EMBEDDING_DIM, transformable: false, fullyConnected: false, study: true },
   mlp: { label: 'MLP', embeddingDim: EMBEDDING_DIM, transformable: false, fullyConnected: true, study: true },
   'bitplane-mlp': {
-    label: 'bit-plane MLP',
+    label: 'bit-plane',
     embeddingDim: EMBEDDING_DIM,
     transformable: true,
     fullyConnected: true,
