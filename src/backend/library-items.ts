@@ -2,6 +2,7 @@ import { CipherLensError, describeError, isCipherLensError, type ErrorCode } fro
 import type { ItemRecord } from '../core/workspace/item-record.js';
 import type { LibraryItem } from '../shared/library.js';
 import type { AppContext } from './context.js';
+import { originOf } from './item-origin.js';
 import { displayCiphertext, pngDataUrl } from './images.js';
 import { decryptItem } from './sources.js';
 
@@ -141,6 +142,7 @@ export async function toLibraryItem(context: AppContext, record: ItemRecord): Pr
     label: record.label,
     size: record.size,
     source: record.source,
+    origin: originOf(record),
     conversion: record.conversion,
     importedAt: record.importedAt,
     keyFingerprint: record.keyFingerprint,

@@ -16,6 +16,22 @@ import {
 } from './common.js';
 import { ClassCountSchema } from './workspace.js';
 
+/**
+ * Where an item came from, structured (backend/item-origin.ts reads it from the record's source text): a bundled
+ * dataset's split and index, a folder, uploaded files, a PACS, or DICOM files whose folder is encrypted. `key`
+ * is the value libraryList's `origin` filter takes.
+ */
+export const ItemOriginSchema = z.strictObject({
+  kind: z.enum(['dataset', 'folder', 'upload', 'pacs', 'dicom']),
+  key: z.string(),
+  /** In words: "mednist test split", "/data/scans/Hand", "PACS http://pacs:8042". */
+  title: z.string(),
+  dataset: z
+    .strictObject({ name: z.string(), split: z.string(), part: z.string(), index: z.number().int() })
+    .nullable(),
+});
+export type ItemOrigin = z.infer<typeof ItemOriginSchema>;
+
 /** One imported image. Stored encrypted; `plain` thumbnails exist only for the key that imported it. */
 export const LibraryItemSchema = z.strictObject({
   id: ItemIdSchema,
@@ -25,6 +41,8 @@ export const LibraryItemSchema = z.strictObject({
   size: z.number().int(),
   /** Original file or dataset entry, in words (e.g. "scan.dcm, frame 2" or "MedNIST train #123"). */
   source: z.string(),
+  /** `source` structured; always sent by the back end (optional so older fixtures still parse). */
+  origin: ItemOriginSchema.optional(),
   /** What was done to make it a square grey image (e.g. "16-bit DICOM windowed C=40 W=400 to 8 bit"). */
   conversion: z.array(z.string()),
   importedAt: IsoDateSchema,
@@ -54,12 +72,28 @@ export const LibraryListRequestSchema = PageSchema.extend({
   search: z.string().max(200).optional(),
   /** Images of the active key first (pickers: those are the ones the active model can read), else stored order. */
   activeKeyFirst: z.boolean().default(false),
+  /** Only items whose last prediction is this class. */
+  prediction: z.string().optional(),
+  /** Only items with a label and a prediction that differ. */
+  mismatch: z.boolean().default(false),
+  /** Only items whose last prediction's probability is at least / at most this. */
+  confidenceMin: z.number().min(0).max(1).optional(),
+  confidenceMax: z.number().min(0).max(1).optional(),
+  /** Only items encrypted with the active key, or only those of other keys. */
+  key: z.enum(['any', 'active', 'other']).default('any'),
+  /** Only items of this origin (an ItemOrigin `key`, as listed in the response's `origins`). */
+  origin: z.string().max(4096).optional(),
 });
 export const LibraryListResponseSchema = z.strictObject({
   total: z.number().int(),
   offset: z.number().int(),
   items: z.array(LibraryItemSchema),
   classes: z.array(ClassCountSchema),
+  /** Counts over the whole workspace, for the filter controls. */
+  predictions: z.array(ClassCountSchema).optional(),
+  origins: z.array(z.strictObject({ key: z.string(), title: z.string(), count: z.number().int() })).optional(),
+  /** Items of the active key / of other keys in the whole workspace. */
+  keys: z.strictObject({ active: z.number().int(), other: z.number().int() }).optional(),
 });
 
 export const LibraryItemsRequestSchema = z.strictObject({ ids: z.array(ItemIdSchema).min(1).max(500) });

@@ -1,5 +1,6 @@
 import type { WorkspaceInfo } from '../../shared/workspace.js';
 import type { AppContext } from '../context.js';
+import { libraryFacets, libraryFilter } from '../library-filter.js';
 import { toLibraryItem } from '../library-items.js';
 import { readPendingImport } from '../pending-import.js';
 import type { HandlerGroup } from './types.js';
@@ -42,16 +43,8 @@ export function workspaceHandlers(
     },
     async libraryList(request) {
       const all = context.workspace.list();
-      const search = request.search?.toLowerCase();
-      const matching = all.filter(
-        (item) =>
-          (request.label === undefined || item.label === request.label) &&
-          (!request.unlabelled || item.label === null) &&
-          (search === undefined ||
-            item.name.toLowerCase().includes(search) ||
-            item.source.toLowerCase().includes(search)),
-      );
       const activeKey = context.settings.get().activeKey;
+      const matching = all.filter(libraryFilter(request, activeKey));
       const ordered = request.activeKeyFirst
         ? [
             ...matching.filter((item) => item.keyFingerprint === activeKey),
@@ -64,6 +57,7 @@ export function workspaceHandlers(
         offset: request.offset,
         items: await Promise.all(page.map((item) => toLibraryItem(context, item))),
         classes: classCounts(all.map((item) => item.label)),
+        ...libraryFacets(all, activeKey),
       };
     },
     async libraryItems(request) {

@@ -21,35 +21,18 @@ export async function fetchItemsById(
   return found;
 }
 
-export interface DatasetOrigin {
-  dataset: string;
-  split: string;
-  /** The dataset file or folder the image came from (e.g. train, t10k, the MedNIST class folder). */
-  part: string;
-  index: number;
-}
-
-/**
- * The dataset, split and index of a bundled-dataset sample, read back from its source text (written by
- * backend/dataset-sample.ts as "<dataset> <split> split, <part> #<index>"); null for any other image.
- */
-export function datasetOrigin(source: string): DatasetOrigin | null {
-  const match = /^(\S+) (train|test) split, (.+) #(\d+)$/.exec(source);
-  if (!match) return null;
-  return { dataset: match[1]!, split: match[2]!, part: match[3]!, index: Number(match[4]) };
-}
-
 /** The columns that say which image a row is about, the same in every export. */
 function itemColumns(id: string, item: LibraryItem | undefined): Record<string, Cell> {
-  const origin = item ? datasetOrigin(item.source) : null;
+  const dataset = item?.origin?.dataset ?? null;
   return {
     itemId: id,
     name: item?.name ?? null,
     source: item?.source ?? null,
-    dataset: origin?.dataset ?? null,
-    split: origin?.split ?? null,
-    datasetPart: origin?.part ?? null,
-    datasetIndex: origin?.index ?? null,
+    origin: item?.origin?.title ?? null,
+    dataset: dataset?.name ?? null,
+    split: dataset?.split ?? null,
+    datasetPart: dataset?.part ?? null,
+    datasetIndex: dataset?.index ?? null,
     label: item?.label ?? null,
     keyFingerprint: item?.keyFingerprint ?? null,
   };
@@ -103,12 +86,12 @@ export function retrievalExportRows(
   query: RetrievalQueryInfo,
   items: Map<string, LibraryItem>,
 ): Record<string, Cell>[] {
-  const queryOrigin = query.item ? datasetOrigin(query.item.source) : null;
+  const queryOrigin = query.item?.origin?.dataset ?? null;
   return result.results.map((hit) => ({
     queryId: result.query.id,
     queryName: query.name,
     querySource: query.item?.source ?? 'uploaded file (not in the workspace)',
-    queryDataset: queryOrigin?.dataset ?? null,
+    queryDataset: queryOrigin?.name ?? null,
     querySplit: queryOrigin?.split ?? null,
     queryDatasetIndex: queryOrigin?.index ?? null,
     queryLabel: result.query.label,

@@ -6,6 +6,7 @@ import { button, el, replaceChildren } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
 import { imageGrid } from '../components/imageGrid.js';
 import { openItemDialog } from '../components/itemDialog.js';
+import { createFilterBar, type FilterField, filterActive, filterRequest } from '../components/filterBar.js';
 import { libraryGridItem } from '../components/libraryImages.js';
 import { describeError } from '../components/messages.js';
 import { pager } from '../components/pager.js';
@@ -24,11 +25,22 @@ import {
 } from './library-state.js';
 import { createPacsImport } from './library/pacsImport.js';
 
+const LIBRARY_FILTERS: readonly FilterField[] = ['prediction', 'mismatch', 'confidence', 'key', 'origin'];
+
 export function createLibraryView(context: AppContext): View {
   const filter = defaultLibraryFilter();
   const toolbar = el('div', { class: 'toolbar' });
   const browse = el('div', { class: 'library-browse', attrs: { 'data-testid': 'library-browse' } });
   const resume = el('div');
+  // Class and search stay in the toolbar above; these narrow further, on the back end (libraryList).
+  const moreFilters = createFilterBar({
+    fields: LIBRARY_FILTERS,
+    testId: 'library-filters',
+    onChange: () => {
+      filter.offset = 0;
+      void load();
+    },
+  });
 
   const searchInput = el('input', {
     attrs: {
@@ -85,6 +97,20 @@ export function createLibraryView(context: AppContext): View {
 
   const renderItems = (page: Awaited<ReturnType<typeof context.api.libraryList>>): void => {
     renderToolbar(page.classes);
+    moreFilters.setFacets({
+      classes: page.classes,
+      predictions: page.predictions ?? [],
+      origins: page.origins ?? [],
+      keys: page.keys ?? null,
+    });
+    moreFilters.setCount(page.total, page.keys ? page.keys.active + page.keys.other : page.total);
+    if (page.total === 0 && filterActive(moreFilters.state, LIBRARY_FILTERS)) {
+      replaceChildren(
+        browse,
+        emptyState('No images match these filters', 'Loosen or clear the filters above.'),
+      );
+      return;
+    }
     if (page.total === 0) {
       const empty = emptyLibraryMessage(filter);
       replaceChildren(browse, emptyState(empty.title, empty.text));
@@ -116,7 +142,10 @@ export function createLibraryView(context: AppContext): View {
     const sequence = ++loadSequence;
     if (!browse.firstChild) replaceChildren(browse, loading('Loading the library…'));
     try {
-      const page = await context.api.libraryList(listRequest(filter));
+      const page = await context.api.libraryList({
+        ...listRequest(filter),
+        ...filterRequest(moreFilters.state),
+      });
       // A slower earlier request must not overwrite a newer filter's result.
       if (sequence === loadSequence) renderItems(page);
     } catch (error) {
@@ -170,7 +199,7 @@ export function createLibraryView(context: AppContext): View {
     el(
       'section',
       { class: 'library-section', attrs: { 'aria-label': 'Browse' } },
-      el('div', { class: 'panel filter-bar' }, toolbar),
+      el('div', { class: 'panel filter-bar' }, toolbar, moreFilters.element),
       browse,
     ),
   );

@@ -8,6 +8,7 @@ import { imageGrid } from '../../components/imageGrid.js';
 import { openItemDialog } from '../../components/itemDialog.js';
 import { itemImages } from '../../components/libraryImages.js';
 import { describeError } from '../../components/messages.js';
+import { createFilterBar, entryMatches, facetsOf, type FilterEntry } from '../../components/filterBar.js';
 import { panel } from '../../components/panel.js';
 import { batchExportRows, fetchItemsById, saveRows } from '../../components/researchExport.js';
 import { inlineError, stat } from '../../components/viewHeader.js';
@@ -33,13 +34,28 @@ function topPrediction(row: BatchRow): { label: string; probability: number } | 
   return row.predictions[0];
 }
 
+/** What the result filters look at in one row (name, source and origin only for rows whose details were fetched). */
+function batchFilterEntry(row: BatchRow, item: LibraryItem | undefined): FilterEntry {
+  const top = topPrediction(row);
+  return {
+    label: row.trueLabel,
+    prediction: top?.label ?? null,
+    probability: top?.probability ?? null,
+    activeKey: true,
+    origin: item?.origin ?? null,
+    text: `${row.id} ${item?.name ?? ''} ${item?.source ?? ''}`,
+  };
+}
+
 function renderResults(
   context: AppContext,
   result: BatchResult,
   items: Map<string, LibraryItem>,
+  visible: (row: BatchRow) => boolean = () => true,
 ): HTMLElement[] {
   const { wrong, unlike, calibrated } = batchSummary(result);
-  const wrongItems = wrong.flatMap((row) => {
+  const shownRows = result.results.filter(visible);
+  const wrongItems = wrong.filter(visible).flatMap((row) => {
     const item = items.get(row.id);
     return item ? [{ row, item }] : [];
   });
@@ -86,23 +102,25 @@ function renderResults(
     dataTable<BatchRow>({
       title: 'Batch classification results',
       testId: 'batch-table',
-      rows: result.results,
+      rows: shownRows,
       exports: (['csv', 'json'] as const).map((format) => ({
         label: format.toUpperCase(),
         run: async () => {
           // Every row, with the details of every image (not only the first DETAIL_LIMIT shown).
           const all = await fetchItemsById(
             context.api,
-            result.results.map((row) => row.id),
+            shownRows.map((row) => row.id),
           );
-          saveRows(`batch-classification-${result.run.modelId}`, format, batchExportRows(result, all), {
+          const shown = { ...result, results: shownRows };
+          saveRows(`batch-classification-${result.run.modelId}`, format, batchExportRows(shown, all), {
             kind: 'classify-batch',
             modelId: result.run.modelId,
             modelInput: result.run.input,
             provider: result.run.provider,
             classes: result.classes ?? null,
             accuracy: result.accuracy,
-            images: result.results.length,
+            images: shownRows.length,
+            imagesClassified: result.results.length,
             skipped: result.skipped,
           });
         },
@@ -186,6 +204,26 @@ export function createBatchClassify(context: AppContext): HTMLElement {
   context.store.on('workspace', renderClassSelect);
   renderClassSelect();
 
+  /** The results under a filter bar; a filter change redraws only what is below the bar. */
+  const showResults = (result: BatchResult, items: Map<string, LibraryItem>): void => {
+    const entries = new Map(result.results.map((row) => [row.id, batchFilterEntry(row, items.get(row.id))]));
+    const body = el('div', { class: 'batch-results' });
+    const redraw = (): void => {
+      const visible = (row: BatchRow): boolean => entryMatches(entries.get(row.id)!, filters.state);
+      filters.setCount(result.results.filter(visible).length, result.results.length);
+      replaceChildren(body, ...renderResults(context, result, items, visible));
+    };
+    const filters = createFilterBar({
+      fields: ['class', 'prediction', 'mismatch', 'confidence', 'origin', 'text'],
+      testId: 'batch-filters',
+      noun: 'results',
+      onChange: redraw,
+    });
+    filters.setFacets(facetsOf([...entries.values()]));
+    replaceChildren(output, filters.element, body);
+    redraw();
+  };
+
   const runBatch = async (): Promise<void> => {
     if (running) return;
     if ((context.store.workspace?.itemCount ?? 0) === 0) {
@@ -211,7 +249,7 @@ export function createBatchClassify(context: AppContext): HTMLElement {
         context,
         result.results.map((row) => row.id),
       );
-      replaceChildren(output, ...renderResults(context, result, items));
+      showResults(result, items);
       void context.store.refresh('settings', 'workspace');
     } catch (error) {
       if (isCancellation(error)) reportJobEnd(error, 'Batch classification');
