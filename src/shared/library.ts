@@ -91,7 +91,9 @@ export const LibraryListResponseSchema = z.strictObject({
   classes: z.array(ClassCountSchema),
   /** Counts over the whole workspace, for the filter controls. */
   predictions: z.array(ClassCountSchema).optional(),
-  origins: z.array(z.strictObject({ key: z.string(), title: z.string(), count: z.number().int() })).optional(),
+  origins: z
+    .array(z.strictObject({ key: z.string(), title: z.string(), count: z.number().int() }))
+    .optional(),
   /** Items of the active key / of other keys in the whole workspace. */
   keys: z.strictObject({ active: z.number().int(), other: z.number().int() }).optional(),
 });
