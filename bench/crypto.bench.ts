@@ -121,7 +121,8 @@ export async function run(): Promise<void> {
     const jsCipher = buildImageCipher(key, 'arnold+xor', size, { kernel: 'js' });
     jsCipher.encryptBatch(source, decrypted, warmCount);
     const jsPacked = bestRate(COUNT, () => jsCipher.encryptBatch(source, decrypted, COUNT));
-    // `encrypted` still holds the WebAssembly kernel's arnold+xor output (the last condition above).
+    // The WebAssembly kernel's arnold+xor output, to compare the JavaScript kernels with.
+    createImageCipher(key, 'arnold+xor', size).encryptBatch(source, encrypted, COUNT);
     if (!Buffer.from(decrypted).equals(Buffer.from(encrypted)))
       throw new Error(`JS and WebAssembly disagree at ${size}`);
     const misaligned = new Uint8Array(source.length + 1).subarray(1);
