@@ -115,6 +115,9 @@ test('Settings: the PACS connection is saved with its password sealed, and teste
 
 test('Library: search the PACS, open a study, import a series with progress', async () => {
   const library = await goTo(page, 'Library');
+  await expect(library.getByTestId('pacs-connection-note')).toContainText(`Searches ${orthanc.dicomWebUrl}`);
+  await library.getByTestId('pacs-import-panel').scrollIntoViewIfNeeded();
+  await screenshot(page, 'library-pacs-panel');
   await library.getByTestId('pacs-open').click();
   const dialog = page.getByTestId('dialog');
   await expect(dialog).toBeVisible();
