@@ -3,17 +3,14 @@ import type { AppContext } from '../app/context.js';
 import { button, el, replaceChildren } from './dom.js';
 import { definitionList } from './figures.js';
 import { attempt, describeError, reportSuccess } from './messages.js';
-
-/** Modality units a one-pixel drag moves the window by, as a share of the frame's value range. */
-const DRAG_SHARE = 1 / 400;
-
-const dicomDate = (value: string): string =>
-  /^\d{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}` : value || '—';
-const orDash = (value: string): string => value.trim() || '—';
-/** Enough digits to tell windows apart without printing float noise. */
-const number = (value: number): string => String(Number(value.toPrecision(6)));
-const windowText = (window: DicomWindowValues): string =>
-  `C ${number(window.center)} · W ${number(window.width)}`;
+import {
+  dicomDate,
+  draggedWindow,
+  dragStep,
+  formatNumber as number,
+  orDash,
+  windowText,
+} from './dicomPanel-state.js';
 
 /**
  * The "DICOM" section of the item dialog. For the key holder: the header fields the back end decrypted from the
@@ -161,8 +158,7 @@ function keyHolderView(
   widthInput.addEventListener('change', onInput);
 
   // Drag: horizontal → width, vertical → centre (down makes the image brighter, as on a PACS workstation).
-  const range = Math.max(details.valueRange.max - details.valueRange.min, 1);
-  const step = range * DRAG_SHARE;
+  const step = dragStep(details.valueRange);
   let drag: { x: number; y: number; start: DicomWindowValues } | null = null;
   picture.addEventListener('pointerdown', (event) => {
     drag = { x: event.clientX, y: event.clientY, start: { ...window } };
@@ -171,10 +167,7 @@ function keyHolderView(
   });
   picture.addEventListener('pointermove', (event) => {
     if (!drag) return;
-    setWindow({
-      center: drag.start.center - (event.clientY - drag.y) * step,
-      width: Math.max(drag.start.width + (event.clientX - drag.x) * step, step),
-    });
+    setWindow(draggedWindow(drag.start, event.clientX - drag.x, event.clientY - drag.y, step));
   });
   const endDrag = (): void => {
     drag = null;
