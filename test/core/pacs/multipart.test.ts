@@ -115,6 +115,42 @@ describe('readMultipart', () => {
   });
 });
 
+describe('readMultipart on damaged bodies', () => {
+  it('ends every truncation and byte flip in parts or a clear error, never a crash or a hang', async () => {
+    const boundary = 'fuzz-boundary';
+    const whole = body(boundary, [
+      { headers: ['Content-Type: application/dicom'], bytes: awkwardBytes(boundary, 300, 3) },
+      { headers: ['Content-Type: application/dicom'], bytes: awkwardBytes(boundary, 200, 4) },
+    ]);
+    const codes = new Set<string>();
+    let seed = 12345;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const variants: Uint8Array[] = [];
+    for (let cut = 0; cut < whole.length; cut += 7) variants.push(whole.subarray(0, cut));
+    for (let i = 0; i < 400; i++) {
+      const copy = Buffer.from(whole);
+      for (let flips = 1 + random(4); flips > 0; flips--) copy[random(copy.length)] = random(256);
+      variants.push(copy);
+    }
+    for (const variant of variants) {
+      try {
+        const parts = await collect(chunked(variant, 1 + random(64)), boundary);
+        for (const part of parts) expect(part.body.length).toBeLessThanOrEqual(LIMITS.maxPartBytes);
+        codes.add('ok');
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? `uncoded: ${String(error)}`;
+        expect(['TRUNCATED', 'REMOTE_ERROR', 'TOO_LARGE']).toContain(code);
+        codes.add(code);
+      }
+    }
+    expect(codes.has('TRUNCATED')).toBe(true);
+    expect(codes.has('ok')).toBe(true);
+  });
+});
+
 describe('multipartBoundary', () => {
   it('reads quoted and bare boundaries', () => {
     expect(multipartBoundary('multipart/related; type="application/dicom"; boundary=abc-123')).toBe(
