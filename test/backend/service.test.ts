@@ -104,7 +104,9 @@ describe('app service, end to end, each test on a fresh temporary workspace', ()
       expect(item.thumbnails.plain).toMatch(/^data:image\/png;base64,/);
       expect(item.thumbnails.plain).not.toBe(item.thumbnails.encrypted);
     }
-    const dicom = page.items.find((item) => item.name === 'scan.dcm')!;
+    // A DICOM item's record names neither the file nor where it came from (its encrypted sidecar does).
+    const dicom = page.items.find((item) => /^DICOM image [0-9a-f]{8}$/.test(item.name))!;
+    expect(dicom.source).not.toContain('scan.dcm');
     expect(dicom.conversion.join(' | ')).toMatch(/DICOM 16-bit.*window C=1000 W=500.*resized 20×20 → 16×16/);
     const darkOnly = await call('libraryList', { label: 'dark' });
     expect(darkOnly.items.map((i: { name: string }) => i.name)).toEqual(['dark-a.png']);
@@ -283,7 +285,8 @@ describe('app service, end to end, each test on a fresh temporary workspace', ()
     await open('library');
     const workspace = (await call('workspaceInfo')).path;
     const names = await readdir(join(workspace, 'items'));
-    expect(names.every((name) => name.endsWith('.clens') || name.endsWith('.json'))).toBe(true);
+    // Encrypted images, records, and the encrypted sidecars of DICOM items (docs/workspace.md).
+    expect(names.every((name) => /\.(clens|json|clsc)$/.test(name))).toBe(true);
     expect(names.some((name) => name.endsWith('.png'))).toBe(false);
   });
 });
