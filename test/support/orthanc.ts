@@ -163,10 +163,17 @@ async function startOnce(
     });
   });
 
+  // A test process that exits without calling stop() (a crash, a timeout) must not leave Orthanc running.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
   const url = `http://127.0.0.1:${port}`;
   const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
   const stop = async (): Promise<void> => {
+    process.off('exit', killOnExit);
     if (!exited) {
       child.kill('SIGTERM');
       const stopped = await Promise.race([exit.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
