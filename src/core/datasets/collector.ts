@@ -123,4 +123,5 @@ export function orderImages(items: readonly NamedImage[], source: string): Image
 
 /** Dataset members are taken by name (tar members cannot be sniffed cheaply): the extension policy's list. */
 export const isImageFileName = (name: string): boolean =>
-  !name.startsWith('.') && (IMAGE_EXTENSIONS as readonly string[]).some((e) => name.toLowerCase().endsWith(e));
+  !name.startsWith('.') &&
+  (IMAGE_EXTENSIONS as readonly string[]).some((e) => name.toLowerCase().endsWith(e));
