@@ -20,10 +20,12 @@ import { workspaceLayout, type WorkspaceLayout } from './layout.js';
 
 /**
  * Version 1: every container is items/<id>.clens. Version 2 (written by the first key rotation): a record may
- * name another container file. A build that knows only version 1 refuses a version-2 workspace instead of taking
- * the renamed containers for leftovers and deleting them.
+ * name another container file. Version 3 (written by the first import with an encrypted sidecar): records may
+ * name a sidecar. A build that knows an older version refuses a newer workspace instead of taking the renamed
+ * containers for leftovers, or dropping a record's sidecar field on its next write (the sidecar would then be
+ * an orphan and deleted).
  */
-const WORKSPACE_VERSION = 2;
+const WORKSPACE_VERSION = 3;
 const markerSchema = z.object({
   format: z.literal('cipherlens-workspace'),
   version: z.number().int().min(1).max(WORKSPACE_VERSION),
@@ -233,6 +235,7 @@ export class Workspace {
     const bytes = sealed ? sealFor(record, container) : container;
     // Sidecar, container, record: until the record is written, both are leftovers the next open removes.
     if (sidecar && record.sidecar) {
+      await this.requireFormat(3);
       await writeFileAtomic(this.layout.itemFile(record.sidecar), await sidecarFor(record, sidecar));
     }
     await writeFileAtomic(this.layout.container(record.id), bytes);
@@ -366,9 +369,14 @@ export class Workspace {
   }
 
   /** Marks the workspace as version 2 before the first container is written under another name. */
-  private async allowNamedContainers(): Promise<void> {
-    if (this.marker.version >= 2) return;
-    const upgraded: Marker = { ...this.marker, version: 2 };
+  private allowNamedContainers(): Promise<void> {
+    return this.requireFormat(2);
+  }
+
+  /** Raises the marker's version (never lowers it) before the first file that needs it is written. */
+  private async requireFormat(version: number): Promise<void> {
+    if (this.marker.version >= version) return;
+    const upgraded: Marker = { ...this.marker, version };
     await writeFileAtomic(this.layout.marker, `${JSON.stringify(upgraded, null, 2)}\n`);
     this.marker = upgraded;
   }

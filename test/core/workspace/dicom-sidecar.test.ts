@@ -60,6 +60,8 @@ describe('DICOM items keep their details in an encrypted sidecar', () => {
     expect(item.source).toBe(DICOM_SOURCE);
     expect(item.window).toMatchObject({ center: 40, width: 400, source: 'file' });
     expect(item.sidecar).toBe(`${item.id}.${key.fingerprint}.clsc`);
+    // Format 3: a build that predates sidecars refuses the workspace rather than drop a record's sidecar field.
+    expect(workspace.formatVersion).toBe(3);
     const sidecar = await openDicomSidecar(key, item.id, (await workspace.readSidecar(item.id))!);
     expect(sidecar.details.file).toEqual({ name: `${PN}.dcm`, source: `uploaded ${PN}.dcm` });
     expect(sidecar.details.metadata).toMatchObject({

@@ -307,7 +307,7 @@ describe('rekeyWorkspace (key rotation)', () => {
     const newer = await temporaryFolder();
     await writeFile(
       join(newer, 'workspace.json'),
-      JSON.stringify({ format: 'cipherlens-workspace', version: 3, createdAt: 'x' }),
+      JSON.stringify({ format: 'cipherlens-workspace', version: 4, createdAt: 'x' }),
     );
     await expect(Workspace.open(newer)).rejects.toThrow(/written by a newer CipherLens/);
   });
