@@ -156,7 +156,11 @@ export function createMapCanvas(options: MapCanvasOptions = {}): MapCanvas {
       const x1 = Math.min(width, left + size);
       const y0 = Math.max(0, top);
       const y1 = Math.min(height, top + size);
-      for (let y = y0; y < y1; y++) pixels.fill(colour, y * width + x0, y * width + x1);
+      // Plain loops: a typed-array fill() call per 5-pixel row costs more than the writes themselves.
+      for (let y = y0; y < y1; y++) {
+        const end = y * width + x1;
+        for (let offset = y * width + x0; offset < end; offset++) pixels[offset] = colour;
+      }
     };
     for (const members of groups) {
       for (let k = 0; k < members.length; k++) {

@@ -32,16 +32,23 @@ const MISSING = '#b8bec7';
 const CORRECT = '#1f8a4c';
 const WRONG = '#d62728';
 
-/** Class → colour, the same in label and prediction colouring so a class keeps its colour when switching. */
+/**
+ * Class → colour, the same in label and prediction colouring so a class keeps its colour when switching. The most
+ * frequent classes get the ten distinct colours first (a few stray classes never take them from the main ones);
+ * any further class gets a hue of its own.
+ */
 function classColours(points: readonly MapPoint[]): Map<string, string> {
-  const names = new Set<string>();
+  const counts = new Map<string, number>();
+  const add = (name: string): void => void counts.set(name, (counts.get(name) ?? 0) + 1);
   for (const point of points) {
-    if (point.label !== null) names.add(point.label);
-    if (point.prediction) names.add(point.prediction.label);
+    if (point.label !== null) add(point.label);
+    if (point.prediction) add(point.prediction.label);
   }
-  const sorted = [...names].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const ordered = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], undefined, { numeric: true }))
+    .map(([name]) => name);
   return new Map(
-    sorted.map((name, index) => [
+    ordered.map((name, index) => [
       name,
       index < CATEGORICAL.length
         ? CATEGORICAL[index]!
