@@ -20,6 +20,7 @@ interface KernelExports {
   memory: WasmMemory;
   gather(table: number, source: number, target: number, pixels: number, count: number): void;
   xor(mask: number, source: number, target: number, pixels: number, count: number): void;
+  npcr_uaci(a: number, b: number, pixels: number, count: number, out: number): void;
 }
 
 /**
@@ -95,6 +96,50 @@ export class WasmBatchKernel {
         result = this.targetOffset;
       }
       target.set(heap.subarray(result, result + bytes), start);
+    }
+  }
+}
+
+/**
+ * NPCR/UACI sums over many image pairs at once (security metrics; core/security/differential.ts): changed pixels
+ * and summed absolute differences per pair, 16 pixels per SIMD step. Pairs are staged through the instance memory
+ * in chunks of about CHUNK_BYTES per side; the caller owns the instance and may reuse it for many batches.
+ */
+export class WasmDifferentialKernel {
+  private readonly exports: KernelExports;
+  private readonly heap: Uint8Array;
+  private readonly results: Int32Array;
+  private readonly chunkImages: number;
+  private readonly bOffset: number;
+  private readonly outOffset: number;
+
+  constructor(readonly pixels: number) {
+    if (!wasmKernelsAvailable(pixels)) throw new Error(`WebAssembly kernels take no ${pixels}-pixel images`);
+    this.exports = new wasm.Instance(KERNEL_MODULE).exports as KernelExports;
+    this.chunkImages = Math.max(1, Math.floor(CHUNK_BYTES / pixels));
+    this.bOffset = this.chunkImages * pixels;
+    this.outOffset = 2 * this.chunkImages * pixels;
+    const needed = this.outOffset + 8 * this.chunkImages;
+    const memory = this.exports.memory;
+    const missing = needed - memory.buffer.byteLength;
+    if (missing > 0) memory.grow(Math.ceil(missing / PAGE));
+    this.heap = new Uint8Array(memory.buffer);
+    this.results = new Int32Array(memory.buffer, this.outOffset, 2 * this.chunkImages);
+  }
+
+  /** For pair k < count: changed[k] = pixels that differ, absolute[k] = Σ |a − b| over the pair. */
+  run(a: Uint8Array, b: Uint8Array, count: number, changed: Uint32Array, absolute: Uint32Array): void {
+    const { pixels, heap, results } = this;
+    for (let first = 0; first < count; first += this.chunkImages) {
+      const images = Math.min(this.chunkImages, count - first);
+      const start = first * pixels;
+      heap.set(a.subarray(start, start + images * pixels), 0);
+      heap.set(b.subarray(start, start + images * pixels), this.bOffset);
+      this.exports.npcr_uaci(0, this.bOffset, pixels, images, this.outOffset);
+      for (let k = 0; k < images; k++) {
+        changed[first + k] = results[2 * k]!;
+        absolute[first + k] = results[2 * k + 1]!;
+      }
     }
   }
 }

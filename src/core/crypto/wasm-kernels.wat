@@ -63,4 +63,36 @@
         (local.set $target (i32.add (local.get $target) (local.get $P)))
         (local.set $image (i32.add (local.get $image) (i32.const 1)))
         (br $images))))
+  ;; Differential metrics of image pairs: for k < count, out[2k] = #{i : a[k·P + i] ≠ b[k·P + i]} and
+  ;; out[2k + 1] = Σ |a[k·P + i] − b[k·P + i]| (i32 each). P a multiple of 16. |a − b| of bytes is
+  ;; sub_sat(a, b) | sub_sat(b, a); its 16 bytes widen pairwise into four i32 lanes (each ≤ 1020 per block, so
+  ;; a lane stays below 2^31 for any P ≤ 2^21). The changed count is the popcount of the inequality bitmask.
+  (func (export "npcr_uaci") (param $a i32) (param $b i32) (param $P i32) (param $count i32) (param $out i32)
+    (local $image i32) (local $i i32) (local $changed i32) (local $sum v128) (local $va v128) (local $vb v128)
+    (block $done
+      (loop $images
+        (br_if $done (i32.ge_u (local.get $image) (local.get $count)))
+        (local.set $i (i32.const 0))
+        (local.set $changed (i32.const 0))
+        (local.set $sum (v128.const i32x4 0 0 0 0))
+        (loop $blocks
+          (local.set $va (v128.load (i32.add (local.get $a) (local.get $i))))
+          (local.set $vb (v128.load (i32.add (local.get $b) (local.get $i))))
+          (local.set $changed (i32.add (local.get $changed)
+            (i32.popcnt (i8x16.bitmask (v128.not (i8x16.eq (local.get $va) (local.get $vb)))))))
+          (local.set $sum (i32x4.add (local.get $sum)
+            (i32x4.extadd_pairwise_i16x8_u (i16x8.extadd_pairwise_i8x16_u
+              (v128.or (i8x16.sub_sat_u (local.get $va) (local.get $vb))
+                       (i8x16.sub_sat_u (local.get $vb) (local.get $va)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br_if $blocks (i32.lt_u (local.get $i) (local.get $P))))
+        (i32.store (local.get $out) (local.get $changed))
+        (i32.store offset=4 (local.get $out)
+          (i32.add (i32.add (i32x4.extract_lane 0 (local.get $sum)) (i32x4.extract_lane 1 (local.get $sum)))
+                   (i32.add (i32x4.extract_lane 2 (local.get $sum)) (i32x4.extract_lane 3 (local.get $sum)))))
+        (local.set $a (i32.add (local.get $a) (local.get $P)))
+        (local.set $b (i32.add (local.get $b) (local.get $P)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $image (i32.add (local.get $image) (i32.const 1)))
+        (br $images))))
 )

@@ -17,10 +17,15 @@ describe('WebAssembly kernels', () => {
     expect(await readFile(BINARY_MODULE_PATH, 'utf8')).toBe(binaryModuleSource(built));
   });
 
-  it('exports the memory and the two kernels', () => {
+  it('exports the memory and the three kernels', () => {
     const module = new WebAssembly.Module(Buffer.from(WASM_KERNELS_BASE64, 'base64'));
     const exports = WebAssembly.Module.exports(module).map((e) => `${e.kind}:${e.name}`);
-    expect(exports.sort()).toEqual(['function:gather', 'function:xor', 'memory:memory']);
+    expect(exports.sort()).toEqual([
+      'function:gather',
+      'function:npcr_uaci',
+      'function:xor',
+      'memory:memory',
+    ]);
   });
 
   it('a source that does not assemble is an error', async () => {
