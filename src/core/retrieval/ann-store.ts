@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import {
   ExactCosineStore,
   type NewStoreDescription,
 } from './exact-cosine-store.js';
+import type { GraphRecord } from './store-file.js';
 import { normalizeInto } from './vectors.js';
 import {
   DEFAULT_K,
@@ -60,6 +61,21 @@ const ADD_CHUNK = 2048;
 const FILTER_SCAN_BELOW = 0.05;
 /** The graph is asked for this many times the wanted hits, re-ranked exactly in float32. */
 const OVERFETCH = 2;
+/** From this many queries a batch goes to usearch in one multi-threaded call. */
+const BATCH_FROM = 2;
+/**
+ * usearch searches max(its expansion_search, k) wide, so the graph is built with the smallest breadth and every
+ * search asks for max(efSearch, 2 × wanted) candidates: efSearch is then a per-store setting that needs no rebuild,
+ * and the candidates beyond k are not wasted, they are re-ranked in float32.
+ */
+const GRAPH_EXPANSION_SEARCH = 16;
+
+/** What usearch returns for several queries: `k` slots per query, the first `counts[q]` of them filled. */
+interface NativeBatch {
+  keys: BigUint64Array;
+  distances: Float32Array;
+  counts: BigUint64Array;
+}
 
 interface NativeIndex {
   add(keys: BigUint64Array, vectors: Float32Array, threads: number): void;
@@ -67,7 +83,7 @@ interface NativeIndex {
     vectors: Float32Array,
     k: number,
     threads: number,
-  ): { keys: BigUint64Array; distances: Float32Array };
+  ): { keys: BigUint64Array; distances: Float32Array } | NativeBatch;
   remove(keys: bigint): number;
   size(): number;
   dimensions(): number;
@@ -81,14 +97,14 @@ interface NativeIndex {
  * Graph keys are the exact store's dense row numbers; a removal's row move is mirrored in the graph.
  *
  * Durability: the graph is written to a new `<file>.<generation>.hnsw`, then the vectors file (atomic rename)
- * records that generation, then older graph files are deleted. A crash at any point leaves a vectors file
+ * records that generation with the graph's size and SHA-256, then older graph files are deleted. A crash at any point leaves a vectors file
  * whose graph file exists; a graph that is missing or does not match (size, dimension) is rebuilt from the
  * vectors on open, so the graph is never the only copy of anything.
  */
 export class AnnCosineStore implements VectorStore {
-  readonly engine: StoreEngineInfo;
   private readonly threads: number;
-  private generation: string | null;
+  private expansionSearch: number;
+  private graphRecord: GraphRecord | null;
   /** Adds yield between graph chunks: writes queue here so two adds never interleave their rows. */
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -98,12 +114,22 @@ export class AnnCosineStore implements VectorStore {
     private readonly options: Required<Omit<AnnOptions, 'path' | 'threads'>> & AnnOptions,
   ) {
     this.threads = options.threads ?? 0;
-    this.generation = exact.loadedGraphGeneration;
-    this.engine = {
+    this.graphRecord = exact.loadedGraph;
+    this.expansionSearch = options.expansionSearch;
+  }
+
+  get engine(): StoreEngineInfo {
+    return {
       kind: 'ann',
-      precision: options.precision,
-      recall: `hnsw M ${options.connectivity} ef ${options.expansionSearch}`,
+      precision: this.options.precision,
+      recall: `hnsw M ${this.options.connectivity} ef ${this.expansionSearch}`,
     };
+  }
+
+  /** The search breadth (efSearch): higher finds more true neighbours and costs more per query. */
+  setExpansionSearch(ef: number): void {
+    checkRange('expansionSearch', ef);
+    this.expansionSearch = ef;
   }
 
   get description(): StoreDescription {
@@ -129,8 +155,8 @@ export class AnnCosineStore implements VectorStore {
     const full = withDefaults({ ...options, path: exact.path });
     exact.setPrecision('f32');
     const store = new AnnCosineStore(exact, newGraph(exact.description.dimension, full), full);
-    if (!store.loadGraph()) {
-      store.generation = null;
+    if (!(await store.loadGraph())) {
+      store.graphRecord = null;
       await store.rebuildGraph();
     }
     return store;
@@ -232,10 +258,38 @@ export class AnnCosineStore implements VectorStore {
         return this.exact.searchFiltered(normalised, count, k, excluded, options.filter!);
       }
     }
+    if (count >= BATCH_FROM && isEmptyFilter(options.filter))
+      return this.searchMany(normalised, count, k, want, excluded);
     const results: SearchHit[][] = [];
     for (let q = 0; q < count; q++) {
       const query = normalised.subarray(q * dim, (q + 1) * dim);
       results.push(await this.searchOne(query, k, want, share, excluded, options.filter));
+    }
+    return results;
+  }
+
+  /** Unfiltered batches: one native call searches every query on all threads, then each list is re-ranked. */
+  private searchMany(
+    normalised: Float32Array,
+    count: number,
+    k: number,
+    want: number,
+    excluded: ReadonlySet<string>,
+  ): SearchHit[][] {
+    const dim = this.description.dimension;
+    const total = this.exact.rowCount();
+    const fetch = Math.min(total, Math.max(this.expansionSearch, OVERFETCH * want));
+    const found = this.graph.search(normalised, fetch, this.threads) as NativeBatch;
+    const results: SearchHit[][] = [];
+    for (let q = 0; q < count; q++) {
+      const query = normalised.subarray(q * dim, (q + 1) * dim);
+      const candidates = [];
+      const returned = Number(found.counts[q]!);
+      for (let j = 0; j < returned; j++) {
+        const row = Number(found.keys[q * fetch + j]!);
+        candidates.push({ row, score: this.exact.dot(row, query) });
+      }
+      results.push(this.exact.toHits(candidates, k, excluded));
     }
     return results;
   }
@@ -267,13 +321,14 @@ export class AnnCosineStore implements VectorStore {
       await rm(temporary, { force: true });
       throw await fromFsError(error, { what: graphPath, path: graphPath });
     }
+    const record = { generation, ...(await digestOf(graphPath)) };
     try {
-      await this.exact.saveWithGraph(generation);
+      await this.exact.saveWithGraph(record);
     } catch (error) {
       await rm(graphPath, { force: true });
       throw error;
     }
-    this.generation = generation;
+    this.graphRecord = record;
     await removeOtherGraphs(path, generation);
   }
 
@@ -292,7 +347,7 @@ export class AnnCosineStore implements VectorStore {
   ): Promise<SearchHit[]> {
     const total = this.exact.rowCount();
     const admittedTotal = Math.round(share * total);
-    let fetch = Math.min(total, Math.ceil((OVERFETCH * want) / share));
+    let fetch = Math.min(total, Math.max(this.expansionSearch, Math.ceil((OVERFETCH * want) / share)));
     for (;;) {
       const found = this.graph.search(query, fetch, 1);
       const candidates = [];
@@ -312,11 +367,16 @@ export class AnnCosineStore implements VectorStore {
     }
   }
 
-  private loadGraph(): boolean {
+  /** Loads the graph the vectors file names, only if its size and SHA-256 are the recorded ones. */
+  private async loadGraph(): Promise<boolean> {
     const path = this.exact.path;
-    if (!path || this.generation === null) return false;
-    const graphPath = graphFileOf(path, this.generation);
+    const record = this.graphRecord;
+    if (!path || record === null) return false;
+    const graphPath = graphFileOf(path, record.generation);
     if (!existsSync(graphPath)) return false;
+    // usearch's loader trusts the file: a damaged one could crash the process, so it is checked first.
+    const found = await digestOf(graphPath).catch(() => null);
+    if (!found || found.bytes !== record.bytes || found.sha256 !== record.sha256) return false;
     try {
       this.graph.load(graphPath);
     } catch {
@@ -362,15 +422,15 @@ function withDefaults(options: AnnOptions): Required<Omit<AnnOptions, 'path' | '
       'BAD_INPUT',
       `HNSW precision must be f32, f16 or i8, got ${String(full.precision)}`,
     );
-  for (const [name, value] of [
-    ['connectivity', full.connectivity],
-    ['expansionAdd', full.expansionAdd],
-    ['expansionSearch', full.expansionSearch],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 2 || value > 4096)
-      throw new CipherLensError('BAD_INPUT', `HNSW ${name} must be an integer from 2 to 4096, got ${value}`);
-  }
+  checkRange('connectivity', full.connectivity);
+  checkRange('expansionAdd', full.expansionAdd);
+  checkRange('expansionSearch', full.expansionSearch);
   return full;
+}
+
+function checkRange(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 2 || value > 4096)
+    throw new CipherLensError('BAD_INPUT', `HNSW ${name} must be an integer from 2 to 4096, got ${value}`);
 }
 
 function newGraph(dimension: number, options: Required<Omit<AnnOptions, 'path' | 'threads'>>): NativeIndex {
@@ -380,9 +440,19 @@ function newGraph(dimension: number, options: Required<Omit<AnnOptions, 'path' |
     quantization: options.precision as (typeof usearch.ScalarKind)[keyof typeof usearch.ScalarKind],
     connectivity: options.connectivity,
     expansion_add: options.expansionAdd,
-    expansion_search: options.expansionSearch,
+    expansion_search: GRAPH_EXPANSION_SEARCH,
     multi: false,
   }) as unknown as NativeIndex;
+}
+
+async function digestOf(path: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 export const graphFileOf = (path: string, generation: string): string => `${path}.${generation}.hnsw`;

@@ -3,7 +3,7 @@ import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readRegularFile } from '../fs/read.js';
 import { similarityKernel } from './similarity-kernel.js';
-import { decodeStoreFile, encodeStoreFile } from './store-file.js';
+import { decodeStoreFile, encodeStoreFile, type GraphRecord } from './store-file.js';
 import { checkDimension, normalizeInto } from './vectors.js';
 import {
   DEFAULT_K,
@@ -159,8 +159,8 @@ interface Candidate {
  */
 export class ExactCosineStore implements VectorStore {
   readonly description: StoreDescription;
-  /** The graph generation read from the file (ann-store.ts checks its graph against it). */
-  readonly loadedGraphGeneration: string | null;
+  /** The graph file the index file names (ann-store.ts checks its graph against it). */
+  readonly loadedGraph: GraphRecord | null;
   private readonly dim: number;
   private readonly blockRows: number;
   private readonly blocks: Float32Array[] = [];
@@ -172,7 +172,7 @@ export class ExactCosineStore implements VectorStore {
   private constructor(
     description: StoreDescription,
     private readonly options: ExactCosineStoreOptions,
-    graphGeneration: string | null = null,
+    graph: GraphRecord | null = null,
   ) {
     this.description = description;
     this.dim = description.dimension;
@@ -181,7 +181,7 @@ export class ExactCosineStore implements VectorStore {
       throw new CipherLensError('BAD_INPUT', `block size must be a positive integer, got ${this.blockRows}`);
     }
     this.precision = checkPrecision(options.precision ?? 'f32');
-    this.loadedGraphGeneration = graphGeneration;
+    this.loadedGraph = graph;
   }
 
   static create(description: NewStoreDescription, options: ExactCosineStoreOptions = {}): ExactCosineStore {
@@ -201,7 +201,7 @@ export class ExactCosineStore implements VectorStore {
     const store = new ExactCosineStore(
       decoded.description,
       { ...options, path: options.path ?? path },
-      decoded.graphGeneration,
+      decoded.graph,
     );
     store.appendNormalised(decoded.items, decoded.vectors);
     return store;
@@ -367,7 +367,7 @@ export class ExactCosineStore implements VectorStore {
   }
 
   /** Saves atomically, recording which graph file belongs to these vectors (ann-store.ts). */
-  async saveWithGraph(graphGeneration: string | undefined): Promise<void> {
+  async saveWithGraph(graph: GraphRecord | undefined): Promise<void> {
     const path = this.options.path;
     if (!path)
       throw new CipherLensError(
@@ -380,7 +380,7 @@ export class ExactCosineStore implements VectorStore {
         Math.max(0, Math.min(this.blockRows, this.items.length - index * this.blockRows)) * this.dim,
       ),
     );
-    await writeFileAtomic(path, encodeStoreFile(this.description, this.items, vectors, graphGeneration));
+    await writeFileAtomic(path, encodeStoreFile(this.description, this.items, vectors, graph));
   }
 
   async close(): Promise<void> {

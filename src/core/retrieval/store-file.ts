@@ -49,8 +49,17 @@ const headerSchema = z.object({
       metadata: z.record(z.string(), jsonValue),
     }),
   ),
-  /** Ties an HNSW graph file to exactly this set of vectors (ann-store.ts); absent for exact-only indexes. */
-  graphGeneration: z.string().max(100).optional(),
+  /**
+   * Ties an HNSW graph file to exactly this set of vectors (ann-store.ts): its name part, size and SHA-256, checked
+   * before the native loader sees the file (a damaged graph must be rebuilt, never parsed). Absent: exact only.
+   */
+  graph: z
+    .object({
+      generation: z.string().regex(/^[0-9a-f]{16}$/),
+      bytes: z.number().int().min(0),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .optional(),
 });
 
 function requireLittleEndian(): void {
@@ -60,12 +69,19 @@ function requireLittleEndian(): void {
 
 const padding = (length: number): number => (4 - (length % 4)) % 4;
 
+/** The HNSW graph file that belongs to an index file (ann-store.ts). */
+export interface GraphRecord {
+  generation: string;
+  bytes: number;
+  sha256: string;
+}
+
 /** `vectors` are the rows in item order (their concatenation is `items.length × dimension` values). */
 export function encodeStoreFile(
   description: StoreDescription,
   items: readonly StoredItem[],
   vectors: readonly Float32Array[],
-  graphGeneration?: string,
+  graph?: GraphRecord,
 ): Uint8Array {
   requireLittleEndian();
   const hash = createHash('sha256');
@@ -94,7 +110,7 @@ export function encodeStoreFile(
         source,
         metadata,
       })),
-      ...(graphGeneration !== undefined && { graphGeneration }),
+      ...(graph !== undefined && { graph }),
     }),
   );
   const start = 12 + header.length + padding(12 + header.length);
@@ -115,7 +131,7 @@ export interface DecodedStore {
   items: StoredItem[];
   /** `items.length × dimension` values, a copy owned by the caller. */
   vectors: Float32Array;
-  graphGeneration: string | null;
+  graph: GraphRecord | null;
 }
 
 export function decodeStoreFile(bytes: Uint8Array, source: string): DecodedStore {
@@ -166,6 +182,6 @@ export function decodeStoreFile(bytes: Uint8Array, source: string): DecodedStore
     description: header.description,
     items: header.items as StoredItem[],
     vectors,
-    graphGeneration: header.graphGeneration ?? null,
+    graph: header.graph ?? null,
   };
 }
