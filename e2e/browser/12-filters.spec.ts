@@ -60,6 +60,8 @@ test('the batch results filter by class and text, and say how many are shown', a
   await expect(table.locator('tbody tr')).toHaveCount(hands);
   for (const label of await table.locator('tbody tr td:nth-child(2)').allInnerTexts())
     expect(label).toBe('Hand');
+  await classify.getByTestId('batch-filters').scrollIntoViewIfNeeded();
+  await screenshot(page, 'batch-filters', 1000);
 
   // Text narrows further: one image by its name.
   const name = (await table.locator('tbody tr td:nth-child(1)').first().innerText()).trim();
