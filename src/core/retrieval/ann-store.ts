@@ -158,6 +158,8 @@ export class AnnCosineStore implements VectorStore {
     if (!(await store.loadGraph())) {
       store.graphRecord = null;
       await store.rebuildGraph();
+      // Saved at once: a graph built at every open would cost its build time at every launch.
+      if (exact.path && exact.rowCount() > 0) await store.save();
     }
     return store;
   }
