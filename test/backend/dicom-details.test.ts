@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +12,11 @@ const PATIENT_NAME = 'Qwyzzle^Marjatta';
 const PATIENT_ID = 'PHI-ZX-90817';
 
 /** A 24×16 CT-like file (values in HU after rescale) with two presets and the patient elements. */
-function ctFile(): Uint8Array {
+function ctFile(seed = 0): Uint8Array {
   return writeDicom({
     rows: 16,
     columns: 24,
-    values: Array.from({ length: 16 * 24 }, (_, i) => (i % 24) * 60 + Math.floor(i / 24) * 10),
+    values: Array.from({ length: 16 * 24 }, (_, i) => (i % 24) * 60 + Math.floor(i / 24) * 10 + seed),
     rescale: { slope: 1, intercept: -1024 },
     window: { center: [40, -600], width: [400, 1500] },
     extra: [
@@ -85,6 +85,46 @@ afterAll(async () => {
 });
 
 describe('DICOM details: visible to the key holder, nowhere in the workspace in clear', () => {
+  it("seals an interrupted path import's journal: the folder names no patient on disk, and it resumes", async () => {
+    const own = await startTestService();
+    try {
+      const folder = join(
+        await mkdtemp(join(tmpdir(), 'cipherlens-phi-paths-')),
+        `${PATIENT_NAME} ${PATIENT_ID}`,
+      );
+      await mkdir(folder);
+      for (let n = 0; n < 30; n++) await writeFile(join(folder, `IM${n}.dcm`), ctFile(n));
+      const { jobId } = await own.handlers.importPaths({
+        paths: [folder],
+        conversion: { fit: 'resize', dicomFrame: 0, dicomWindow: 'file' },
+        labelFromFolder: false,
+      });
+      const stop = own.onJobEvent((event) => {
+        if (event.id === jobId && event.progress.done >= 3) void own.handlers.jobsCancel({ jobId });
+      });
+      expect((await own.context.jobs.wait(jobId)).status).toBe('cancelled');
+      stop();
+      const workspace = own.context.workspace;
+      const journal = await readFile(workspace.layout.pendingImport, 'utf8');
+      expect(JSON.parse(journal)).toMatchObject({ kind: 'import-paths', total: 30 });
+      expect(journal).not.toContain('cipherlens-phi-paths');
+      expect(await leaks(dirname(workspace.path))).toEqual([]);
+      expect((await own.handlers.workspaceInfo({})).pendingImport).toMatchObject({ jobKind: 'import-paths' });
+
+      // Only the importing key opens it; with that key the import resumes and completes.
+      const importing = own.context.settings.get().activeKey!;
+      await own.handlers.keysGenerate({ label: 'other', activate: true });
+      await expect(own.call('importResume', {})).rejects.toMatchObject({ code: 'WRONG_KEY' });
+      await own.handlers.keysSelect({ fingerprint: importing });
+      const resumed = await own.context.jobs.wait((await own.handlers.importResume({})).jobId);
+      expect(resumed.status).toBe('done');
+      expect((await own.handlers.workspaceInfo({})).itemCount).toBe(30);
+      expect(await leaks(dirname(workspace.path))).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('imports a DICOM file, answers its details, re-windows its model input, and leaks no PHI to disk', async () => {
     const imported = await call('importUpload', {
       files: [

@@ -10,7 +10,8 @@ import { datasetAvailability, datasetSampleInputs } from '../dataset-sample.js';
 import type { JobContext } from '../jobs.js';
 import {
   clearPendingImport,
-  readPendingImport,
+  openPendingImport,
+  sealPendingImport,
   writePendingImport,
   type PendingImport,
 } from '../pending-import.js';
@@ -57,7 +58,8 @@ export function importHandlers(
   ): Promise<ImportOutcome> => {
     const workspace = context.workspace;
     const key = context.activeKey();
-    const journal = { ...pending, done: 0, total: inputs.length };
+    // A path import's request (paths can name a patient) is stored sealed under the import's key.
+    const journal = await sealPendingImport({ ...pending, done: 0, total: inputs.length }, key);
     await writePendingImport(workspace, journal);
     let journalWrite = Promise.resolve();
     const outcome = await importImages(workspace, inputs, {
@@ -145,7 +147,7 @@ export function importHandlers(
       return { jobId: startDatasetImport(request) };
     },
     async importResume() {
-      const pending = await readPendingImport(context.workspace);
+      const pending = await openPendingImport(context.workspace, context.activeKey());
       if (!pending)
         throw new CipherLensError('NOT_FOUND', 'there is no interrupted import to resume in this workspace');
       const jobId =

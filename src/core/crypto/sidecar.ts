@@ -15,7 +15,7 @@ import { deriveSubkey } from './subkeys.js';
  * item fails its tag. All integers big-endian; layout in docs/encryption.md §7a:
  *
  *   0  8  magic 89 43 4C 53 43 0D 0A 1A ("\x89CLSC\r\n\x1a")
- *   8  1  version (1)             9  1  kind (1 = DICOM details)      10  2  flags (0)
+ *   8  1  version (1)             9  1  kind (1 DICOM details, 2 journal) 10  2  flags (0)
  *  12  8  key fingerprint        20  1  item id length I (1–64)      21  I  item id (ASCII)
  *  21+I 12 nonce                 33+I 4  ciphertext length C
  *  37+I C  AES-256-GCM ciphertext of zlib(u32be J ‖ J bytes UTF-8 JSON ‖ binary data)
@@ -24,7 +24,8 @@ import { deriveSubkey } from './subkeys.js';
 export const SIDECAR_EXTENSION = '.clsc';
 export const SIDECAR_VERSION = 1;
 export const SIDECAR_MAGIC = Uint8Array.of(0x89, 0x43, 0x4c, 0x53, 0x43, 0x0d, 0x0a, 0x1a);
-export const SIDECAR_KINDS = { dicom: 1 } as const;
+/** 1: a DICOM item's details (workspace/dicom-sidecar.ts); 2: an interrupted import's request (backend). */
+export const SIDECAR_KINDS = { dicom: 1, journal: 2 } as const;
 export type SidecarKind = keyof typeof SIDECAR_KINDS;
 
 const FIXED_HEADER_BYTES = 21;
