@@ -4,29 +4,22 @@ import { openDialog } from '../../components/dialog.js';
 import { button, el, field, replaceChildren, select } from '../../components/dom.js';
 import { attempt, reportError, reportInfo, reportSuccess } from '../../components/messages.js';
 import { progressBar } from '../../components/progressBar.js';
+import {
+  imagesByKey as imagesOf,
+  keyName as keyNameOf,
+  plural,
+  rekeyOutcome,
+  type RekeyState,
+} from './rekey-state.js';
 
-type RekeyState = OperationResponse<'workspaceRekey'>;
 type RekeyStatus = OperationResponse<'workspaceRekeyStatus'>;
 
 const POLL_MS = 300;
 
-const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
-
-/** "1a2b3c4d5e6f7a8b (Radiology 2026)": how a key is named to a person. */
-function keyName(context: AppContext, fingerprint: string): string {
-  const label = context.store.keys?.keys.find((key) => key.fingerprint === fingerprint)?.label;
-  return label ? `${fingerprint} (${label})` : fingerprint;
-}
-
-/** Workspace images per key, split into keys this app holds (can be re-encrypted) and keys it does not. */
-function imagesByKey(context: AppContext, target: string) {
-  const inRing = new Set((context.store.keys?.keys ?? []).map((key) => key.fingerprint));
-  const counts = (context.store.workspace?.keys ?? []).filter((entry) => entry.fingerprint !== target);
-  return {
-    movable: counts.filter((entry) => inRing.has(entry.fingerprint) && entry.count > 0),
-    unknown: counts.filter((entry) => !inRing.has(entry.fingerprint)),
-  };
-}
+const keyName = (context: AppContext, fingerprint: string): string =>
+  keyNameOf(context.store.keys, fingerprint);
+const imagesByKey = (context: AppContext, target: string) =>
+  imagesOf(context.store.keys, context.store.workspace, target);
 
 export interface RekeyArea {
   element: HTMLElement;
@@ -62,39 +55,10 @@ export function createRekeyArea(
     onChange();
     await refreshAll();
     await showInterrupted();
-    const to = keyName(context, state.to);
-    if (state.status === 'done' && state.result) {
-      const result = state.result;
-      const other = result.otherKey.reduce((sum, entry) => sum + entry.count, 0);
-      const details = [
-        result.alreadyNew > 0 ? `${plural(result.alreadyNew, 'image')} already used it` : '',
-        other > 0 ? `${plural(other, 'image')} under other keys left as they were` : '',
-        result.indexesRemoved.length > 0
-          ? 'the old key’s retrieval index was deleted: build it again in Retrieve'
-          : '',
-        result.activated ? `key ${state.to} is now the active key` : '',
-      ].filter(Boolean);
-      if (result.failed.length > 0) {
-        const listed = result.failed.slice(0, 5).map((failure) => `${failure.name}: ${failure.reason}`);
-        if (result.failed.length > 5) listed.push(`… and ${result.failed.length - 5} more`);
-        reportError(
-          `${plural(result.failed.length, 'image')} could not be opened with key ${state.from} and kept it: ${listed.join('; ')}`,
-          `${plural(result.rekeyed, 'image')} re-encrypted to key ${to}, ${result.failed.length} failed`,
-        );
-      } else {
-        reportSuccess(
-          `${plural(result.rekeyed, 'image')} re-encrypted to key ${to}`,
-          details.join('; ') || undefined,
-        );
-      }
-    } else if (state.status === 'cancelled') {
-      reportInfo(
-        'Re-encryption cancelled',
-        `The images done so far use key ${state.to}, the others still use key ${state.from}; each opens with its own key. Choose “Continue re-encryption” to finish.`,
-      );
-    } else {
-      reportError(state.error?.message ?? 'unknown error', 'Re-encryption failed');
-    }
+    const outcome = rekeyOutcome(state, keyName(context, state.to));
+    if (outcome.tone === 'error') reportError(outcome.detail ?? outcome.title, outcome.title);
+    else if (outcome.tone === 'info') reportInfo(outcome.title, outcome.detail);
+    else reportSuccess(outcome.title, outcome.detail);
   };
 
   /** Shows the progress of a running re-encryption until it ends. */
