@@ -16,6 +16,8 @@ import { randomVectors } from './random-vectors.js';
  * search on 2,000 × 64 finds ≥ 0.99 in practice; the floor leaves room for seeds without accepting a broken index).
  */
 const RECALL_FLOOR = 0.95;
+/** PGlite runs PostgreSQL in WASM on one thread: on a loaded 2-core machine its HNSW inserts take tens of seconds. */
+const SLOW = 180_000;
 const DIM = 64;
 const COUNT = 2000;
 const LABELS = ['a', 'b', 'c', null] as const;
@@ -133,227 +135,255 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
   const data = items(COUNT, 11);
   const queries = randomVectors(20, DIM, 99);
 
-  it('answers like brute force (exact) or above the recall floor (approximate), with and without filters', async () => {
-    await withStore(backend.spec('search'), async (store) => {
-      await store.add(data);
-      expect(await store.count()).toBe(COUNT);
-      let total = 0;
-      const batch = await store.searchBatch(queries, 20, { k: 10 });
-      for (let q = 0; q < 20; q++) {
-        const query = queries.subarray(q * DIM, (q + 1) * DIM);
-        const truth = bruteForce(data, query, 10);
-        const single = await store.search(query, { k: 10 });
-        expect(single).toHaveLength(10);
-        expect(single.map((hit) => hit.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-        for (let i = 1; i < single.length; i++)
-          expect(single[i]!.score).toBeLessThanOrEqual(single[i - 1]!.score + 1e-6);
-        if (backend.exact) {
-          expect(single.map((hit) => hit.id)).toEqual(truth);
-          expect(batch[q]!.map((hit) => hit.id)).toEqual(truth);
+  it(
+    'answers like brute force (exact) or above the recall floor (approximate), with and without filters',
+    async () => {
+      await withStore(backend.spec('search'), async (store) => {
+        await store.add(data);
+        expect(await store.count()).toBe(COUNT);
+        let total = 0;
+        const batch = await store.searchBatch(queries, 20, { k: 10 });
+        for (let q = 0; q < 20; q++) {
+          const query = queries.subarray(q * DIM, (q + 1) * DIM);
+          const truth = bruteForce(data, query, 10);
+          const single = await store.search(query, { k: 10 });
+          expect(single).toHaveLength(10);
+          expect(single.map((hit) => hit.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+          for (let i = 1; i < single.length; i++)
+            expect(single[i]!.score).toBeLessThanOrEqual(single[i - 1]!.score + 1e-6);
+          if (backend.exact) {
+            expect(single.map((hit) => hit.id)).toEqual(truth);
+            expect(batch[q]!.map((hit) => hit.id)).toEqual(truth);
+          }
+          total += recall(
+            single.map((hit) => hit.id),
+            truth,
+          );
+          // Scores are cosine similarities of the stored vectors, whichever engine ranked them.
+          const [stored] = await store.get([single[0]!.id]);
+          let dot = 0;
+          for (let i = 0; i < DIM; i++) dot += stored!.vector[i]! * query[i]!;
+          const qn = Math.hypot(...query);
+          expect(single[0]!.score).toBeCloseTo(dot / qn, 4);
         }
-        total += recall(
-          single.map((hit) => hit.id),
-          truth,
-        );
-        // Scores are cosine similarities of the stored vectors, whichever engine ranked them.
-        const [stored] = await store.get([single[0]!.id]);
-        let dot = 0;
-        for (let i = 0; i < DIM; i++) dot += stored!.vector[i]! * query[i]!;
-        const qn = Math.hypot(...query);
-        expect(single[0]!.score).toBeCloseTo(dot / qn, 4);
-      }
-      expect(total / 20).toBeGreaterThanOrEqual(backend.exact ? 1 : RECALL_FLOOR);
-      // The query item itself is excluded by searchById.
-      const neighbours = await store.searchById('item-7', { k: 5 });
-      expect(neighbours.map((hit) => hit.id)).not.toContain('item-7');
-      expect(neighbours).toHaveLength(5);
+        expect(total / 20).toBeGreaterThanOrEqual(backend.exact ? 1 : RECALL_FLOOR);
+        // The query item itself is excluded by searchById.
+        const neighbours = await store.searchById('item-7', { k: 5 });
+        expect(neighbours.map((hit) => hit.id)).not.toContain('item-7');
+        expect(neighbours).toHaveLength(5);
 
-      // Filters on label, key fingerprint and source (AND across fields; null admits unlabelled items).
-      const cases: { filter: ItemFilter; admit: (item: NewItem) => boolean }[] = [
-        { filter: { labels: ['a'] }, admit: (item) => item.label === 'a' },
-        { filter: { labels: ['b', null] }, admit: (item) => item.label === 'b' || item.label === null },
-        { filter: { keyFingerprints: ['k2'] }, admit: (item) => item.keyFingerprint === 'k2' },
-        {
-          filter: { sources: ['ws-2'], labels: ['c'] },
-          admit: (item) => item.source === 'ws-2' && item.label === 'c',
-        },
-        { filter: { labels: ['none-such'] }, admit: () => false },
-      ];
-      for (const { filter, admit } of cases) {
-        const admitted = data.filter(admit).length;
-        expect(await store.count(filter)).toBe(admitted);
-        expect((await store.ids(filter)).sort()).toEqual(
-          data
-            .filter(admit)
+        // Filters on label, key fingerprint and source (AND across fields; null admits unlabelled items).
+        const cases: { filter: ItemFilter; admit: (item: NewItem) => boolean }[] = [
+          { filter: { labels: ['a'] }, admit: (item) => item.label === 'a' },
+          { filter: { labels: ['b', null] }, admit: (item) => item.label === 'b' || item.label === null },
+          { filter: { keyFingerprints: ['k2'] }, admit: (item) => item.keyFingerprint === 'k2' },
+          {
+            filter: { sources: ['ws-2'], labels: ['c'] },
+            admit: (item) => item.source === 'ws-2' && item.label === 'c',
+          },
+          { filter: { labels: ['none-such'] }, admit: () => false },
+        ];
+        for (const { filter, admit } of cases) {
+          const admitted = data.filter(admit).length;
+          expect(await store.count(filter)).toBe(admitted);
+          expect((await store.ids(filter)).sort()).toEqual(
+            data
+              .filter(admit)
+              .map((item) => item.id)
+              .sort(),
+          );
+          let total = 0;
+          for (let q = 0; q < 5; q++) {
+            const query = queries.subarray(q * DIM, (q + 1) * DIM);
+            const hits = await store.search(query, { k: 10, filter });
+            const truth = bruteForce(data, query, 10, admit);
+            expect(hits).toHaveLength(Math.min(10, admitted));
+            for (const hit of hits) expect(admit(data[Number(hit.id.split('-')[1])]!)).toBe(true);
+            if (backend.exact) expect(hits.map((hit) => hit.id)).toEqual(truth);
+            total +=
+              truth.length === 0
+                ? 1
+                : recall(
+                    hits.map((hit) => hit.id),
+                    truth,
+                  );
+          }
+          expect(total / 5).toBeGreaterThanOrEqual(backend.exact ? 1 : RECALL_FLOOR);
+        }
+      });
+    },
+    SLOW,
+  );
+
+  it(
+    'lists, counts, gets in one batch and removes',
+    async () => {
+      await withStore(backend.spec('listing'), async (store) => {
+        const few = items(50, 3);
+        await store.add(few);
+        expect(await store.ids()).toEqual(few.map((item) => item.id));
+        expect(await store.has('item-3')).toBe(true);
+        expect(await store.has('nope')).toBe(false);
+        const got = await store.get(['item-4', 'nope', 'item-0']);
+        expect(got.map((entry) => entry?.id ?? null)).toEqual(['item-4', null, 'item-0']);
+        expect(got[0]).toMatchObject({
+          label: few[4]!.label,
+          keyFingerprint: 'k1',
+          source: 'ws-1',
+          metadata: { index: 4 },
+        });
+        const n = Math.hypot(...few[4]!.vector);
+        got[0]!.vector.forEach((value, i) => expect(value).toBeCloseTo(few[4]!.vector[i]! / n, 5));
+        expect(await store.remove(['item-1', 'item-2', 'absent'])).toBe(2);
+        expect(await store.count()).toBe(48);
+        expect(await store.has('item-1')).toBe(false);
+        expect((await store.ids()).sort()).toEqual(
+          few
             .map((item) => item.id)
+            .filter((id) => id !== 'item-1' && id !== 'item-2')
             .sort(),
         );
-        let total = 0;
-        for (let q = 0; q < 5; q++) {
-          const query = queries.subarray(q * DIM, (q + 1) * DIM);
-          const hits = await store.search(query, { k: 10, filter });
-          const truth = bruteForce(data, query, 10, admit);
-          expect(hits).toHaveLength(Math.min(10, admitted));
-          for (const hit of hits) expect(admit(data[Number(hit.id.split('-')[1])]!)).toBe(true);
-          if (backend.exact) expect(hits.map((hit) => hit.id)).toEqual(truth);
-          total +=
-            truth.length === 0
-              ? 1
-              : recall(
-                  hits.map((hit) => hit.id),
-                  truth,
-                );
-        }
-        expect(total / 5).toBeGreaterThanOrEqual(backend.exact ? 1 : RECALL_FLOOR);
-      }
-    });
-  });
-
-  it('lists, counts, gets in one batch and removes', async () => {
-    await withStore(backend.spec('listing'), async (store) => {
-      const few = items(50, 3);
-      await store.add(few);
-      expect(await store.ids()).toEqual(few.map((item) => item.id));
-      expect(await store.has('item-3')).toBe(true);
-      expect(await store.has('nope')).toBe(false);
-      const got = await store.get(['item-4', 'nope', 'item-0']);
-      expect(got.map((entry) => entry?.id ?? null)).toEqual(['item-4', null, 'item-0']);
-      expect(got[0]).toMatchObject({
-        label: few[4]!.label,
-        keyFingerprint: 'k1',
-        source: 'ws-1',
-        metadata: { index: 4 },
+        // A removed item is never found again; the others still are.
+        const hits = await store.search(few[2]!.vector, { k: 48 });
+        expect(hits.map((hit) => hit.id)).not.toContain('item-2');
+        expect((await store.search(few[9]!.vector, { k: 1 }))[0]!.id).toBe('item-9');
       });
-      const n = Math.hypot(...few[4]!.vector);
-      got[0]!.vector.forEach((value, i) => expect(value).toBeCloseTo(few[4]!.vector[i]! / n, 5));
-      expect(await store.remove(['item-1', 'item-2', 'absent'])).toBe(2);
-      expect(await store.count()).toBe(48);
-      expect(await store.has('item-1')).toBe(false);
-      expect((await store.ids()).sort()).toEqual(
-        few
-          .map((item) => item.id)
-          .filter((id) => id !== 'item-1' && id !== 'item-2')
-          .sort(),
-      );
-      // A removed item is never found again; the others still are.
-      const hits = await store.search(few[2]!.vector, { k: 48 });
-      expect(hits.map((hit) => hit.id)).not.toContain('item-2');
-      expect((await store.search(few[9]!.vector, { k: 1 }))[0]!.id).toBe('item-9');
-    });
-  });
+    },
+    SLOW,
+  );
 
-  it('refuses bad input and leaves the store unchanged', async () => {
-    await withStore(backend.spec('refusals'), async (store) => {
-      await store.add(items(5, 4));
-      await expect(store.add([{ id: 'item-1', vector: new Float32Array(DIM).fill(1) }])).rejects.toThrow(
-        /already/,
-      );
-      await expect(
-        store.add([
-          { id: 'fresh', vector: new Float32Array(DIM).fill(1) },
-          { id: 'fresh', vector: new Float32Array(DIM).fill(1) },
-        ]),
-      ).rejects.toThrow(/already/);
-      await expect(store.add([{ id: 'short', vector: new Float32Array(DIM - 1).fill(1) }])).rejects.toThrow(
-        /values/,
-      );
-      await expect(store.add([{ id: 'zero', vector: new Float32Array(DIM) }])).rejects.toThrow(/norm/);
-      await expect(store.search(new Float32Array(DIM).fill(1), { k: 0 })).rejects.toThrow(/k must/);
-      await expect(store.search(new Float32Array(3).fill(1))).rejects.toThrow(/values/);
-      await expect(store.searchById('nope')).rejects.toThrow(/no item/);
-      expect(await store.count()).toBe(5);
-      expect(await store.has('fresh')).toBe(false);
-    });
-  });
-
-  it('keeps everything across close and reopen', async () => {
-    const some = items(400, 5);
-    const query = queries.subarray(0, DIM);
-    const before = await withStore(backend.spec('persist'), async (store) => {
-      await store.add(some);
-      await store.remove(['item-10']);
-      await store.save();
-      return (await store.search(query, { k: 10 })).map((hit) => hit.id);
-    });
-    await withStore(backend.spec('persist'), async (store) => {
-      expect(await store.count()).toBe(399);
-      expect(await store.has('item-10')).toBe(false);
-      expect((await store.get(['item-11']))[0]).toMatchObject({
-        label: some[11]!.label,
-        source: some[11]!.source,
-      });
-      expect((await store.search(query, { k: 10 })).map((hit) => hit.id)).toEqual(before);
-      expect(store.description).toMatchObject({ dimension: DIM, modelId: 'm1', keyFingerprint: 'k1' });
-    });
-    // Opening without a description finds the saved index; an unknown one is NOT_FOUND.
-    const reopened = await openVectorStore(backend.spec('persist'));
-    expect(await reopened.count()).toBe(399);
-    await reopened.close();
-    await expect(openVectorStore(backend.spec('never-made'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-  });
-
-  it('serves searches while adds run, and loses no add', async () => {
-    await withStore(backend.spec('concurrent'), async (store) => {
-      await store.add(items(200, 6, 'seed'));
-      const batches = Array.from({ length: 6 }, (_, b) => items(100, 20 + b, `batch${b}`));
-      const work: Promise<unknown>[] = [];
-      for (const batch of batches) {
-        work.push(store.add(batch));
-        work.push(
-          store.search(queries.subarray(0, DIM), { k: 5 }).then((hits) => {
-            expect(hits).toHaveLength(5);
-            for (const hit of hits) expect(Number.isFinite(hit.score)).toBe(true);
-          }),
+  it(
+    'refuses bad input and leaves the store unchanged',
+    async () => {
+      await withStore(backend.spec('refusals'), async (store) => {
+        await store.add(items(5, 4));
+        await expect(store.add([{ id: 'item-1', vector: new Float32Array(DIM).fill(1) }])).rejects.toThrow(
+          /already/,
         );
+        await expect(
+          store.add([
+            { id: 'fresh', vector: new Float32Array(DIM).fill(1) },
+            { id: 'fresh', vector: new Float32Array(DIM).fill(1) },
+          ]),
+        ).rejects.toThrow(/already/);
+        await expect(store.add([{ id: 'short', vector: new Float32Array(DIM - 1).fill(1) }])).rejects.toThrow(
+          /values/,
+        );
+        await expect(store.add([{ id: 'zero', vector: new Float32Array(DIM) }])).rejects.toThrow(/norm/);
+        await expect(store.search(new Float32Array(DIM).fill(1), { k: 0 })).rejects.toThrow(/k must/);
+        await expect(store.search(new Float32Array(3).fill(1))).rejects.toThrow(/values/);
+        await expect(store.searchById('nope')).rejects.toThrow(/no item/);
+        expect(await store.count()).toBe(5);
+        expect(await store.has('fresh')).toBe(false);
+      });
+    },
+    SLOW,
+  );
+
+  it(
+    'keeps everything across close and reopen',
+    async () => {
+      const some = items(400, 5);
+      const query = queries.subarray(0, DIM);
+      const before = await withStore(backend.spec('persist'), async (store) => {
+        await store.add(some);
+        await store.remove(['item-10']);
+        await store.save();
+        return (await store.search(query, { k: 10 })).map((hit) => hit.id);
+      });
+      await withStore(backend.spec('persist'), async (store) => {
+        expect(await store.count()).toBe(399);
+        expect(await store.has('item-10')).toBe(false);
+        expect((await store.get(['item-11']))[0]).toMatchObject({
+          label: some[11]!.label,
+          source: some[11]!.source,
+        });
+        expect((await store.search(query, { k: 10 })).map((hit) => hit.id)).toEqual(before);
+        expect(store.description).toMatchObject({ dimension: DIM, modelId: 'm1', keyFingerprint: 'k1' });
+      });
+      // Opening without a description finds the saved index; an unknown one is NOT_FOUND.
+      const reopened = await openVectorStore(backend.spec('persist'));
+      expect(await reopened.count()).toBe(399);
+      await reopened.close();
+      await expect(openVectorStore(backend.spec('never-made'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    },
+    SLOW,
+  );
+
+  it(
+    'serves searches while adds run, and loses no add',
+    async () => {
+      await withStore(backend.spec('concurrent'), async (store) => {
+        await store.add(items(200, 6, 'seed'));
+        const batches = Array.from({ length: 6 }, (_, b) => items(100, 20 + b, `batch${b}`));
+        const work: Promise<unknown>[] = [];
+        for (const batch of batches) {
+          work.push(store.add(batch));
+          work.push(
+            store.search(queries.subarray(0, DIM), { k: 5 }).then((hits) => {
+              expect(hits).toHaveLength(5);
+              for (const hit of hits) expect(Number.isFinite(hit.score)).toBe(true);
+            }),
+          );
+        }
+        await Promise.all(work);
+        expect(await store.count()).toBe(800);
+        for (const batch of batches) expect(await store.has(batch[99]!.id)).toBe(true);
+        expect((await store.search(batches[3]![7]!.vector, { k: 1 }))[0]!.id).toBe('batch3-7');
+      });
+    },
+    SLOW,
+  );
+
+  it(
+    'a writer killed in the middle of a write leaves the previous state',
+    async () => {
+      const first = items(30, 8);
+      await withStore(backend.spec('crash'), async (store) => {
+        await store.add(first);
+        await store.save();
+      });
+      const script = fileURLToPath(new URL('./fixtures/write-and-die.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', script, ...backend.childArgs('crash')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+      // Kill when the write is under way: a server transaction has sent rows, or a file's temporary exists.
+      const deadline = Date.now() + 50_000;
+      let midWrite = false;
+      while (!midWrite && Date.now() < deadline && child.exitCode === null) {
+        midWrite =
+          backend.childArgs('crash')[0] === 'pgvector'
+            ? stdout.includes('writing')
+            : (await readdir(dir)).some((name) => name.endsWith('.tmp'));
+        if (!midWrite) await new Promise((resolve) => setTimeout(resolve, 2));
       }
-      await Promise.all(work);
-      expect(await store.count()).toBe(800);
-      for (const batch of batches) expect(await store.has(batch[99]!.id)).toBe(true);
-      expect((await store.search(batches[3]![7]!.vector, { k: 1 }))[0]!.id).toBe('batch3-7');
-    });
-  });
+      child.kill('SIGKILL');
+      await exited;
+      expect(stderr).toBe('');
+      expect(midWrite).toBe(true);
+      expect(stdout).not.toContain('saved');
+      await withStore(backend.spec('crash'), async (store) => {
+        expect(await store.count()).toBe(30);
+        expect(await store.has('crash-0')).toBe(false);
+        expect((await store.search(first[4]!.vector, { k: 1 }))[0]!.id).toBe('item-4');
+      });
+    },
+    SLOW,
+  );
 
-  it('a writer killed in the middle of a write leaves the previous state', async () => {
-    const first = items(30, 8);
-    await withStore(backend.spec('crash'), async (store) => {
-      await store.add(first);
-      await store.save();
-    });
-    const script = fileURLToPath(new URL('./fixtures/write-and-die.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...backend.childArgs('crash')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    // Kill when the write is under way: a server transaction has sent rows, or a file's temporary exists.
-    const deadline = Date.now() + 50_000;
-    let midWrite = false;
-    while (!midWrite && Date.now() < deadline && child.exitCode === null) {
-      midWrite =
-        backend.childArgs('crash')[0] === 'pgvector'
-          ? stdout.includes('writing')
-          : (await readdir(dir)).some((name) => name.endsWith('.tmp'));
-      if (!midWrite) await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    child.kill('SIGKILL');
-    await exited;
-    expect(stderr).toBe('');
-    expect(midWrite).toBe(true);
-    expect(stdout).not.toContain('saved');
-    await withStore(backend.spec('crash'), async (store) => {
-      expect(await store.count()).toBe(30);
-      expect(await store.has('crash-0')).toBe(false);
-      expect((await store.search(first[4]!.vector, { k: 1 }))[0]!.id).toBe('item-4');
-    });
-  });
-
-  it('says which engine answers', async () => {
-    await withStore(backend.spec('engine'), async (store) => {
-      expect(['exact', 'ann', 'pgvector']).toContain(store.engine.kind);
-      expect(store.engine.recall === 'exact').toBe(backend.exact);
-    });
-  });
+  it(
+    'says which engine answers',
+    async () => {
+      await withStore(backend.spec('engine'), async (store) => {
+        expect(['exact', 'ann', 'pgvector']).toContain(store.engine.kind);
+        expect(store.engine.recall === 'exact').toBe(backend.exact);
+      });
+    },
+    SLOW,
+  );
 });
