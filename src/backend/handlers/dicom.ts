@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createImageCipher } from '../../core/crypto/cipher.js';
 import { sealCiphertext } from '../../core/crypto/container.js';
 import type { CipherKey } from '../../core/crypto/keys.js';
 import { CipherLensError, describeError, isCipherLensError } from '../../core/errors.js';
@@ -242,7 +241,8 @@ export function dicomHandlers(
       const sidecar = await openedSidecar(opened, context, record, key);
       const used = windowFor(sidecar, request.window);
       const pixels = await rewindowedInput(sidecar, request.window, record.size);
-      const ciphertext = createImageCipher(key, record.condition, record.size).encrypt(pixels);
+      // Large inputs are encrypted off the event loop, as imports are.
+      const ciphertext = await context.cipher.encrypt(key, record.condition, record.size, pixels);
       const updated = await context.workspace.replaceContainer(
         record.id,
         {
