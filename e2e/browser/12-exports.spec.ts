@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { clearMessages, download, goTo, PNG_SIGNATURE, useSharedPage } from '../helpers/app.js';
+import { clearMessages, download, goTo, PNG_SIGNATURE, screenshot, useSharedPage } from '../helpers/app.js';
 import { MEDNIST, pickFromLibrary, runEvaluation, useDemoKeyAndShippedModel } from '../helpers/flows.js';
 import { DATA_DIR } from '../helpers/paths.js';
 
@@ -152,4 +152,30 @@ test('chart PNGs are drawn at twice the device pixels at least', async () => {
     const screenWidth = await canvas.evaluate((node) => (node as HTMLCanvasElement).width);
     expect(screenWidth).toBeLessThan(2 * cssWidth);
   }
+});
+
+test('Evaluate says what it ran on, and warns when images of the training split are included', async () => {
+  const evaluate = await goTo(page, 'Evaluate');
+  await expect(evaluate.getByTestId('evaluate-provenance')).toContainText(/MedNIST test split, \d+ images/);
+  await expect(evaluate.getByTestId('evaluate-training-warning')).toHaveCount(0);
+
+  const library = await goTo(page, 'Library');
+  const panel = library.getByTestId('dataset-import-panel');
+  await panel.getByTestId('dataset-name').selectOption(MEDNIST.id);
+  await panel.getByLabel('Split').selectOption('train');
+  await panel.getByTestId('dataset-per-class').fill('1');
+  await panel.getByTestId('dataset-per-class').blur();
+  await panel.getByTestId('dataset-import').click();
+  await expect(panel.getByTestId('dataset-import')).toBeEnabled({ timeout: 150_000 });
+  await expect(panel.getByTestId('import-summary')).toContainText(/\d+ imported/);
+  await panel.getByLabel('Split').selectOption('test');
+  await clearMessages(page);
+
+  await runEvaluation(page);
+  const report = page.locator('.view[data-view="evaluate"]');
+  await expect(report.getByTestId('evaluate-provenance')).toContainText('MedNIST train split, 6 images');
+  await expect(report.getByTestId('evaluate-training-warning')).toContainText(
+    /^6 of the \d+ images come from the training split of /,
+  );
+  await screenshot(page, 'evaluate-provenance', 900);
 });

@@ -138,6 +138,22 @@ export const PerClassRowSchema = z.strictObject({
   support: z.number().int(),
 });
 
+/** What an evaluation ran on (backend/evaluation-provenance.ts). */
+export const EvaluationProvenanceSchema = z.strictObject({
+  /** "MedNIST test split, 120 images", or "MedNIST test split, 100 images + your images, origin unknown, 20 images". */
+  summary: z.string(),
+  origins: z.array(
+    z.strictObject({ title: z.string(), kind: z.enum(['dataset', 'own']), count: z.number().int() }),
+  ),
+  /** Evaluated images from the model's own training split: its scores on them are no test. */
+  trainingSplit: z.number().int(),
+  /** Evaluated images whose origin is unknown (imported files): they may come from the training data. */
+  unknownOrigin: z.number().int(),
+  /** Images of the active key that were not evaluated, counted by reason. */
+  excluded: z.array(z.strictObject({ reason: z.string(), count: z.number().int() })),
+});
+export type EvaluationProvenance = z.infer<typeof EvaluationProvenanceSchema>;
+
 export const EvaluationReportSchema = z.strictObject({
   id: z.string(),
   createdAt: z.string(),
@@ -170,6 +186,8 @@ export const EvaluationReportSchema = z.strictObject({
     })
     .nullable(),
   run: RunInfoSchema,
+  /** Absent in reports stored before it was recorded. */
+  provenance: EvaluationProvenanceSchema.optional(),
   /** Evaluated items whose model input changed after the report (re-windowed DICOM): its numbers predate it. */
   changedItems: z.array(ItemIdSchema).optional(),
 });

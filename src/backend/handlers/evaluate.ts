@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { argmaxRows, classificationMetrics } from '../../core/evaluation/classification-metrics.js';
 import { evaluateRetrieval } from '../../core/evaluation/retrieval-metrics.js';
 import { CipherLensError } from '../../core/errors.js';
+import type { ItemRecord } from '../../core/workspace/item-record.js';
 import type { EvaluationReport } from '../../shared/analysis.js';
 import type { AppContext } from '../context.js';
 import { runInfo } from '../run-info.js';
+import { evaluationProvenance } from '../evaluation-provenance.js';
 import { readEvaluation, writeEvaluation } from '../evaluation-store.js';
 import { inferItems, splitByKey } from '../model-inputs.js';
 import { readStudyConfig, readStudyTable } from '../study-results.js';
@@ -21,8 +23,22 @@ export function evaluateHandlers(
       const jobId = context.jobs.start('evaluate', async (job) => {
         const { card } = engine;
         const chosen = request.ids?.map((id) => context.workspace.require(id)) ?? context.workspace.list();
-        const { usable } = splitByKey(context, chosen);
+        const { usable, skipped } = splitByKey(context, chosen);
         const labelled = usable.filter((item) => item.label !== null && card.classes.includes(item.label));
+        const evaluated = new Set(labelled.map((item) => item.id));
+        // Counted and named in the report, never dropped silently.
+        const leftOut: { record: ItemRecord; reason: 'unlabelled' | 'other-classes' | 'other-key' }[] = [
+          ...usable
+            .filter((item) => !evaluated.has(item.id))
+            .map((record) => ({
+              record,
+              reason: record.label === null ? ('unlabelled' as const) : ('other-classes' as const),
+            })),
+          ...skipped.map(({ id }) => ({
+            record: context.workspace.require(id),
+            reason: 'other-key' as const,
+          })),
+        ];
         if (labelled.length === 0) {
           throw new CipherLensError(
             'BAD_INPUT',
@@ -79,6 +95,7 @@ export function evaluateHandlers(
             perClass: retrieval.perClass,
           },
           run: runInfo(engine, performance.now() - started),
+          provenance: evaluationProvenance(labelled, leftOut, card),
         };
         const predicted = argmaxRows(outputs.probabilities, card.classes.length);
         const assignments = labelled.map((item, row) => ({

@@ -26,6 +26,48 @@ import {
 } from './evaluate-state.js';
 import { runInfoText } from './shared/runInfo.js';
 
+/** What the report was computed on, and warnings when that is not a fair test (backend/evaluation-provenance.ts). */
+function provenanceNotes(report: EvaluationReport): HTMLElement[] {
+  const provenance = report.provenance;
+  if (!provenance) return [];
+  const notes: HTMLElement[] = [
+    el(
+      'p',
+      { attrs: { 'data-testid': 'evaluate-provenance' } },
+      el('strong', { text: 'Evaluated on: ' }),
+      provenance.summary,
+    ),
+  ];
+  if (provenance.trainingSplit > 0) {
+    notes.push(
+      el('div', {
+        class: 'inline-note warning-note',
+        attrs: { role: 'note', 'data-testid': 'evaluate-training-warning' },
+        text: `${provenance.trainingSplit} of the ${report.itemCount} images come from the training split of ${report.modelId}: the model has seen them, so its scores on them are no test and overstate it. Evaluate on the test split.`,
+      }),
+    );
+  }
+  if (provenance.unknownOrigin > 0) {
+    notes.push(
+      el('div', {
+        class: 'inline-note',
+        attrs: { role: 'note', 'data-testid': 'evaluate-unknown-origin' },
+        text: `${provenance.unknownOrigin} image${provenance.unknownOrigin === 1 ? ' is' : 's are'} your own files, origin unknown: if any come from the model's training data, the scores overstate it.`,
+      }),
+    );
+  }
+  if (provenance.excluded.length > 0) {
+    notes.push(
+      el('p', {
+        class: 'muted',
+        attrs: { 'data-testid': 'evaluate-excluded' },
+        text: `Not evaluated: ${provenance.excluded.map((entry) => `${entry.count} ${entry.reason}`).join('; ')}.`,
+      }),
+    );
+  }
+  return notes;
+}
+
 /** "model mednist-dcnn, dataset mednist, n = 120": what an exported figure must name. */
 function figureSubject(context: AppContext, report: EvaluationReport): string {
   const dataset = context.store.models?.models.find((model) => model.id === report.modelId)?.dataset;
@@ -152,6 +194,7 @@ export function createEvaluateView(context: AppContext): View {
         { class: 'muted', attrs: { 'data-testid': 'evaluate-meta' } },
         `${report.itemCount} labelled images · ${new Date(report.createdAt).toLocaleString()} · key ${report.keyFingerprint} · ${runInfoText(report.run)}`,
       ),
+      ...provenanceNotes(report),
       el(
         'div',
         { class: 'stat-row' },
