@@ -40,6 +40,10 @@ describe('layer lint (dependency-cruiser)', () => {
       'backend-and-cli-do-not-import-hosts',
       'hosts-are-thin',
       'electron-only-in-electron-hosts',
+      'crypto-is-below-the-rest-of-core',
+      'renderer-components-import-app-types-only',
+      'preload-imports-only-the-contract',
+      'host-common-imports-only-node',
     ]) {
       expect(stdout).toContain(`error ${rule}:`);
     }
@@ -56,8 +60,12 @@ describe('layer lint (dependency-cruiser)', () => {
     expect(offenders).toEqual([
       'src/backend/forbidden-imports-server.ts',
       'src/core/crypto/forbidden-imports-backend.ts',
+      'src/core/crypto/forbidden-imports-datasets.ts',
       'src/core/image/forbidden-imports-electron.ts',
       'src/core/retrieval/forbidden-imports-evaluation.ts',
+      'src/host-common/forbidden-imports-shared.ts',
+      'src/preload/forbidden-imports-backend.ts',
+      'src/renderer/components/forbidden-imports-app-code.ts',
       'src/renderer/forbidden-imports-core.ts',
       'src/server/forbidden-imports-main.ts',
       'src/shared/forbidden-imports-node.ts',
