@@ -3,7 +3,19 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'out', 'test-results', 'playwright-report', 'training', 'resources', 'tmp', 'data', 'dist'] },
+  {
+    ignores: [
+      'node_modules',
+      'out',
+      'test-results',
+      'playwright-report',
+      'training',
+      'resources',
+      'tmp',
+      'data',
+      'dist',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
