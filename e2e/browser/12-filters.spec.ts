@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { clearMessages, goTo, screenshot, useSharedPage } from '../helpers/app.js';
-import { MEDNIST, MNIST, useDemoKeyAndShippedModel } from '../helpers/flows.js';
+import { MEDNIST, MNIST, pickFromLibrary, useDemoKeyAndShippedModel } from '../helpers/flows.js';
 import { DATA_DIR } from '../helpers/paths.js';
 
 /**
@@ -115,4 +115,21 @@ test('the Library filters by prediction ≠ label, confidence, key and source', 
   else for (const detail of await tiles.allInnerTexts()) expect(detail).toContain('other key');
   await filters.getByTestId('library-filters-clear').click();
   await expect.poll(async () => (await countOf('library-filters'))[0]).toBe(total);
+});
+
+test('the retrieval results filter by class, and say how many are shown', async () => {
+  const retrieve = await goTo(page, 'Retrieve');
+  await pickFromLibrary(page, 'retrieve-source', 'Hand');
+  const tiles = retrieve.getByTestId('retrieve-grid').getByTestId('grid-tile');
+  await expect(tiles).toHaveCount(10, { timeout: 150_000 });
+  await expect(retrieve.getByTestId('retrieve-filters-count')).toHaveText('10 of 10 results shown');
+  const titles = await tiles.locator('.tile-title').allInnerTexts();
+  const hands = titles.filter((title) => / Hand$/.test(title)).length;
+  await retrieve.getByTestId('retrieve-filters-class').selectOption('Hand');
+  await expect(tiles).toHaveCount(hands);
+  await expect(retrieve.getByTestId('retrieve-filters-count')).toHaveText(`${hands} of 10 results shown`);
+  await expect(retrieve.getByTestId('retrieve-table').locator('tbody tr')).toHaveCount(hands);
+  for (const title of await tiles.locator('.tile-title').allInnerTexts()) expect(title).toMatch(/ Hand$/);
+  await retrieve.getByTestId('retrieve-filters-clear').click();
+  await expect(tiles).toHaveCount(10);
 });

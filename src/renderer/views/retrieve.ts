@@ -8,6 +8,7 @@ import { imageGrid } from '../components/imageGrid.js';
 import { openItemDialog } from '../components/itemDialog.js';
 import { describeError, reportError } from '../components/messages.js';
 import { modelNotice } from '../components/modelNotice.js';
+import { createFilterBar, entryMatches, facetsOf, type FilterEntry } from '../components/filterBar.js';
 import { panel } from '../components/panel.js';
 import { fetchItemsById, retrievalExportRows, saveRows } from '../components/researchExport.js';
 import { type PickedImage, sourcePicker } from '../components/sourcePicker.js';
@@ -78,6 +79,16 @@ async function exportRetrieval(
   );
 }
 
+/** What the result filters look at in one hit: its class, and its id for the text search. */
+const hitFilterEntry = (hit: Hit): FilterEntry => ({
+  label: hit.label,
+  prediction: null,
+  probability: null,
+  activeKey: null,
+  origin: null,
+  text: hit.id,
+});
+
 export function createRetrieveView(context: AppContext): View {
   let picked: PickedImage | null = null;
   let k = 10;
@@ -87,10 +98,23 @@ export function createRetrieveView(context: AppContext): View {
   const output = el('div', { class: 'retrieve-output', attrs: { 'data-testid': 'retrieve-output' } });
   const indexStatus = el('div', { class: 'index-status', attrs: { 'data-testid': 'index-status' } });
 
+  const filters = createFilterBar({
+    fields: ['class', 'text'],
+    testId: 'retrieve-filters',
+    noun: 'results',
+    onChange: () => render(),
+  });
+  filters.element.hidden = true;
+
   const render = (): void => {
     if (!last) return;
     const { result } = last;
     const byId = new Map(result.results.map((hit) => [hit.id, hit]));
+    // The filter row lives in the query panel (never redrawn here), so typing in it keeps the focus.
+    const shown = result.results.filter((hit) => entryMatches(hitFilterEntry(hit), filters.state));
+    filters.element.hidden = result.results.length === 0;
+    filters.setFacets(facetsOf(result.results.map(hitFilterEntry)));
+    filters.setCount(shown.length, result.results.length);
     replaceChildren(
       output,
       panel('Query', [
@@ -126,7 +150,7 @@ export function createRetrieveView(context: AppContext): View {
         : imageGrid({
             title: `Top ${result.results.length} most similar`,
             subtitle: resultsSubtitle(result.run.input),
-            items: resultTiles(result, decrypted),
+            items: resultTiles({ ...result, results: shown }, decrypted),
             testId: 'retrieve-grid',
             onOpen: (tile) => {
               if (!byId.has(tile.id)) return;
@@ -141,7 +165,7 @@ export function createRetrieveView(context: AppContext): View {
           }),
       dataTable<Hit>({
         title: 'Retrieval results',
-        rows: result.results,
+        rows: shown,
         testId: 'retrieve-table',
         exports: (['csv', 'json'] as const).map((format) => ({
           label: format.toUpperCase(),
@@ -294,6 +318,7 @@ export function createRetrieveView(context: AppContext): View {
           el('label', { class: 'checkbox' }, toggle, 'Show results decrypted'),
         ),
         indexStatus,
+        filters.element,
       ],
       { testId: 'retrieve-controls' },
     ),
