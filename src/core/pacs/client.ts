@@ -234,7 +234,9 @@ export class DicomWebClient {
 
   async listSeries(studyInstanceUid: string, signal?: AbortSignal): Promise<SeriesSummary[]> {
     const study = checkUid(studyInstanceUid, 'study UID');
-    const params = new URLSearchParams(SERIES_FIELDS.map((field) => ['includefield', field]));
+    const params = new URLSearchParams(
+      SERIES_FIELDS.map((field): [string, string] => ['includefield', field]),
+    );
     const sets = await this.getJson(
       `/studies/${study}/series?${queryString(params)}`,
       'the series list',
