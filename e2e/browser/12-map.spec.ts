@@ -16,6 +16,7 @@ test.describe.configure({ mode: 'serial' });
 
 const sharedPage = useSharedPage();
 let page: Page;
+let transformBeforeLeaving: string | null = null;
 
 test.beforeAll(() => {
   page = sharedPage();
@@ -207,6 +208,7 @@ test('hovering shows the decrypted image and its label; a click searches for ima
   await expect(tooltip).toBeVisible();
   await expect(tooltip).toContainText(lonely.label ?? 'unlabelled');
   await expect(tooltip.locator('img')).toHaveAttribute('alt', /decrypted$/);
+  transformBeforeLeaving = await page.getByTestId('map-canvas').getAttribute('data-transform');
   await page.mouse.click(x, y);
   const retrieve = page.locator('.view[data-view="retrieve"]');
   await expect(retrieve).toBeVisible();
@@ -222,6 +224,8 @@ test('UMAP runs as a job and then lays out the same images, coloured by correctn
   await classify.getByTestId('batch-run').click();
   await expect(classify.getByTestId('batch-accuracy')).toBeVisible({ timeout: 150_000 });
   const map = await goTo(page, 'Map');
+  // Back on the map, the same layout keeps its zoom and pan.
+  await expect(map.getByTestId('map-canvas')).toHaveAttribute('data-transform', transformBeforeLeaving ?? '');
   const before = Number(await map.getByTestId('map-canvas').getAttribute('data-points'));
   await map.getByTestId('map-method').selectOption('umap');
   await map.getByTestId('map-umap-run').click();

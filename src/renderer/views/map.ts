@@ -196,6 +196,20 @@ export function createMapView(context: AppContext): View {
   };
 
   const setPoints = (next: MapPoint[]): void => {
+    const sameLayout =
+      next.length === points.length &&
+      next.length > 0 &&
+      next.every((point, index) => {
+        const before = points[index]!;
+        return point.id === before.id && point.x === before.x && point.y === before.y;
+      });
+    if (sameLayout) {
+      // Back from another view (a retrieval from a click, a batch run): keep the zoom, the pan and the selection,
+      // and only recolour for labels and predictions that may have changed.
+      points = next;
+      recolour();
+      return;
+    }
     points = next;
     const xs = Float32Array.from(next, (point) => point.x);
     const ys = Float32Array.from(next, (point) => point.y);
