@@ -166,6 +166,14 @@ test('a lasso around a cluster opens the grid of exactly the images inside it', 
   await expect(page.getByTestId('map-selection-grid')).toContainText(`Selected: ${expected.length} image`);
   await expect(page.getByTestId('map-selection-grid')).toContainText(cluster.label);
   await screenshot(page, 'map-lasso', 1400);
+
+  // The selection's filter row narrows the grid to one class, and says how many of the selection it shows.
+  const ofCluster = points.filter((p) => expected.includes(p.id) && (p.label ?? '') === cluster.label).length;
+  await page.getByTestId('map-selection-filters-class').selectOption(cluster.label);
+  await expect(page.getByTestId('map-selection-grid').getByTestId('grid-tile')).toHaveCount(ofCluster);
+  await expect(page.getByTestId('map-selection-filters-count')).toHaveText(
+    `${ofCluster} of ${expected.length} images shown`,
+  );
 });
 
 test('a box selects exactly the points within it', async () => {

@@ -5,6 +5,7 @@ import { toCsv } from '../components/csv.js';
 import { button, el, field, formatPercent, replaceChildren, select } from '../components/dom.js';
 import { saveCanvasPng, saveJson, saveText, slug } from '../components/download.js';
 import { emptyState, loading } from '../components/emptyState.js';
+import { createFilterBar, entryMatches, facetsOf, type FilterEntry } from '../components/filterBar.js';
 import { imageGrid } from '../components/imageGrid.js';
 import { openItemDialog } from '../components/itemDialog.js';
 import { libraryGridItem } from '../components/libraryImages.js';
@@ -131,15 +132,43 @@ export function createMapView(context: AppContext): View {
         .sort((a, b) => b[1] - a[1])
         .map(([name, count]) => `${name} ${count}`)
         .join(', ');
-      replaceChildren(
-        selectionArea,
+      const entries = new Map(
+        shown.map((point): [string, FilterEntry] => {
+          const item = byId.get(point.id);
+          return [
+            point.id,
+            {
+              label: point.label,
+              prediction: point.prediction?.label ?? null,
+              probability: point.prediction?.probability ?? null,
+              activeKey: true,
+              origin: item?.origin ?? null,
+              text: `${point.id} ${item?.name ?? ''} ${item?.source ?? ''}`,
+            },
+          ];
+        }),
+      );
+      const gridArea = el('div');
+      const filters = createFilterBar({
+        fields: ['class', 'prediction', 'mismatch', 'confidence', 'origin', 'text'],
+        testId: 'map-selection-filters',
+        onChange: () => drawGrid(),
+      });
+      filters.setFacets(facetsOf([...entries.values()]));
+      const drawGrid = (): void => {
+        const visible = shown.filter((point) => entryMatches(entries.get(point.id)!, filters.state));
+        filters.setCount(visible.length, shown.length);
+        replaceChildren(gridArea, selectionGrid(visible));
+      };
+      // Only the grid is redrawn when a filter changes, so the filter row keeps the focus.
+      const selectionGrid = (visible: MapPoint[]): HTMLElement =>
         imageGrid({
           title: `Selected: ${chosen.length} image${chosen.length === 1 ? '' : 's'}`,
           subtitle:
             chosen.length > SELECTION_LIMIT
               ? `${summary}. Showing the first ${SELECTION_LIMIT}; draw a smaller selection to see the rest.`
               : summary,
-          items: shown.flatMap((point) => {
+          items: visible.flatMap((point) => {
             const item = byId.get(point.id);
             return item ? [libraryGridItem(item, true)] : [];
           }),
@@ -156,8 +185,9 @@ export function createMapView(context: AppContext): View {
             const item = byId.get(tile.id);
             if (item) openItemDialog(context, item, () => void load());
           },
-        }),
-      );
+        });
+      replaceChildren(selectionArea, el('div', { class: 'panel filter-bar' }, filters.element), gridArea);
+      drawGrid();
     } catch (error) {
       replaceChildren(selectionArea, inlineError(`Could not open the selection: ${describeError(error)}`));
     }
