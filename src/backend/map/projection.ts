@@ -12,7 +12,8 @@ import { indexStatus, refreshIndex } from '../retrieval-index.js';
 interface IndexedEmbeddings {
   version: string;
   records: ItemRecord[];
-  matrix: Matrix;
+  /** Reads the vectors (n × d floats): only when a layout has to be computed, not for every request. */
+  load(): Promise<Matrix>;
 }
 
 interface Layout {
@@ -80,7 +81,8 @@ export class EmbeddingMaps {
     const entry = this.entry(context, engine.card.id, key.fingerprint);
     let layout: Layout | null = null;
     if (method === 'pca') {
-      if (entry.pca?.version !== embeddings.version) entry.pca = pcaLayout(embeddings);
+      if (entry.pca?.version !== embeddings.version)
+        entry.pca = pcaLayout(embeddings, await embeddings.load());
       layout = entry.pca;
     } else if (entry.umap?.version === embeddings.version) {
       layout = entry.umap;
@@ -115,7 +117,7 @@ export class EmbeddingMaps {
     const id = context.jobs.start('map-umap', async (job) => {
       const embeddings = await embedAndCollect(context, engine, job);
       if (entry.umap?.version !== embeddings.version) {
-        const coordinates = await umap(embeddings.matrix, {
+        const coordinates = await umap(await embeddings.load(), {
           signal: job.signal,
           onProgress: (done, total, message) => job.progress(done, total, message),
         });
@@ -126,7 +128,7 @@ export class EmbeddingMaps {
           explainedVariance: null,
         };
       }
-      return { modelId: engine.card.id, indexVersion: embeddings.version, points: embeddings.matrix.rows };
+      return { modelId: engine.card.id, indexVersion: embeddings.version, points: embeddings.records.length };
     });
     entry.jobId = id;
     return id;
@@ -149,7 +151,7 @@ async function embedAndCollect(
     onProgress: (done, total) => job.progress(done, total, `embedded ${done} of ${total} images`),
   });
   const { embeddings } = await indexedEmbeddings(context, engine);
-  if (embeddings.matrix.rows === 0) {
+  if (embeddings.records.length === 0) {
     throw new CipherLensError(
       'NOT_FOUND',
       'no images of the active key are in the workspace: import some in the Library first',
@@ -171,35 +173,34 @@ async function indexedEmbeddings(
     .filter((record) => record.keyFingerprint === fingerprint && !missingIds.has(record.id))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const dim = store.description.dimension;
-  const data = new Float32Array(records.length * dim);
-  const stored = records.length === 0 ? [] : await store.get(records.map((record) => record.id));
   const digest = createHash('sha256').update(`${engine.card.id}\n${fingerprint}\n${dim}\n`);
-  stored.forEach((entry, row) => {
-    if (!entry) {
-      throw new CipherLensError(
-        'INTERNAL',
-        `the index lost image ${records[row]!.id} while the map was read`,
-      );
-    }
-    data.set(entry.vector, row * dim);
-    digest.update(`${records[row]!.id}\n`);
-  });
+  for (const record of records) digest.update(`${record.id}\n`);
+  const load = async (): Promise<Matrix> => {
+    const data = new Float32Array(records.length * dim);
+    const stored = records.length === 0 ? [] : await store.get(records.map((record) => record.id));
+    stored.forEach((entry, row) => {
+      if (!entry) {
+        throw new CipherLensError(
+          'INTERNAL',
+          `the index lost image ${records[row]!.id} while the map was read`,
+        );
+      }
+      data.set(entry.vector, row * dim);
+    });
+    return { data, rows: records.length, cols: dim };
+  };
   return {
     missing: missing.length,
-    embeddings: {
-      version: digest.digest('hex').slice(0, 16),
-      records,
-      matrix: { data, rows: records.length, cols: dim },
-    },
+    embeddings: { version: digest.digest('hex').slice(0, 16), records, load },
   };
 }
 
-function pcaLayout(embeddings: IndexedEmbeddings): Layout {
+function pcaLayout(embeddings: IndexedEmbeddings, matrix: Matrix): Layout {
   const ids = embeddings.records.map((record) => record.id);
-  if (embeddings.matrix.rows === 0) {
+  if (matrix.rows === 0) {
     return { version: embeddings.version, ids, coordinates: new Float32Array(0), explainedVariance: null };
   }
-  const result = pca(embeddings.matrix, 2);
+  const result = pca(matrix, 2);
   // One-dimensional embeddings (a test model) still get a y: zero.
   const coordinates =
     result.components === 2 ? result.coordinates : interleaveWithZero(result.coordinates, ids.length);
