@@ -12,6 +12,8 @@ export const SUBKEY_LABELS = [
   'fingerprint',
   'uniform-permutation',
   'sidecar',
+  'import-identity',
+  'pacs-sop-instance-uid',
 ] as const;
 export type SubkeyLabel = (typeof SUBKEY_LABELS)[number];
 

@@ -1,5 +1,6 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { CipherKey } from '../crypto/keys.js';
+import { deriveSubkey } from '../crypto/subkeys.js';
 
 /**
  * What a workspace remembers of an instance imported from a PACS, to skip it when the import runs again: a keyed
@@ -9,8 +10,6 @@ import type { CipherKey } from '../crypto/keys.js';
  * "cipherlens-v1", info "pacs-sop-instance-uid", a label of its own so it is independent of the cipher's sub-keys).
  */
 export function instanceIdentity(key: CipherKey, sopInstanceUid: string): string {
-  const subkey = Buffer.from(
-    hkdfSync('sha256', key.bytes, Buffer.from('cipherlens-v1'), Buffer.from('pacs-sop-instance-uid'), 32),
-  );
+  const subkey = deriveSubkey(key.bytes, 'pacs-sop-instance-uid');
   return `pacs-sop:${createHmac('sha256', subkey).update(sopInstanceUid, 'ascii').digest('hex')}`;
 }

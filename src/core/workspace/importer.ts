@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createImageCipher } from '../crypto/cipher.js';
 import type { OffLoopCipher } from '../crypto/cipher-pool.js';
 import { sealCiphertext } from '../crypto/container.js';
+import { deriveSubkey } from '../crypto/subkeys.js';
 import type { Condition } from '../crypto/condition.js';
 import type { CipherKey } from '../crypto/keys.js';
 import { CipherLensError, describeError, isCipherLensError } from '../errors.js';
@@ -67,8 +68,12 @@ export async function importImages(
     let image: DecodedGreyImage & { dicom?: DicomModalityImage | null };
     let ciphertext: Uint8Array;
     try {
-      sourceKey = importKey(await input.identify(), settings);
-      if (workspace.findBySourceKey(sourceKey)) {
+      const identity = await input.identify();
+      sourceKey = importKey(identity, settings);
+      if (
+        workspace.findBySourceKey(sourceKey) ||
+        workspace.findBySourceKey(legacyImportKey(identity, settings))
+      ) {
         outcome.alreadyPresent++;
         continue;
       }
@@ -122,7 +127,21 @@ export async function importImages(
 /** The record's source for a DICOM item: where it came from is in its encrypted details. */
 export const DICOM_SOURCE = 'DICOM file (name, folder and header fields encrypted)';
 
+/**
+ * The record's `sourceKey`: HMAC-SHA256 under subkey("import-identity") of the input's identity (a hash of the
+ * file's bytes, or dataset + index), the conversion options and the storage condition. Keyed, because records are
+ * not encrypted: with a plain hash (and the public key fingerprint) anyone holding the workspace folder and a
+ * candidate file could confirm that the file was imported.
+ */
 function importKey(identity: string, settings: ImportSettings): string {
+  return createHmac('sha256', deriveSubkey(settings.key.bytes, 'import-identity'))
+    .update(`${identity}\n${settings.conversionTag}\n${settings.condition}`)
+    .digest('hex')
+    .slice(0, 40);
+}
+
+/** Before the keyed form: still recognised, so re-running an import into an older workspace adds no duplicates. */
+function legacyImportKey(identity: string, settings: ImportSettings): string {
   return createHash('sha256')
     .update(`${identity}\n${settings.conversionTag}\n${settings.key.fingerprint}\n${settings.condition}`)
     .digest('hex')
