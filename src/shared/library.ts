@@ -133,8 +133,12 @@ export const ImportSkipSchema = z.strictObject({ name: z.string(), code: z.strin
 export const ImportResultSchema = z.strictObject({
   imported: z.array(ItemIdSchema),
   skipped: z.array(ImportSkipSchema),
-  /** Files an earlier, interrupted run of the same import already stored. */
+  /** Files an earlier, interrupted run of the same import already stored, and pictures already stored from another file. */
   alreadyPresent: z.number().int(),
+  /** Of those, the files whose decoded picture is already in the workspace under another item. */
+  duplicates: z
+    .array(z.strictObject({ name: z.string(), existingId: ItemIdSchema, existingName: z.string() }))
+    .optional(),
 });
 export type ImportResult = z.infer<typeof ImportResultSchema>;
 

@@ -188,7 +188,7 @@ describe.skipIf(!usable)('PACS operations and the import job against a real Orth
       seriesInstanceUids: chosen,
     });
     const second = ImportResultSchema.parse((await finished(again.jobId)).result);
-    expect(second).toEqual({ imported: [], skipped: [], alreadyPresent: 3 });
+    expect(second).toEqual({ imported: [], skipped: [], alreadyPresent: 3, duplicates: [] });
   });
 
   it('imports a JPEG-compressed instance through the same decoders as files', async () => {

@@ -46,6 +46,8 @@ export interface ImportOutcome {
   imported: string[];
   skipped: { name: string; code: string; reason: string }[];
   alreadyPresent: number;
+  /** Inputs whose decoded picture is already stored from another file (counted in alreadyPresent too). */
+  duplicates: { name: string; existingId: string; existingName: string }[];
 }
 
 /**
@@ -57,7 +59,7 @@ export async function importImages(
   inputs: readonly ImportInput[],
   settings: ImportSettings,
 ): Promise<ImportOutcome> {
-  const outcome: ImportOutcome = { imported: [], skipped: [], alreadyPresent: 0 };
+  const outcome: ImportOutcome = { imported: [], skipped: [], alreadyPresent: 0, duplicates: [] };
   const total = inputs.length;
   for (const [index, input] of inputs.entries()) {
     if (settings.signal?.aborted) {
@@ -67,6 +69,7 @@ export async function importImages(
     let sourceKey: string;
     let image: DecodedGreyImage & { dicom?: DicomModalityImage | null };
     let ciphertext: Uint8Array;
+    let contentKey: string;
     try {
       const identity = await input.identify();
       sourceKey = importKey(identity, settings);
@@ -78,6 +81,13 @@ export async function importImages(
         continue;
       }
       image = await input.decode();
+      contentKey = pixelsKey(image, settings);
+      const same = workspace.findByContentKey(contentKey);
+      if (same) {
+        outcome.alreadyPresent++;
+        outcome.duplicates.push({ name: input.name, existingId: same.id, existingName: same.name });
+        continue;
+      }
       ciphertext = settings.cipher
         ? await settings.cipher.encrypt(settings.key, settings.condition, image.width, image.pixels)
         : createImageCipher(settings.key, settings.condition, image.width).encrypt(image.pixels);
@@ -97,6 +107,7 @@ export async function importImages(
       keyFingerprint: settings.key.fingerprint,
       source: input.source,
       sourceKey,
+      contentKey,
       conversion: image.conversion,
     };
     let sidecar: SealSidecar | undefined;
@@ -136,6 +147,15 @@ export const DICOM_SOURCE = 'DICOM file (name, folder and header fields encrypte
 function importKey(identity: string, settings: ImportSettings): string {
   return createHmac('sha256', deriveSubkey(settings.key.bytes, 'import-identity'))
     .update(`${identity}\n${settings.conversionTag}\n${settings.condition}`)
+    .digest('hex')
+    .slice(0, 40);
+}
+
+/** The decoded picture's identity: keyed like importKey, over its size and pixels (not the file's bytes). */
+function pixelsKey(image: DecodedGreyImage, settings: ImportSettings): string {
+  return createHmac('sha256', deriveSubkey(settings.key.bytes, 'import-identity'))
+    .update(`pixels\n${image.width}x${image.height}\n${settings.condition}\n`)
+    .update(image.pixels)
     .digest('hex')
     .slice(0, 40);
 }

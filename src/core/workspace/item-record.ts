@@ -55,6 +55,14 @@ export const itemRecordSchema = z.object({
   source: z.string(),
   /** Identifies the import input (content hash + options + key): a resumed import skips what it finds. */
   sourceKey: z.string().min(1),
+  /**
+   * Identifies the decoded image (keyed hash of its size and pixels): the same picture from another file — a copy
+   * under another name, a re-export — is recognised as already imported. Absent in records written before it.
+   */
+  contentKey: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .optional(),
   conversion: z.array(z.string()),
   importedAt: z.string(),
   prediction: z

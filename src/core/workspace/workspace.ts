@@ -72,6 +72,7 @@ export const containerFileOf = (record: ItemRecord): string =>
 export class Workspace {
   private readonly records = new Map<string, ItemRecord>();
   private readonly bySourceKey = new Map<string, string>();
+  private readonly byContentKey = new Map<string, string>();
   readonly problems: WorkspaceProblem[] = [];
   /** Record and container changes run one at a time, so a relabel never races a key rotation's switch. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -174,6 +175,7 @@ export class Workspace {
   private remember(record: ItemRecord): void {
     this.records.set(record.id, record);
     this.bySourceKey.set(record.sourceKey, record.id);
+    if (record.contentKey) this.byContentKey.set(record.contentKey, record.id);
   }
 
   /** Every item, oldest import first. */
@@ -195,6 +197,11 @@ export class Workspace {
     const record = this.records.get(id);
     if (!record) throw new CipherLensError('NOT_FOUND', `no image with id ${id} in the workspace`);
     return record;
+  }
+
+  findByContentKey(contentKey: string): ItemRecord | undefined {
+    const id = this.byContentKey.get(contentKey);
+    return id === undefined ? undefined : this.records.get(id);
   }
 
   findBySourceKey(sourceKey: string): ItemRecord | undefined {
@@ -267,6 +274,9 @@ export class Workspace {
         await rm(this.layout.record(id), { force: true });
         this.records.delete(id);
         this.bySourceKey.delete(record.sourceKey);
+        if (record.contentKey && this.byContentKey.get(record.contentKey) === id) {
+          this.byContentKey.delete(record.contentKey);
+        }
         await rm(this.containerPath(record), { force: true });
         if (record.sidecar) await rm(this.layout.itemFile(record.sidecar), { force: true });
         removed++;

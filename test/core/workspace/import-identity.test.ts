@@ -68,3 +68,34 @@ describe('import identity (the record’s sourceKey)', () => {
     expect(again).toMatchObject({ imported: [], alreadyPresent: 1 });
   });
 });
+
+describe('duplicates by content', () => {
+  it('recognises the same picture in another file (re-encoded PNG) as already in the workspace', async () => {
+    const sharp = (await import('sharp')).default;
+    const png = await gradientPng(5);
+    const reencoded = await sharp(png).png({ compressionLevel: 0 }).toBuffer();
+    expect(Buffer.from(reencoded).equals(Buffer.from(png))).toBe(false);
+    const key = generateKey();
+    const workspace = await Workspace.open(await temporaryFolder(), { create: true });
+    const settings = { key, condition: 'arnold+xor' as const, conversionTag: 'size=16' };
+    const first = await importImages(workspace, [bytesImportInput('scan.png', png, null, options)], settings);
+    const again = await importImages(
+      workspace,
+      [bytesImportInput('copy of scan.png', reencoded, null, options)],
+      settings,
+    );
+    expect(again).toMatchObject({
+      imported: [],
+      alreadyPresent: 1,
+      duplicates: [{ name: 'copy of scan.png', existingId: first.imported[0], existingName: 'scan.png' }],
+    });
+    // Removing the original frees the picture: it can be imported again.
+    await workspace.remove(first.imported);
+    const third = await importImages(
+      workspace,
+      [bytesImportInput('copy of scan.png', reencoded, null, options)],
+      settings,
+    );
+    expect(third.imported).toHaveLength(1);
+  });
+});

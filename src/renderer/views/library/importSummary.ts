@@ -8,10 +8,11 @@ export function mergeImportResults(total: ImportResult, next: ImportResult): Imp
     imported: [...total.imported, ...next.imported],
     skipped: [...total.skipped, ...next.skipped],
     alreadyPresent: total.alreadyPresent + next.alreadyPresent,
+    duplicates: [...(total.duplicates ?? []), ...(next.duplicates ?? [])],
   };
 }
 
-export const EMPTY_IMPORT: ImportResult = { imported: [], skipped: [], alreadyPresent: 0 };
+export const EMPTY_IMPORT: ImportResult = { imported: [], skipped: [], alreadyPresent: 0, duplicates: [] };
 
 /**
  * What an import did, in the panel that started it: counts, and every skipped file with its reason
@@ -51,6 +52,20 @@ export function importSummary(what: string, result: ImportResult): HTMLElement {
           { class: 'skip-list', attrs: { 'data-testid': 'skipped-files' } },
           ...result.skipped.map((skip) =>
             el('li', {}, el('span', { class: 'mono', text: skip.name }), ` — ${skip.reason}`),
+          ),
+        )
+      : null,
+    (result.duplicates ?? []).length > 0
+      ? el(
+          'ul',
+          { class: 'skip-list', attrs: { 'data-testid': 'duplicate-files' } },
+          ...(result.duplicates ?? []).map((duplicate) =>
+            el(
+              'li',
+              {},
+              el('span', { class: 'mono', text: duplicate.name }),
+              ` — the same picture is already in the workspace as “${duplicate.existingName}”`,
+            ),
           ),
         )
       : null,
