@@ -136,31 +136,34 @@ export class WorkerPool<Job extends object, Result> {
   }
 }
 
-/** The worker side: answers each job with `handle(job)` and hands back the buffers `transferOf` names. */
+/**
+ * The worker side: answers each job with `handle(job)` (sync or async) and hands back the buffers `transferOf`
+ * names. A thrown CipherLensError keeps its code; anything else is reported with `fallbackCode`.
+ */
 export function serveWorkerJobs<Job extends { id: number }, Result>(
   port: {
     on(event: 'message', listener: (job: Job) => void): void;
     postMessage(reply: unknown, transfer: ArrayBuffer[]): void;
   },
-  handle: (job: Job) => Result,
+  handle: (job: Job) => Result | Promise<Result>,
   transferOf: (result: Result) => ArrayBuffer[],
   fallbackCode: ErrorCode,
 ): void {
   port.on('message', (job) => {
-    let reply: WorkerReply<Result>;
-    let transfer: ArrayBuffer[] = [];
-    try {
-      const result = handle(job);
-      reply = { id: job.id, ok: true, result };
-      transfer = transferOf(result);
-    } catch (error) {
-      reply = {
-        id: job.id,
-        ok: false,
-        code: isCipherLensError(error) ? error.code : fallbackCode,
-        message: error instanceof Error ? error.message : String(error),
-      };
-    }
-    port.postMessage(reply, transfer);
+    void (async () => handle(job))().then(
+      (result) => {
+        const reply: WorkerReply<Result> = { id: job.id, ok: true, result };
+        port.postMessage(reply, transferOf(result));
+      },
+      (error: unknown) => {
+        const reply: WorkerReply<Result> = {
+          id: job.id,
+          ok: false,
+          code: isCipherLensError(error) ? error.code : fallbackCode,
+          message: error instanceof Error ? error.message : String(error),
+        };
+        port.postMessage(reply, []);
+      },
+    );
   });
 }
