@@ -15,6 +15,8 @@ export default defineConfig({
           'dicom-worker': resolve(__dirname, 'src/core/image/dicom-worker.ts'),
           // Large images are encrypted in worker threads (src/core/crypto/cipher-pool.ts).
           'cipher-worker': resolve(__dirname, 'src/core/crypto/cipher-worker.ts'),
+          // Embedding-map layouts (PCA, UMAP) run in a worker thread (src/core/retrieval/projection-pool.ts).
+          'projection-worker': resolve(__dirname, 'src/core/retrieval/projection-worker.ts'),
           // The Security view's attack demonstration runs in a worker thread (src/core/attacks/demo-pool.ts).
           'attack-demo-worker': resolve(__dirname, 'src/core/attacks/attack-demo-worker.ts'),
         },

@@ -194,6 +194,7 @@ export class AppContext {
     await this.jobs.cancelAll();
     await this.models.closeEngine();
     await this.cipher.close();
+    await this.maps.close();
     await this.retrieval.close();
     this.thumbnails.clear();
   }

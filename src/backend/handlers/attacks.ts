@@ -134,13 +134,16 @@ export function attackHandlers(context: AppContext): HandlerGroup<'securityAttac
           1,
           `attacking ${sample.images.count} ${sample.images.size}×${sample.images.size} images`,
         );
-        const result = await runAttackDemoOffLoop({
-          keyBytes: key.bytes,
-          condition: request.condition,
-          images: sample.images,
-          reference: sample.reference,
-          keepImages: GRID_COLUMNS,
-        });
+        const result = await runAttackDemoOffLoop(
+          {
+            keyBytes: key.bytes,
+            condition: request.condition,
+            images: sample.images,
+            reference: sample.reference,
+            keepImages: GRID_COLUMNS,
+          },
+          job.signal,
+        );
         if (job.signal.aborted)
           throw new CipherLensError('CANCELLED', 'the attack demonstration was cancelled');
         const kp = result.knownPlaintext;

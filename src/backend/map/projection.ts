@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { CipherLensError } from '../../core/errors.js';
 import type { InferenceEngine } from '../../core/inference/engine.js';
-import { pca, umap, type Matrix } from '../../core/retrieval/projection.js';
+import type { Matrix } from '../../core/retrieval/projection.js';
+import { ProjectionRunner } from '../../core/retrieval/projection-pool.js';
 import type { ItemRecord } from '../../core/workspace/item-record.js';
 import type { MapGetResponse, MapMethod, MapPoint } from '../../shared/map.js';
 import type { AppContext } from '../context.js';
@@ -42,6 +43,13 @@ const KEEP_ENTRIES = 8;
  */
 export class EmbeddingMaps {
   private readonly entries = new Map<string, Entry>();
+  /** PCA and UMAP run in a worker thread: the back end keeps answering while a layout is computed. */
+  private readonly layouts = new ProjectionRunner();
+
+  close(): Promise<void> {
+    this.entries.clear();
+    return this.layouts.close();
+  }
 
   private entry(context: AppContext, modelId: string, fingerprint: string): Entry {
     const key = `${context.workspace.path}|${modelId}|${fingerprint}`;
@@ -82,7 +90,7 @@ export class EmbeddingMaps {
     let layout: Layout | null = null;
     if (method === 'pca') {
       if (entry.pca?.version !== embeddings.version)
-        entry.pca = pcaLayout(embeddings, await embeddings.load());
+        entry.pca = await pcaLayout(this.layouts, embeddings, await embeddings.load());
       layout = entry.pca;
     } else if (entry.umap?.version === embeddings.version) {
       layout = entry.umap;
@@ -117,7 +125,7 @@ export class EmbeddingMaps {
     const id = context.jobs.start('map-umap', async (job) => {
       const embeddings = await embedAndCollect(context, engine, job);
       if (entry.umap?.version !== embeddings.version) {
-        const coordinates = await umap(await embeddings.load(), {
+        const coordinates = await this.layouts.umap(await embeddings.load(), {
           signal: job.signal,
           onProgress: (done, total, message) => job.progress(done, total, message),
         });
@@ -195,12 +203,16 @@ async function indexedEmbeddings(
   };
 }
 
-function pcaLayout(embeddings: IndexedEmbeddings, matrix: Matrix): Layout {
+async function pcaLayout(
+  layouts: ProjectionRunner,
+  embeddings: IndexedEmbeddings,
+  matrix: Matrix,
+): Promise<Layout> {
   const ids = embeddings.records.map((record) => record.id);
   if (matrix.rows === 0) {
     return { version: embeddings.version, ids, coordinates: new Float32Array(0), explainedVariance: null };
   }
-  const result = pca(matrix, 2);
+  const result = await layouts.pca(matrix);
   // One-dimensional embeddings (a test model) still get a y: zero.
   const coordinates =
     result.components === 2 ? result.coordinates : interleaveWithZero(result.coordinates, ids.length);

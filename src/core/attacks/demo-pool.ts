@@ -4,9 +4,12 @@ import type { AttackDemoInput, AttackDemoResult } from './demo.js';
 
 /**
  * Runs the attack demonstration in a worker thread, so the back end keeps answering while it works. One worker for
- * one run: the pool is made for the call and closed after it, so nothing outlives the request.
+ * one run: the pool is made for the call and closed after it, so nothing outlives the request; `signal` stops it.
  */
-export async function runAttackDemoOffLoop(input: AttackDemoInput): Promise<AttackDemoResult> {
+export async function runAttackDemoOffLoop(
+  input: AttackDemoInput,
+  signal?: AbortSignal,
+): Promise<AttackDemoResult> {
   const pool = new WorkerPool<AttackDemoInput, AttackDemoResult>({
     callerUrl: import.meta.url,
     entry: 'attack-demo-worker',
@@ -15,7 +18,8 @@ export async function runAttackDemoOffLoop(input: AttackDemoInput): Promise<Atta
     what: 'the attack demonstration',
   });
   try {
-    return await pool.run(input);
+    // Cancelling stops the worker mid-attack (WorkerPool terminates it), not only after it finishes.
+    return await pool.run(input, signal ? { signal } : {});
   } finally {
     await pool.close();
   }

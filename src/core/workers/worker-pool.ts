@@ -2,9 +2,23 @@ import type { Worker } from 'node:worker_threads';
 import { CipherLensError, type ErrorCode, isCipherLensError } from '../errors.js';
 import { startModuleWorker } from './worker-thread.js';
 
-/** What every pooled worker answers: the job's id, then its result or a CipherLens error code and message. */
+/**
+ * What every pooled worker answers: the job's id, then its result or a CipherLens error code and message; before
+ * that, any number of progress reports.
+ */
 export type WorkerReply<Result> =
-  { id: number; ok: true; result: Result } | { id: number; ok: false; code: string; message: string };
+  | { id: number; ok: true; result: Result }
+  | { id: number; ok: false; code: string; message: string }
+  | { id: number; progress: { done: number; total: number; message: string } };
+
+export interface RunOptions {
+  /** Buffers of the job handed over to the worker (the caller must not use them afterwards). */
+  transfer?: ArrayBuffer[];
+  /** Progress the worker reports while it works (`serveWorkerJobs`' `progress`). */
+  onProgress?: (done: number, total: number, message: string) => void;
+  /** Aborting drops a queued job, or stops the worker running it; the job fails with CANCELLED. */
+  signal?: AbortSignal;
+}
 
 export interface WorkerPoolOptions {
   /** `import.meta.url` of the module beside which the worker entry `<entry>.ts` / `<entry>.js` lives. */
@@ -20,18 +34,22 @@ export interface WorkerPoolOptions {
   idleMs?: number;
 }
 
+interface Running<Result> {
+  id: number;
+  resolve: (result: Result) => void;
+  reject: (error: Error) => void;
+  onProgress?: RunOptions['onProgress'];
+}
+
 interface PoolWorker<Result> {
   worker: Worker;
-  job: { id: number; resolve: (result: Result) => void; reject: (error: Error) => void } | null;
+  job: Running<Result> | null;
   idleTimer: NodeJS.Timeout | null;
 }
 
-interface Pending<Job, Result> {
-  id: number;
+interface Pending<Job, Result> extends Running<Result> {
   job: Job;
   transfer: ArrayBuffer[];
-  resolve: (result: Result) => void;
-  reject: (error: Error) => void;
 }
 
 /**
@@ -47,13 +65,41 @@ export class WorkerPool<Job extends object, Result> {
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
-  /** `transfer` lists buffers of `job` handed over to the worker (the caller must not use them afterwards). */
-  run(job: Job, transfer: ArrayBuffer[] = []): Promise<Result> {
+  run(job: Job, options: RunOptions | ArrayBuffer[] = {}): Promise<Result> {
+    const { transfer = [], onProgress, signal } = Array.isArray(options) ? { transfer: options } : options;
     if (this.closed) return Promise.reject(new CipherLensError('INTERNAL', `${this.options.what} is closed`));
+    if (signal?.aborted) return Promise.reject(this.cancelled());
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, transfer, resolve, reject });
+      const id = this.nextId++;
+      const pending: Pending<Job, Result> = {
+        id,
+        job,
+        transfer,
+        resolve,
+        reject,
+        ...(onProgress && { onProgress }),
+      };
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const queued = this.queue.indexOf(pending);
+          if (queued >= 0) {
+            this.queue.splice(queued, 1);
+            reject(this.cancelled());
+            return;
+          }
+          const entry = this.workers.find((w) => w.job?.id === id);
+          if (entry) void this.stop(entry, this.cancelled()).then(() => this.dispatch());
+        },
+        { once: true },
+      );
+      this.queue.push(pending);
       this.dispatch();
     });
+  }
+
+  private cancelled(): CipherLensError {
+    return new CipherLensError('CANCELLED', `${this.options.what}: cancelled`);
   }
 
   /** Stops every worker; queued and running jobs fail. */
@@ -70,10 +116,10 @@ export class WorkerPool<Job extends object, Result> {
       let free = this.workers.find((w) => w.job === null);
       if (!free && this.workers.length < this.options.size) free = this.spawn();
       if (!free) return;
-      const { id, job, transfer, resolve, reject } = this.queue.shift()!;
+      const { id, job, transfer, resolve, reject, onProgress } = this.queue.shift()!;
       if (free.idleTimer) clearTimeout(free.idleTimer);
       free.idleTimer = null;
-      free.job = { id, resolve, reject };
+      free.job = { id, resolve, reject, ...(onProgress && { onProgress }) };
       free.worker.ref();
       free.worker.postMessage({ ...job, id }, transfer);
     }
@@ -94,6 +140,10 @@ export class WorkerPool<Job extends object, Result> {
     entry.worker.on('message', (reply: WorkerReply<Result>) => {
       const job = entry.job;
       if (!job || job.id !== reply.id) return;
+      if ('progress' in reply) {
+        job.onProgress?.(reply.progress.done, reply.progress.total, reply.progress.message);
+        return;
+      }
       entry.job = null;
       if (reply.ok) job.resolve(reply.result);
       else job.reject(new CipherLensError(reply.code as ErrorCode, reply.message));
@@ -121,10 +171,10 @@ export class WorkerPool<Job extends object, Result> {
     entry.idleTimer.unref();
   }
 
-  private async stop(entry: PoolWorker<Result>): Promise<void> {
+  private async stop(entry: PoolWorker<Result>, reason?: Error): Promise<void> {
     this.remove(entry);
     entry.worker.removeAllListeners('exit');
-    entry.job?.reject(new CipherLensError('CANCELLED', `${this.options.what} was closed`));
+    entry.job?.reject(reason ?? new CipherLensError('CANCELLED', `${this.options.what} was closed`));
     entry.job = null;
     await entry.worker.terminate();
   }
@@ -145,12 +195,19 @@ export function serveWorkerJobs<Job extends { id: number }, Result>(
     on(event: 'message', listener: (job: Job) => void): void;
     postMessage(reply: unknown, transfer: ArrayBuffer[]): void;
   },
-  handle: (job: Job) => Result | Promise<Result>,
+  handle: (
+    job: Job,
+    progress: (done: number, total: number, message: string) => void,
+  ) => Result | Promise<Result>,
   transferOf: (result: Result) => ArrayBuffer[],
   fallbackCode: ErrorCode,
 ): void {
   port.on('message', (job) => {
-    void (async () => handle(job))().then(
+    const progress = (done: number, total: number, message: string): void => {
+      const reply: WorkerReply<Result> = { id: job.id, progress: { done, total, message } };
+      port.postMessage(reply, []);
+    };
+    void (async () => handle(job, progress))().then(
       (result) => {
         const reply: WorkerReply<Result> = { id: job.id, ok: true, result };
         port.postMessage(reply, transferOf(result));
