@@ -77,14 +77,20 @@ test('the batch CSV has stable ids, sources, keys, the model and raw probabiliti
   const ids = rows.map((row) => row['itemId']!);
   expect(new Set(ids).size, 'every row has its own item id').toBe(rows.length);
   for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+  // Earlier specs may have added Hand images of other origins (an upload, a PACS series): they carry their own
+  // source; the sample's images say dataset, split and index.
+  const sampleRows = rows.filter((row) => row['split'] !== '');
+  expect(sampleRows.length).toBeGreaterThanOrEqual(3);
+  for (const row of sampleRows) {
+    expect(row['source']).toMatch(/test split, .+ #\d+$/);
+    expect(row['split']).toBe('test');
+    expect(row['datasetIndex']).toMatch(/^\d+$/);
+  }
   for (const row of rows) {
     expect(row['label']).toBe('Hand');
     expect(row['keyFingerprint']).toMatch(DEMO_FINGERPRINT);
     expect(row['modelId']).toMatch(/mednist/i);
-    // A MedNIST sample says where it came from: dataset, split, index.
-    expect(row['source']).toMatch(/test split, .+ #\d+$/);
-    expect(row['split']).toBe('test');
-    expect(row['datasetIndex']).toMatch(/^\d+$/);
+    expect(row['source'], 'every row says where its image came from').not.toBe('');
     const probabilities = MEDNIST.classes.map((name) => Number(row[`p_${name}`]));
     for (const p of probabilities) expect(p).toBeGreaterThanOrEqual(0);
     expect(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-4);
@@ -124,7 +130,9 @@ test('the retrieval CSV carries the query with every hit', async () => {
   expect(rows.map((row) => row['itemId'])).not.toContain(queryId);
   rows.forEach((row, index) => {
     expect(row['queryLabel']).toBe('Hand');
-    expect(row['querySource']).toMatch(/test split, .+ #\d+$/);
+    // The query's origin (a MedNIST sample, or a PACS series an earlier spec imported), the same on every row.
+    expect(row['querySource']).toMatch(/test split, .+ #\d+$|^PACS |upload/);
+    expect(row['querySource']).toBe(rows[0]!['querySource']);
     expect(Number(row['rank'])).toBe(index + 1);
     expect(row['itemId']).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
     expect(row['keyFingerprint']).toMatch(DEMO_FINGERPRINT);
