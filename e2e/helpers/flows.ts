@@ -133,7 +133,9 @@ export async function importDatasetSample(
   const already = Number(/(\d+) already in the workspace/.exec(text)?.[1] ?? 0);
   expect(imported + already, text).toBe(perClass * dataset.classes.length);
   // The class filter counts every image of the workspace (earlier specs may have imported some): at least these.
-  const option = library.getByTestId('class-filter').locator('option', { hasText: `${dataset.classes[0]} (` });
+  const option = library
+    .getByTestId('class-filter')
+    .locator('option', { hasText: `${dataset.classes[0]} (` });
   await expect(option).toHaveCount(1);
   const count = Number(/\((\d+)\)/.exec((await option.textContent()) ?? '')?.[1] ?? 0);
   expect(count).toBeGreaterThanOrEqual(perClass);
