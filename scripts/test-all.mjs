@@ -48,7 +48,13 @@ if (wanted('lint')) run('lint', 'npm', ['run', '--silent', 'lint']);
 
 if (wanted('unit')) {
   const out = join(reports, 'vitest.json');
-  run('unit tests (vitest)', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  run('unit tests (vitest)', 'npx', [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ]);
   const report = readJson(out);
   if (report) {
     totals.passed += report.numPassedTests ?? 0;
@@ -60,7 +66,10 @@ if (wanted('unit')) {
 if (wanted('python')) {
   const probe = spawnSync(python, ['-c', 'import torch, numpy, onnx, pytest'], { encoding: 'utf8' });
   if (probe.status !== 0) {
-    skip('training tests (pytest)', `${python} lacks torch/numpy/onnx/pytest (apt-get install python3-torch python3-onnx python3-pytest)`);
+    skip(
+      'training tests (pytest)',
+      `${python} lacks torch/numpy/onnx/pytest (apt-get install python3-torch python3-onnx python3-pytest)`,
+    );
   } else {
     const junit = join(reports, 'pytest.xml');
     run('training tests (pytest)', python, ['-m', 'pytest', '-q', 'training/tests', `--junitxml=${junit}`]);
@@ -95,5 +104,7 @@ if (wanted('e2e')) {
 }
 
 if (failures.length > 0) process.stdout.write(`\nFailed steps: ${failures.join('; ')}\n`);
-process.stdout.write(`\ntotal: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.stdout.write(
+  `\ntotal: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`,
+);
 process.exit(failures.length > 0 || totals.failed > 0 ? 1 : 0);

@@ -1,7 +1,15 @@
 import type { CipherLensClient } from '../api/index.js';
 import type { AppInfo, AppStore } from './store.js';
 
-export const VIEW_IDS = ['library', 'classify', 'retrieve', 'map', 'evaluate', 'security', 'settings'] as const;
+export const VIEW_IDS = [
+  'library',
+  'classify',
+  'retrieve',
+  'map',
+  'evaluate',
+  'security',
+  'settings',
+] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 
 /** What one view may ask of another when navigating: "classify this item", "find images like this one". */

@@ -28,7 +28,10 @@ describe('OffLoopCipher', () => {
   it('seals a container that opens with the key, in the worker', async () => {
     const size = 1024;
     const plain = image(size);
-    const { ciphertext, container } = await pool.seal(key, 'xor', size, plain, { name: 'big.png', label: 'CT' });
+    const { ciphertext, container } = await pool.seal(key, 'xor', size, plain, {
+      name: 'big.png',
+      label: 'CT',
+    });
     const opened = decryptContainer(key, container);
     expect(opened.metadata).toEqual({ name: 'big.png', label: 'CT' });
     expect(Buffer.from(opened.pixels).equals(Buffer.from(plain))).toBe(true);
