@@ -25,6 +25,34 @@ import {
 import { runInfoText } from './shared/runInfo.js';
 import { modelAwareIntro } from '../components/modelInput.js';
 
+type Engine = QueryResult['engine'];
+
+/** Which backend answered and how exact it is (docs/retrieval.md), in words: a short name and the details. */
+function engineName(engine: Engine): string {
+  switch (engine.kind) {
+    case 'exact':
+      return 'Exact scan';
+    case 'ann':
+      return 'HNSW';
+    default:
+      return 'pgvector';
+  }
+}
+
+function engineDetail(engine: Engine): string {
+  switch (engine.kind) {
+    case 'exact':
+      return engine.precision === 'i8' ? 'int8 scan, float32 re-rank' : 'float32';
+    case 'ann':
+      return `usearch graph, ${engine.precision} vectors`;
+    default:
+      return 'shared PostgreSQL server';
+  }
+}
+
+const engineRecall = (engine: Engine): string =>
+  engine.recall === 'exact' ? 'exact: every stored image compared' : `approximate: ${engine.recall}`;
+
 function queryCard(picked: PickedImage, result: QueryResult): HTMLElement {
   return el(
     'div',
@@ -139,6 +167,12 @@ export function createRetrieveView(context: AppContext): View {
             result.results[0] ? formatNumber(result.results[0].score) : '—',
             'cosine similarity of the embeddings',
           ),
+          stat(
+            'Answered by',
+            engineName(result.engine),
+            `${engineDetail(result.engine)}; ${engineRecall(result.engine)}`,
+            'retrieve-engine',
+          ),
         ),
         el('p', { class: 'muted', text: runInfoText(result.run) }),
       ]),
@@ -201,7 +235,7 @@ export function createRetrieveView(context: AppContext): View {
           'span',
           { class: 'muted' },
           status.modelId
-            ? `Index: ${status.indexed} images embedded with ${status.modelId}${status.missing > 0 ? `, ${status.missing} not yet (embedded on the next query)` : ''}.`
+            ? `Index: ${status.indexed} images embedded with ${status.modelId}${status.engine ? ` in ${engineName(status.engine)} (${engineDetail(status.engine)}), ${engineRecall(status.engine)}` : ''}${status.missing > 0 ? `, ${status.missing} not yet (embedded on the next query)` : ''}.`
             : 'No index yet: it is built from the library on the first query.',
         ),
         status.missing > 0 ? buildButton : null,
