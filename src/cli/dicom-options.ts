@@ -11,7 +11,8 @@ export const dicomCliOptions = {
 
 export const DICOM_USAGE = `  --frame N              DICOM: frame N of a multi-frame object, counting from 0 (default 0)
   --window W             DICOM: file (the file's first window, default) | auto (0.5–99.5th percentile) |
-                         C,W (centre and width in modality units, e.g. 40,400)`;
+                         C,W (centre and width in modality units, e.g. 40,400; a negative centre
+                         as --window=-600,1500)`;
 
 const MAX_FRAME = 1_000_000;
 

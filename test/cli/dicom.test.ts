@@ -143,4 +143,21 @@ describe('the CLI reads DICOM as the app does (readImage)', () => {
     expect(report.results[0]!.predictions[0]!.label).toBe('dark');
     expect(report.results[0]!.conversion.join(' | ')).toMatch(/DICOM 16-bit signed/);
   });
+
+  it('classify: --frame and --window choose the DICOM image the model sees, as the app import does', async () => {
+    const run = (...extra: string[]) =>
+      cli('classify', join(dir, 'in', 'scan'), '--model', TINY_CARD, '--top', '1', '--json', ...extra);
+    // A negative centre needs the = form, or the argument parser reads it as an option.
+    const chosen = await run('--window=-1000,20');
+    expect(chosen.code, chosen.stderr).toBe(0);
+    const conversion = (JSON.parse(chosen.stdout) as { results: { conversion: string[] }[] }).results[0]!
+      .conversion;
+    expect(conversion.join(' | ')).toMatch(/window C=-1000 W=20/);
+    const bad = await run('--window', '40,0');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--window must be file, auto or "centre,width"/);
+    const frame = await run('--frame', '3');
+    expect(frame.code).not.toBe(0);
+    expect(frame.stderr).toMatch(/frame/i);
+  });
 });

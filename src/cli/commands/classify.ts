@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { CONTAINER_EXTENSION } from '../../core/crypto/container.js';
 import { IMAGE_EXTENSIONS } from '../../core/image/files.js';
 import { collectRequiredInputs, parseCommandArgs, reportFailures, runEach } from '../crypto-options.js';
+import { DICOM_USAGE, dicomCliOptions, parseDicomOptions } from '../dicom-options.js';
 import { createProgressBar } from '../progress.js';
 import {
   engineSettings,
@@ -29,7 +30,8 @@ without a model trained for it, the shipped bit-plane model of --dataset is tran
 ${MODEL_OPTIONS_HELP}
 ${KEY_OPTIONS_HELP}
   --top N              classes to show per image (default 5)
-  --fit MODE           error | resize | pad, for images that are not N×N (default resize)`;
+  --fit MODE           error | resize | pad, for images that are not N×N (default resize)
+${DICOM_USAGE}`;
 
 const classify: CliCommand = {
   name: 'classify',
@@ -41,11 +43,13 @@ const classify: CliCommand = {
       ...keyOptions,
       top: { type: 'string' },
       fit: { type: 'string' },
+      ...dicomCliOptions,
     });
     if (positionals.length === 0)
       throw new CipherLensError('BAD_INPUT', 'no input images given (see `cipherlens classify --help`)');
     const top = parseCount(values.top, 'top', 5, 1000)!;
     const fit = parseFitOption(values.fit, 'resize');
+    const dicom = parseDicomOptions(values);
     const settings = engineSettings(values);
     const { model, key } = await resolveModelAndKey(values);
 
@@ -73,7 +77,7 @@ const classify: CliCommand = {
       (path) => path,
       async (path): Promise<LoadedModelInput & { input: string }> => ({
         input: path,
-        ...(await loadModelInput(model.card, key, path, fit)),
+        ...(await loadModelInput(model.card, key, path, fit, dicom)),
       }),
     );
     if (done.length === 0) return reportFailures('classify', failures, inputs.length);

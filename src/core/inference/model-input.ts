@@ -8,7 +8,7 @@ import {
 } from '../crypto/container.js';
 import { CipherLensError } from '../errors.js';
 import type { FitMode, GreyImage } from '../image/decode.js';
-import { readImage } from '../image/read-image.js';
+import { readImage, type ReadImageOptions } from '../image/read-image.js';
 import { checkModelKey } from './compatibility.js';
 import type { ModelCard } from './model-card.js';
 
@@ -82,6 +82,8 @@ export async function loadModelInput(
   key: CipherKey | null | undefined,
   path: string,
   fit: FitMode = 'error',
+  /** DICOM: which frame and window make the 8-bit image (readImage's defaults otherwise, as the app's import). */
+  dicom: Pick<ReadImageOptions, 'dicomFrame' | 'dicomWindow'> = {},
 ): Promise<LoadedModelInput> {
   if (path.toLowerCase().endsWith(CONTAINER_EXTENSION)) {
     if (!key)
@@ -107,7 +109,7 @@ export async function loadModelInput(
       label,
     };
   }
-  const decoded = await readImage(path, { size: card.inputSize, fit });
+  const decoded = await readImage(path, { ...dicom, size: card.inputSize, fit });
   return {
     pixels: encryptForModel(card, key, [decoded]),
     kind: 'image',
