@@ -247,33 +247,22 @@ async function importInto(values: Values): Promise<number> {
   };
   process.once('SIGINT', stop);
   const bar = createProgressBar('importing', 0);
+  const job: SeriesImport = {
+    client,
+    study,
+    chosen,
+    key,
+    size,
+    fit,
+    label: values.label,
+    signal: controller.signal,
+    bar,
+  };
   let report: ImportReport;
   try {
     report = values.workspace
-      ? await intoWorkspace(
-          values.workspace,
-          client,
-          study,
-          chosen,
-          key,
-          size,
-          fit,
-          values.label,
-          controller.signal,
-          bar,
-        )
-      : await intoFolder(
-          values.out!,
-          client,
-          study,
-          chosen,
-          key,
-          size,
-          fit,
-          values.label,
-          controller.signal,
-          bar,
-        );
+      ? await intoWorkspace(values.workspace, job)
+      : await intoFolder(values.out!, job);
   } finally {
     process.off('SIGINT', stop);
   }
@@ -290,17 +279,22 @@ async function importInto(values: Values): Promise<number> {
   return report.skipped.length > 0 ? 1 : 0;
 }
 
+/** What both import targets need: the series chosen, how to convert them, and how to report and stop. */
+interface SeriesImport {
+  client: DicomWebClient;
+  study: string;
+  chosen: string[];
+  key: CipherKey;
+  size: number;
+  fit: FitMode;
+  label: string | undefined;
+  signal: AbortSignal;
+  bar: ReturnType<typeof createProgressBar>;
+}
+
 async function intoWorkspace(
   folder: string,
-  client: DicomWebClient,
-  study: string,
-  chosen: string[],
-  key: CipherKey,
-  size: number,
-  fit: FitMode,
-  label: string | undefined,
-  signal: AbortSignal,
-  bar: ReturnType<typeof createProgressBar>,
+  { client, study, chosen, key, size, fit, label, signal, bar }: SeriesImport,
 ): Promise<ImportReport> {
   const workspace = await Workspace.open(resolve(folder), { create: true });
   const outcome = await importPacsSeries(
@@ -328,15 +322,7 @@ async function intoWorkspace(
 
 async function intoFolder(
   folder: string,
-  client: DicomWebClient,
-  study: string,
-  chosen: string[],
-  key: CipherKey,
-  size: number,
-  fit: FitMode,
-  label: string | undefined,
-  signal: AbortSignal,
-  bar: ReturnType<typeof createProgressBar>,
+  { client, study, chosen, key, size, fit, label, signal, bar }: SeriesImport,
 ): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, alreadyPresent: 0, skipped: [] };
   const all = new Map((await client.listSeries(study, signal)).map((s) => [s.seriesInstanceUid, s]));
