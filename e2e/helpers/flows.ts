@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { clearMessages, goTo } from './app.js';
@@ -234,23 +234,48 @@ export async function openDiagonalCell(page: Page): Promise<void> {
 }
 
 /** Configuration results in the repository's study/results (the security-study files are not table rows). */
-function committedStudyResults(): number {
+/** Committed study results per budget, told apart the way the app does: by the budget stored in each file. */
+function committedStudyResults(): { quick: number; full: number } {
   const dir = join(REPO_ROOT, 'study', 'results');
-  if (!existsSync(dir)) return 0;
-  return readdirSync(dir).filter((name) => name.endsWith('.json') && !name.startsWith('security-')).length;
+  const counts = { quick: 0, full: 0 };
+  if (!existsSync(dir)) return counts;
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.json') || name.startsWith('security-')) continue;
+    const { budget } = (
+      JSON.parse(readFileSync(join(dir, name), 'utf8')) as {
+        configuration: { budget: { epochs: number; maxTrain: number | null } };
+      }
+    ).configuration;
+    if (budget.maxTrain === null && budget.epochs === 8) counts.full += 1;
+    else if (budget.maxTrain === 10_000 && budget.epochs === 2) counts.quick += 1;
+  }
+  return counts;
 }
 
-/** The study table, when study/results holds runs: a row opens that configuration's confusion matrix. */
+/** The study table, when study/results holds runs: one budget at a time, a row opens its confusion matrix. */
 export async function openAblationConfiguration(page: Page): Promise<void> {
   const ablation = page.getByTestId('ablation');
   const rows = ablation.locator('tr.clickable');
   const committed = committedStudyResults();
-  if (committed === 0) {
+  if (committed.quick + committed.full === 0) {
     await expect(ablation.getByTestId('empty-state')).toContainText('No study results yet');
     return;
   }
-  // Every configuration result committed under study/results is one row of the table.
-  await expect(rows).toHaveCount(committed);
+  // Each budget shows its whole grid (2 datasets × 17 configurations), finished or "missing", never mixed.
+  const shown = committed.full > 0 ? 'full' : 'quick';
+  await expect(ablation.getByTestId('ablation-budget')).toHaveValue(shown);
+  await expect(ablation.getByTestId('ablation-budget-note')).toContainText(
+    `${committed[shown]} of 34 configurations finished`,
+  );
+  await expect(rows).toHaveCount(34);
+  await expect(rows.filter({ hasText: 'open' })).toHaveCount(committed[shown]);
+  await ablation.getByTestId('ablation-budget').selectOption('quick');
+  await expect(ablation.getByTestId('ablation-budget-note')).toContainText(
+    '10,000-image stratified training sample',
+  );
+  await expect(rows.filter({ hasText: 'open' })).toHaveCount(committed.quick);
+  await ablation.getByTestId('ablation-budget').selectOption(shown);
+  await expect(rows.filter({ hasText: 'open' })).toHaveCount(committed[shown]);
   await ablation.screenshot({ path: join(SCREENSHOT_DIR, 'evaluate-ablation.png') });
   const openable = rows.filter({ hasText: 'open' }).first();
   await openable.focus();

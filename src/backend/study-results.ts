@@ -1,5 +1,14 @@
 import type { z } from 'zod';
 import { CipherLensError } from '../core/errors.js';
+import {
+  STUDY_BUDGETS,
+  STUDY_BUDGET_NAMES,
+  budgetName,
+  configurationHash,
+  describeBudget,
+  studyConfigurations,
+  type StudyConfiguration,
+} from '../core/study/configurations.js';
 import { readStudyResults, type StudyResult } from '../core/study/results.js';
 import type {
   AblationRowSchema,
@@ -9,9 +18,12 @@ import type {
 
 type AblationRow = z.output<typeof AblationRowSchema>;
 
+const modelOf = (c: StudyConfiguration): AblationRow['model'] =>
+  c.derivation === 'key-transform' ? 'key-transformed' : 'trained';
+
 /** One configuration of the study as a table row; the id is its configuration hash. */
 function toRow(result: StudyResult): AblationRow {
-  const { configuration, classification, retrieval } = result;
+  const { configuration, classification, retrieval, training, hardware } = result;
   return {
     id: result.hash,
     dataset: configuration.dataset,
@@ -24,17 +36,77 @@ function toRow(result: StudyResult): AblationRow {
     precisionAt10: retrieval.testToTrain.precisionAt10,
     mAPTestToTest: retrieval.testToTest.mAP,
     hasConfusionMatrix: classification.confusionMatrix.length === classification.classes.length,
+    budget: budgetName(configuration.budget) ?? 'other',
+    model: modelOf(configuration),
+    epochsRun: training.epochsRun,
+    trainingSeconds: training.durationSeconds,
+    evaluationSeconds: result.evaluationSeconds,
+    device: training.device,
+    hardware: `${hardware.cpu} × ${hardware.cores}`,
   };
 }
 
-/** The ablation table from study/results (configurations that did not finish are simply absent). */
+/** A configuration of a named budget that has no result yet: listed, with no numbers. */
+function missingRow(configuration: StudyConfiguration, budget: string): AblationRow {
+  return {
+    id: configurationHash(configuration),
+    dataset: configuration.dataset,
+    condition: configuration.condition,
+    architecture: configuration.architecture,
+    accuracy: null,
+    macroF1: null,
+    weightedF1: null,
+    mAP: null,
+    precisionAt10: null,
+    mAPTestToTest: null,
+    hasConfusionMatrix: false,
+    budget,
+    model: modelOf(configuration),
+    epochsRun: null,
+    trainingSeconds: null,
+    evaluationSeconds: null,
+    device: null,
+    hardware: null,
+  };
+}
+
+/**
+ * The ablation table from study/results: for each named budget every configuration of the grid (a finished one
+ * with its numbers, the rest as missing rows), then results stored under any other budget as they are.
+ */
 export async function readStudyTable(
   dir: string | null,
 ): Promise<z.output<typeof EvaluateAblationResponseSchema>> {
-  if (!dir) return { available: false, rows: [], problems: [] };
+  if (!dir) return { available: false, rows: [], budgets: [], problems: [] };
   const { results, problems } = await readStudyResults(dir);
-  const rows = results.map(toRow);
-  return { available: rows.length > 0, rows, problems };
+  if (results.length === 0) return { available: false, rows: [], budgets: [], problems };
+  const byHash = new Map(results.map((r) => [r.hash, r]));
+  const rows: AblationRow[] = [];
+  const budgets: z.output<typeof EvaluateAblationResponseSchema>['budgets'] = [];
+  // The study runs under one key; its fingerprint (from any stored result) fixes the grid's hashes.
+  const fingerprint = results[0]!.configuration.keyFingerprint;
+  for (const name of STUDY_BUDGET_NAMES) {
+    const grid = studyConfigurations(fingerprint, STUDY_BUDGETS[name]);
+    const found = grid.map((c) => byHash.get(configurationHash(c)));
+    rows.push(...grid.map((c, i) => (found[i] ? toRow(found[i]) : missingRow(c, name))));
+    budgets.push({
+      name,
+      description: describeBudget(STUDY_BUDGETS[name]),
+      finished: found.filter(Boolean).length,
+      expected: grid.length,
+    });
+  }
+  const others = results.filter((r) => !rows.some((row) => row.id === r.hash));
+  if (others.length > 0) {
+    rows.push(...others.map(toRow));
+    budgets.push({
+      name: 'other',
+      description: 'results stored under a budget that is not a named one',
+      finished: others.length,
+      expected: others.length,
+    });
+  }
+  return { available: true, rows, budgets, problems };
 }
 
 export async function readStudyConfig(

@@ -218,10 +218,29 @@ export const AblationRowSchema = z.strictObject({
   /** Test against test, leave-one-out. */
   mAPTestToTest: z.number().nullable(),
   hasConfusionMatrix: z.boolean(),
+  /** The training budget's name (`full`, `quick`) or `other` for one that is not a named budget. */
+  budget: z.string(),
+  /** `trained` on the condition's images, or the plain model `key-transformed` for the study key. */
+  model: z.enum(['trained', 'key-transformed']),
+  /** What the run cost and where it ran; null for a configuration that has not finished. */
+  epochsRun: z.number().int().nullable(),
+  trainingSeconds: z.number().nullable(),
+  evaluationSeconds: z.number().nullable(),
+  device: z.string().nullable(),
+  hardware: z.string().nullable(),
+});
+export const AblationBudgetSchema = z.strictObject({
+  name: z.string(),
+  /** "≤ 8 epochs (patience 2), whole training split, …" */
+  description: z.string(),
+  finished: z.number().int(),
+  expected: z.number().int(),
 });
 export const EvaluateAblationResponseSchema = z.strictObject({
   available: z.boolean(),
+  /** Every configuration of each named budget, finished or not (metrics null), then results of other budgets. */
   rows: z.array(AblationRowSchema),
+  budgets: z.array(AblationBudgetSchema),
   /** Files that could not be read, with the reason. */
   problems: z.array(z.string()),
 });

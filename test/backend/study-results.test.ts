@@ -57,10 +57,27 @@ describe('study results for the Evaluate view', () => {
     await writeFile(join(dir, 'broken.json'), '{"format":');
     const table = await readStudyTable(dir);
     expect(table.available).toBe(true);
-    expect(table.rows.map((r) => [r.id, r.condition, r.weightedF1, r.mAP, r.mAPTestToTest])).toEqual([
+    // The two files use a budget that is not a named one: listed under "other", after each named budget's grid.
+    const other = table.rows.filter((r) => r.budget === 'other');
+    expect(other.map((r) => [r.id, r.condition, r.weightedF1, r.mAP, r.mAPTestToTest])).toEqual([
       ['h1', 'arnold+xor', 0.99, 0.8, 0.7],
       ['h2', 'plain', 0.97, 0.8, 0.7],
     ]);
+    expect(other[0]).toMatchObject({
+      model: 'trained',
+      epochsRun: 3,
+      trainingSeconds: 12,
+      hardware: 'test × 2',
+    });
+    expect(table.budgets.map((b) => [b.name, b.finished, b.expected])).toEqual([
+      ['quick', 0, 34],
+      ['full', 0, 34],
+      ['other', 2, 2],
+    ]);
+    const fullGrid = table.rows.filter((r) => r.budget === 'full');
+    expect(fullGrid).toHaveLength(34);
+    expect(fullGrid.every((r) => r.weightedF1 === null && !r.hasConfusionMatrix)).toBe(true);
+    expect(fullGrid.filter((r) => r.model === 'key-transformed')).toHaveLength(2);
     expect(table.problems).toHaveLength(1);
     expect(table.problems[0]).toMatch(/^broken.json/);
     const config = await readStudyConfig(dir, 'h1');
@@ -72,7 +89,22 @@ describe('study results for the Evaluate view', () => {
   });
 
   it('says "not available" when there are no results', async () => {
-    expect(await readStudyTable(null)).toEqual({ available: false, rows: [], problems: [] });
+    expect(await readStudyTable(null)).toEqual({ available: false, rows: [], budgets: [], problems: [] });
     expect((await readStudyTable(await temporaryFolder())).available).toBe(false);
+  });
+
+  it("fills a named budget's grid from the stored files and reads the repository's study results", async () => {
+    const table = await readStudyTable(join(import.meta.dirname, '..', '..', 'study', 'results'));
+    expect(table.problems).toEqual([]);
+    const quick = table.budgets.find((b) => b.name === 'quick')!;
+    expect(quick.expected).toBe(34);
+    expect(quick.finished).toBeGreaterThanOrEqual(32);
+    expect(quick.description).toContain('10,000-image');
+    const mnistDcnnPlain = table.rows.find(
+      (r) =>
+        r.budget === 'quick' && r.dataset === 'mnist' && r.architecture === 'dcnn' && r.condition === 'plain',
+    )!;
+    expect(mnistDcnnPlain.id).toBe('95ee5724d8e660d6');
+    expect(mnistDcnnPlain.weightedF1).toBeGreaterThan(0.9);
   });
 });

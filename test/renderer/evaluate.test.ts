@@ -105,7 +105,7 @@ describe('evaluate view (happy-dom)', () => {
   it('shows the stored report with its metrics, and the stale note when the active model differs', async () => {
     const context = fakeContext({
       evaluateGet: () => ({ report: report() }),
-      evaluateAblation: () => ({ rows: [], configurations: [] }),
+      evaluateAblation: () => ({ available: false, rows: [], budgets: [], problems: [] }),
       modelsList: () => ({ models: [], activeId: null }),
     });
     const view = createEvaluateView(context);

@@ -2,8 +2,11 @@ import { resolve } from 'node:path';
 import { CipherLensError } from '../../core/errors.js';
 import { runStudy } from '../../core/study/runner.js';
 import {
-  DEFAULT_STUDY_BUDGET,
+  DEFAULT_STUDY_BUDGET_NAME,
   STUDY_ARCHITECTURES,
+  STUDY_BUDGETS,
+  STUDY_BUDGET_NAMES,
+  describeBudget,
   STUDY_DATASETS,
   configurationLabel,
   studyConfigurations,
@@ -21,8 +24,9 @@ import { createProgressBar } from '../progress.js';
 const usage = `Usage: cipherlens study [run|security|report|status] [options]
 
 The ablation study: datasets {mednist, mnist} × conditions {${STUDY_CONDITIONS.join(', ')}} ×
-architectures {${STUDY_ARCHITECTURES.join(', ')}}, one fixed budget (${DEFAULT_STUDY_BUDGET.epochs} epochs, patience ${DEFAULT_STUDY_BUDGET.patience},
-${DEFAULT_STUDY_BUDGET.maxTrain} training images, seed ${DEFAULT_STUDY_BUDGET.seed}). Each finished configuration is stored as
+architectures {${STUDY_ARCHITECTURES.join(', ')}}, one fixed budget per run (--budget):
+${STUDY_BUDGET_NAMES.map((name) => `  ${name.padEnd(6)} ${describeBudget(STUDY_BUDGETS[name])}`).join('\n')}
+Each finished configuration is stored as
 study/results/<label>-<hash>.json under a hash of its full configuration and skipped on the next run, so an
 interrupted study resumes where it stopped.
 
@@ -32,6 +36,7 @@ interrupted study resumes where it stopped.
   status     list which configurations have results
 
 Options:
+  --budget B         ${STUDY_BUDGET_NAMES.join(' | ')} (default ${DEFAULT_STUDY_BUDGET_NAME}); run and status only, the report shows every budget
   --dataset D        only this dataset (mednist | mnist); repeatable via commas
   --arch A           only these architectures (comma-separated)
   --condition C      only these conditions (comma-separated)
@@ -63,6 +68,7 @@ const command: CliCommand = {
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('study', argv, {
+      budget: { type: 'string', default: DEFAULT_STUDY_BUDGET_NAME },
       dataset: { type: 'string' },
       arch: { type: 'string' },
       condition: { type: 'string' },
@@ -84,7 +90,8 @@ const command: CliCommand = {
     const conditions = list(values.condition, CONDITIONS, '--condition');
     const resultsDir = resolve(values.results);
     const key = await loadKeyOption(values);
-    const configurations = studyConfigurations(key.fingerprint).filter(
+    const [budget] = list(values.budget, STUDY_BUDGET_NAMES, '--budget');
+    const configurations = studyConfigurations(key.fingerprint, STUDY_BUDGETS[budget!]).filter(
       (c) =>
         datasets.includes(c.dataset) &&
         architectures.includes(c.architecture) &&
@@ -113,7 +120,6 @@ const command: CliCommand = {
           problems,
           resultsDir,
           docsDir: resolve(values.docs),
-          budget: DEFAULT_STUDY_BUDGET,
           command: 'cipherlens study report',
         });
         process.stdout.write(`wrote ${path} (${results.length} results)\n`);
@@ -151,6 +157,7 @@ const command: CliCommand = {
           workDir: resolve(values.work),
           exportsDir: resolve(values.exports),
           trainer: pythonStudyTrainer({ threads }),
+          key,
           threads,
           signal: controller.signal,
           onEvent: (event) => {

@@ -9,12 +9,19 @@ import {
 } from '../crypto/condition.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import {
+  DEFAULT_STUDY_BUDGET_NAME,
   STUDY_ARCHITECTURES,
+  STUDY_BUDGETS,
+  STUDY_BUDGET_NAMES,
   STUDY_DATASETS,
+  budgetName,
   configurationHash,
   configurationLabel,
+  describeBudget,
+  studyConfigurations,
   type StudyArchitecture,
   type StudyBudget,
+  type StudyBudgetName,
   type StudyDataset,
 } from './configurations.js';
 import type { StudyResult } from './results.js';
@@ -58,20 +65,31 @@ type Lookup = (
   dataset: StudyDataset,
   architecture: StudyArchitecture,
   condition: Condition,
+  derivation?: 'key-transform',
 ) => StudyResult | undefined;
 
-/** Only results of the current budget count: an older budget's result is a different experiment. */
+const lookupKey = (d: string, a: string, c: string, derivation: string | undefined): string =>
+  `${d}|${a}|${c}|${derivation ?? 'trained'}`;
+
+/** Only results of one budget count: another budget's result is a different experiment. */
 function lookupFor(results: StudyResult[], budget: StudyBudget): Lookup {
   const byKey = new Map<string, StudyResult>();
   for (const r of results) {
     if (configurationHash({ ...r.configuration, budget }) !== r.hash) continue;
     const c = r.configuration;
-    const key = `${c.dataset}|${c.architecture}|${c.condition}`;
+    const key = lookupKey(c.dataset, c.architecture, c.condition, c.derivation);
     const previous = byKey.get(key);
     if (!previous || previous.createdAt < r.createdAt) byKey.set(key, r);
   }
-  return (d, a, c) => byKey.get(`${d}|${a}|${c}`);
+  return (d, a, c, derivation) => byKey.get(lookupKey(d, a, c, derivation));
 }
+
+/** Architectures whose plain model the study also rewrites for the key (a row of their own in every table). */
+const TRANSFORMED_ARCHITECTURES = STUDY_ARCHITECTURES.filter((a) =>
+  studyConfigurations('', STUDY_BUDGETS.quick).some(
+    (c) => c.architecture === a && c.derivation === 'key-transform',
+  ),
+);
 
 const fmt = (v: number | undefined): string =>
   v === undefined || Number.isNaN(v) ? 'missing' : v.toFixed(4);
@@ -88,7 +106,40 @@ function metricTable(dataset: StudyDataset, metric: Metric, lookup: Lookup): str
     });
     lines.push(`| ${architecture} | ${cells.join(' | ')} |`);
   }
+  for (const architecture of TRANSFORMED_ARCHITECTURES) {
+    const cells = STUDY_CONDITIONS.map((condition) => {
+      if (condition !== DEFAULT_CONDITION) return '—';
+      const r = lookup(dataset, architecture, condition, 'key-transform');
+      return r ? fmt(metric.value(r)) : 'missing';
+    });
+    lines.push(`| ${architecture}, plain model key-transformed | ${cells.join(' | ')} |`);
+  }
   return lines;
+}
+
+const formatDuration = (seconds: number): string =>
+  seconds >= 3600
+    ? `${(seconds / 3600).toFixed(1)} h`
+    : seconds >= 60
+      ? `${(seconds / 60).toFixed(1)} min`
+      : `${seconds.toFixed(0)} s`;
+
+/** Budget, hardware and time of every stored run: what each number in the tables cost and where it ran. */
+function runsTable(results: StudyResult[]): string[] {
+  const rows = [...results].sort(
+    (a, b) =>
+      (budgetName(a.configuration.budget) ?? '').localeCompare(budgetName(b.configuration.budget) ?? '') ||
+      configurationLabel(a.configuration).localeCompare(configurationLabel(b.configuration)),
+  );
+  return [
+    '| configuration | budget | epochs run | training | evaluation | device | hardware | finished |',
+    '| --- | --- | ---: | ---: | ---: | --- | --- | --- |',
+    ...rows.map((r) => {
+      const t = r.training;
+      const transformed = r.configuration.derivation === 'key-transform';
+      return `| ${configurationLabel(r.configuration)} | ${budgetName(r.configuration.budget) ?? 'other'} | ${t.epochsRun ?? 'n/a'} | ${formatDuration(t.durationSeconds)}${transformed ? ' (its plain source)' : ''} | ${formatDuration(r.evaluationSeconds)} | ${t.device} | ${r.hardware.cpu.replace(/\|/g, '/')} × ${r.hardware.cores} | ${r.createdAt.slice(0, 16).replace('T', ' ')} |`;
+    }),
+  ];
 }
 
 /** Observations computed from the numbers, so the discussion can never disagree with the tables. */
@@ -107,6 +158,18 @@ function observations(dataset: StudyDataset, lookup: Lookup): string[] {
       `- **${architecture}**: weighted F1 ${plain.toFixed(4)} on plain images; change under ${parts.join(', ')}.`,
     );
   }
+  for (const architecture of TRANSFORMED_ARCHITECTURES) {
+    const transformed = lookup(dataset, architecture, DEFAULT_CONDITION, 'key-transform');
+    const plain = lookup(dataset, architecture, 'plain');
+    const trained = lookup(dataset, architecture, DEFAULT_CONDITION);
+    if (!transformed || !plain) continue;
+    const t = transformed.classification.weightedF1;
+    const versus = (r: StudyResult | undefined, what: string): string =>
+      r ? `${what} ${r.classification.weightedF1.toFixed(4)}` : `${what}: missing`;
+    out.push(
+      `- **${architecture}, key-transformed**: weighted F1 ${t.toFixed(4)} on ${DEFAULT_CONDITION} images without ever training on them (${versus(plain, 'its plain source on plain images')}; ${versus(trained, `trained on ${DEFAULT_CONDITION}`)}).`,
+    );
+  }
   let best: { architecture: StudyArchitecture; value: number } | null = null;
   for (const architecture of STUDY_ARCHITECTURES) {
     const v = f1(architecture, DEFAULT_CONDITION);
@@ -117,6 +180,29 @@ function observations(dataset: StudyDataset, lookup: Lookup): string[] {
     out.push(
       `- Best encrypted (${DEFAULT_CONDITION}) model: **${best.architecture}**, weighted F1 ${best.value.toFixed(4)} vs the paper's ${paper} (${best.value >= paper ? 'above' : 'below'} by ${Math.abs(best.value - paper).toFixed(4)}).`,
     );
+  }
+  return out;
+}
+
+/** How much of each architecture's score is budget: the lead budget against another, cell by cell. */
+function budgetComparison(
+  dataset: StudyDataset,
+  lead: Lookup,
+  leadName: string,
+  other: Lookup,
+  otherName: string,
+): string[] {
+  const out: string[] = [];
+  for (const architecture of STUDY_ARCHITECTURES) {
+    const parts = STUDY_CONDITIONS.flatMap((c) => {
+      const a = lead(dataset, architecture, c)?.classification.weightedF1;
+      const b = other(dataset, architecture, c)?.classification.weightedF1;
+      if (a === undefined || b === undefined) return [];
+      return [`${c} ${b.toFixed(4)} → ${a.toFixed(4)}`];
+    });
+    if (parts.length > 0) {
+      out.push(`- **${architecture}**, weighted F1 ${otherName} → ${leadName} budget: ${parts.join(', ')}.`);
+    }
   }
   return out;
 }
@@ -169,36 +255,45 @@ export interface ReportOptions {
   problems: string[];
   resultsDir: string;
   docsDir: string;
-  budget: StudyBudget;
+  /** The budget the tables and charts show (default the full one); the others get a comparison table. */
+  lead?: StudyBudgetName;
   command: string;
 }
 
 /** Writes docs/study.md and docs/study/*.png from the stored results; returns the Markdown path. */
 export async function writeStudyReport(options: ReportOptions): Promise<string> {
   const { results, docsDir } = options;
-  const lookup = lookupFor(results, options.budget);
+  const leadName = options.lead ?? DEFAULT_STUDY_BUDGET_NAME;
+  const b = STUDY_BUDGETS[leadName];
+  const lookup = lookupFor(results, b);
   const plotsDir = join(docsDir, 'study');
-  const expected = STUDY_DATASETS.length * STUDY_ARCHITECTURES.length * STUDY_CONDITIONS.length;
-  const present = new Set(results.map((r) => configurationLabel(r.configuration))).size;
-  const b = options.budget;
+  const grid = studyConfigurations('', b);
+  const expected = grid.length;
+  const count = (name: StudyBudgetName): number => {
+    const find = lookupFor(results, STUDY_BUDGETS[name]);
+    return grid.filter((c) => find(c.dataset, c.architecture, c.condition, c.derivation)).length;
+  };
   const md: string[] = [
     '# Ablation and security study',
     '',
     `Generated by \`${options.command}\` from \`study/results/*.json\` — do not edit by hand.`,
     '',
-    `Configurations with results: **${present} of ${expected}**. A configuration that has not finished is shown as`,
-    '"missing", never estimated.',
+    `Configurations with results: ${STUDY_BUDGET_NAMES.map((name) => `**${count(name)} of ${expected}** at the ${name} budget`).join(', ')}.`,
+    `The tables below show the **${leadName}** budget; a configuration that has not finished at it is shown as "missing",`,
+    'never estimated or filled in from another budget.',
     '',
     '## Protocol',
     '',
     `- Datasets: MedNIST (6 classes, 64×64) and MNIST (10 classes, 28×28); splits fixed with seed 42 (docs/datasets.md).`,
     `- Conditions: ${STUDY_CONDITIONS.map((c) => `${c} (${CONDITION_REGISTRY[c].label})`).join(', ')}; one key for`,
     '  the whole study (the public demo key), so each condition is a fixed, learnable transform.',
-    `- One training budget for every configuration: at most ${b.epochs} epochs, early stopping after ${b.patience} epochs`,
-    `  without validation improvement (best-validation weights kept), a stratified subsample of ${b.maxTrain.toLocaleString('en')}`,
-    `  training images, batch ${b.batchSize}, peak learning rate ${b.learningRate}, seed ${b.seed}; no augmentation.`,
-    `  The budget is deliberately small so all ${expected} runs fit on a 2-core CPU; the shipped models (docs/results.md) are`,
-    '  trained longer on the full training split.',
+    `- Key-transformed rows (${TRANSFORMED_ARCHITECTURES.join(', ')}): the plain row's model, never trained on cipher images,`,
+    `  rewritten for the study key (docs/keys-and-models.md) and evaluated on ${DEFAULT_CONDITION} images.`,
+    '- One training budget for every configuration of a table, with early stopping on the validation split',
+    '  (best-validation weights kept) and no augmentation:',
+    ...STUDY_BUDGET_NAMES.map((name) => `  - **${name}**: ${describeBudget(STUDY_BUDGETS[name])}.`),
+    '  The quick budget was the first study (all runs fit on a 2-core CPU in about an hour); the full budget is the',
+    '  one to quote. Each run\'s budget, epochs, time and hardware are in "Runs" at the end.',
     '- Evaluation: the FULL test split. Retrieval uses the 512-d embedding and cosine similarity; relevance = same',
     '  class; mAP over the full ranking; "test vs train" queries every test image against the full training split,',
     '  "test vs test" is leave-one-out within the test split.',
@@ -223,10 +318,21 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
     for (const metric of METRICS) {
       md.push(`### ${metric.title}`, '', ...metricTable(dataset, metric, lookup), '');
     }
+    for (const other of STUDY_BUDGET_NAMES.filter((name) => name !== leadName)) {
+      const otherLookup = lookupFor(results, STUDY_BUDGETS[other]);
+      for (const metric of METRICS.filter((m) => m.key === 'weighted-f1' || m.key === 'map-test-train')) {
+        md.push(
+          `### ${metric.title} at the ${other} budget, for comparison`,
+          '',
+          ...metricTable(dataset, metric, otherLookup),
+          '',
+        );
+      }
+    }
     const chartPath = `${dataset}-weighted-f1.png`;
     await writePng(
       groupedBarChart({
-        title: `${dataset}: weighted F1 by encryption condition`,
+        title: `${dataset}: weighted F1 by encryption condition (${leadName} budget)`,
         groups: [...STUDY_CONDITIONS],
         series: STUDY_ARCHITECTURES.map((architecture) => ({
           name: architecture,
@@ -243,7 +349,7 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
     const mapChartPath = `${dataset}-map.png`;
     await writePng(
       groupedBarChart({
-        title: `${dataset}: mAP (test vs train) by encryption condition`,
+        title: `${dataset}: mAP (test vs train) by encryption condition (${leadName} budget)`,
         groups: [...STUDY_CONDITIONS],
         series: STUDY_ARCHITECTURES.map((architecture) => ({
           name: architecture,
@@ -276,7 +382,13 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
       );
       md.push(`![Confusion matrix](study/${name})`, '');
     }
-    md.push('### What the numbers show', '', ...observations(dataset, lookup), '');
+    md.push('### What the numbers show', '', ...observations(dataset, lookup));
+    for (const other of STUDY_BUDGET_NAMES.filter((name) => name !== leadName)) {
+      md.push(
+        ...budgetComparison(dataset, lookup, leadName, lookupFor(results, STUDY_BUDGETS[other]), other),
+      );
+    }
+    md.push('');
 
     const security = await readSecurity(options.resultsDir, dataset);
     if (security) {
@@ -318,7 +430,7 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
       );
     }
   }
-  md.push(await discussion(), '');
+  md.push(await discussion(), '', '## Runs', '', ...runsTable(results), '');
   const path = join(docsDir, 'study.md');
   await writeFileAtomic(path, `${md.join('\n')}\n`);
   return path;

@@ -7,6 +7,7 @@ import {
   STUDY_ARCHITECTURES,
   STUDY_DATASETS,
   configurationHash,
+  configurationLabel,
   type StudyConfiguration,
 } from './configurations.js';
 
@@ -37,7 +38,7 @@ export const studyResultSchema = z.object({
     budget: z.object({
       epochs: z.number(),
       patience: z.number(),
-      maxTrain: z.number(),
+      maxTrain: z.number().nullable(),
       batchSize: z.number(),
       learningRate: z.number(),
       seed: z.number(),
@@ -45,6 +46,7 @@ export const studyResultSchema = z.object({
     keyFingerprint: z.string(),
     encryptionSpecVersion: z.number(),
     splitSeed: z.number(),
+    derivation: z.literal('key-transform').optional(),
   }),
   classification: z.object({
     classes: z.array(z.string()),
@@ -70,8 +72,7 @@ export const studyResultSchema = z.object({
 export type StudyResult = z.infer<typeof studyResultSchema>;
 
 export function resultFileName(configuration: StudyConfiguration): string {
-  const c = configuration;
-  return `${c.dataset}-${c.architecture}-${c.condition.replace('+', 'plus')}-${configurationHash(c)}.json`;
+  return `${configurationLabel(configuration)}-${configurationHash(configuration)}.json`;
 }
 
 export async function writeStudyResult(dir: string, result: StudyResult): Promise<string> {

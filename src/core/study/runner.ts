@@ -3,8 +3,15 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CipherLensError } from '../errors.js';
 import { evaluateModel, type EvaluationStage } from '../evaluation/evaluate-model.js';
-import { resolveModel } from '../inference/model-files.js';
-import { configurationHash, configurationLabel, type StudyConfiguration } from './configurations.js';
+import type { CipherKey } from '../crypto/keys.js';
+import { deriveTransformedModel } from '../inference/model-catalog.js';
+import { resolveModel, type ModelFiles } from '../inference/model-files.js';
+import {
+  configurationHash,
+  configurationLabel,
+  plainSourceOf,
+  type StudyConfiguration,
+} from './configurations.js';
 import { findResult, readStudyResults, writeStudyResult, type StudyResult } from './results.js';
 
 /** What the runner needs from a trainer: one configuration in, one ONNX model + card out. */
@@ -26,6 +33,8 @@ export interface StudyRunOptions {
   workDir: string;
   exportsDir: string;
   trainer: StudyTrainer;
+  /** The study key: needed by key-transformed configurations, which rewrite a plain model for it. */
+  key?: CipherKey;
   threads?: number;
   onEvent?: (event: StudyEvent) => void;
   signal?: AbortSignal;
@@ -80,8 +89,10 @@ export async function runStudy(
     try {
       const result = await runOne(configuration, {
         exportDir: exportDirFor(exportsDir, configuration),
-        outDir: join(workDir, configurationHash(configuration)),
+        exportsDir,
+        workDir,
         trainer,
+        key: options.key,
         threads: options.threads,
         signal: options.signal,
         onTrain: (message) => emit({ type: 'train', label, message }),
@@ -106,24 +117,38 @@ async function runOne(
   configuration: StudyConfiguration,
   context: {
     exportDir: string;
-    outDir: string;
+    exportsDir: string;
+    workDir: string;
     trainer: StudyTrainer;
+    key: CipherKey | undefined;
     threads: number | undefined;
     signal: AbortSignal | undefined;
     onTrain: (message: string) => void;
     onEvaluate: (stage: EvaluationStage, done: number, total: number) => void;
   },
 ): Promise<StudyResult> {
-  const modelId = configurationLabel(configuration);
+  // A key-transformed configuration trains (or, resumed, reuses) its plain source in that source's own folder,
+  // so the plain row and the transformed row share one training run.
+  const trainedConfiguration =
+    configuration.derivation === 'key-transform' ? plainSourceOf(configuration) : configuration;
   const trained = await context.trainer.train({
-    configuration,
-    exportDir: context.exportDir,
-    outDir: context.outDir,
-    modelId,
+    configuration: trainedConfiguration,
+    exportDir: exportDirFor(context.exportsDir, trainedConfiguration),
+    outDir: join(context.workDir, configurationHash(trainedConfiguration)),
+    modelId: configurationLabel(trainedConfiguration),
     onProgress: context.onTrain,
     signal: context.signal,
   });
-  const model = await resolveModel(trained.cardPath);
+  let model: ModelFiles = await resolveModel(trained.cardPath);
+  if (configuration.derivation === 'key-transform') {
+    if (!context.key || context.key.fingerprint !== configuration.keyFingerprint) {
+      throw new CipherLensError(
+        'BAD_INPUT',
+        `${configurationLabel(configuration)} rewrites the plain model for key ${configuration.keyFingerprint}: run the study with that key`,
+      );
+    }
+    model = await deriveTransformedModel(model, context.key);
+  }
   const evaluationStarted = performance.now();
   const evaluation = await evaluateModel({
     model,
@@ -171,7 +196,7 @@ async function runOne(
     },
     evaluationSeconds,
     hardware: hardware(),
-    modelBytes: (await stat(model.onnxPath)).size,
+    modelBytes: model.onnxBytes?.byteLength ?? (await stat(model.onnxPath)).size,
     createdAt: new Date().toISOString(),
   };
 }

@@ -13,7 +13,7 @@ export function pythonStudyTrainer(options: { python?: string; threads?: number 
         id: modelId,
         epochs: b.epochs,
         patience: b.patience,
-        maxTrain: b.maxTrain,
+        ...(b.maxTrain !== null && { maxTrain: b.maxTrain }),
         batchSize: b.batchSize,
         learningRate: b.learningRate,
         seed: b.seed,

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKeyFile } from '../../../src/core/crypto/keys.js';
 import {
-  DEFAULT_STUDY_BUDGET,
+  STUDY_BUDGETS,
+  budgetName,
   configurationHash,
+  configurationLabel,
+  plainSourceOf,
   studyConfigurations,
   type StudyConfiguration,
 } from '../../../src/core/study/configurations.js';
@@ -18,11 +21,17 @@ const fixtures = join(import.meta.dirname, '..', '..', 'fixtures');
 const demoKeyPath = join(import.meta.dirname, '..', '..', '..', 'resources', 'keys', 'demo.key');
 
 describe('study configurations', () => {
-  it('enumerates 2 datasets × 4 conditions × 4 architectures with distinct, stable hashes', () => {
+  it('enumerates 2 datasets × 4 conditions × 4 architectures plus one key-transformed row per dataset, with distinct, stable hashes', () => {
     const configurations = studyConfigurations('b574d9e46e54e965');
-    expect(configurations).toHaveLength(32);
+    expect(configurations).toHaveLength(34);
+    const transformed = configurations.filter((c) => c.derivation === 'key-transform');
+    expect(transformed.map(configurationLabel)).toEqual([
+      'mnist-bitplane-mlp-arnoldplusxor-transformed',
+      'mednist-bitplane-mlp-arnoldplusxor-transformed',
+    ]);
+    expect(configurations).toContainEqual(plainSourceOf(transformed[0]!));
     const hashes = new Set(configurations.map(configurationHash));
-    expect(hashes.size).toBe(32);
+    expect(hashes.size).toBe(34);
     expect(configurationHash(configurations[0]!)).toBe(
       configurationHash(studyConfigurations('b574d9e46e54e965')[0]!),
     );
@@ -39,6 +48,20 @@ describe('study configurations', () => {
     expect(configurationHash({ ...base, keyFingerprint: '0000000000000000' })).not.toBe(
       configurationHash(base),
     );
+  });
+
+  it('keeps the quick budget under the hashes the first study stored its results with, and names both budgets', () => {
+    // study/results/mnist-dcnn-plain-95ee5724d8e660d6.json was written before budgets had names.
+    const quick = studyConfigurations('b574d9e46e54e965', STUDY_BUDGETS.quick);
+    const dcnnPlain = quick.find(
+      (c) => c.dataset === 'mnist' && c.architecture === 'dcnn' && c.condition === 'plain',
+    )!;
+    expect(configurationHash(dcnnPlain)).toBe('95ee5724d8e660d6');
+    expect(budgetName(STUDY_BUDGETS.quick)).toBe('quick');
+    expect(budgetName(STUDY_BUDGETS.full)).toBe('full');
+    expect(budgetName({ ...STUDY_BUDGETS.full, epochs: 3 })).toBeNull();
+    const full = studyConfigurations('b574d9e46e54e965', STUDY_BUDGETS.full);
+    expect(configurationHash(full[0]!)).not.toBe(configurationHash(quick[0]!));
   });
 });
 
@@ -76,8 +99,12 @@ describe('study runner', () => {
       condition: 'arnold+xor',
       key,
     });
-    configuration = studyConfigurations(key.fingerprint).find(
-      (c) => c.dataset === 'mnist' && c.architecture === 'bitplane-mlp' && c.condition === 'arnold+xor',
+    configuration = studyConfigurations(key.fingerprint, STUDY_BUDGETS.quick).find(
+      (c) =>
+        c.dataset === 'mnist' &&
+        c.architecture === 'bitplane-mlp' &&
+        c.condition === 'arnold+xor' &&
+        c.derivation === undefined,
     )!;
   });
   afterAll(async () => {
@@ -133,11 +160,12 @@ describe('study runner', () => {
       problems,
       resultsDir,
       docsDir,
-      budget: DEFAULT_STUDY_BUDGET,
+      lead: 'quick',
       command: 'cipherlens study report',
     });
     const markdown = await readFile(join(docsDir, 'study.md'), 'utf8');
-    expect(markdown).toContain('Configurations with results: **1 of 32**');
+    expect(markdown).toContain('**1 of 34** at the quick budget, **0 of 34** at the full budget');
+    expect(markdown).toMatch(/\| mnist-bitplane-mlp-arnoldplusxor \| quick \| 1 \| 1 s \|/);
     expect(markdown).toContain(results[0]!.classification.weightedF1.toFixed(4));
     expect(markdown).toMatch(/\| dcnn \| missing \| missing \| missing \| missing \|/);
     const plots = await readdir(join(docsDir, 'study'));
@@ -147,5 +175,80 @@ describe('study runner', () => {
     expect(
       (await stat(join(docsDir, 'study', 'mnist-bitplane-mlp-arnoldplusxor-confusion.png'))).size,
     ).toBeGreaterThan(1000);
+  });
+
+  it("derives the key-transformed row from the plain row's model: same numbers on cipher images, no cipher training", async () => {
+    // The shipped plain MNIST bit-plane model stands in for a trained one (relabelled for the tiny 28×28 data);
+    // the transform and the evaluation on an arnold+xor export are the production path.
+    const models = join(import.meta.dirname, '..', '..', '..', 'resources', 'models');
+    const key = await loadKeyFile(demoKeyPath);
+    const tinyExports = join(work, 'exports-28');
+    for (const condition of ['plain', 'arnold+xor'] as const) {
+      await writeTinyExport({
+        outDir: join(tinyExports, `mnist-${condition}`),
+        size: 28,
+        classes: 10,
+        count: 200,
+        condition,
+        key,
+      });
+    }
+    const trainedIds: string[] = [];
+    const plainModelTrainer: StudyTrainer = {
+      async train({ outDir, modelId }) {
+        trainedIds.push(modelId);
+        const { mkdir, writeFile } = await import('node:fs/promises');
+        await mkdir(outDir, { recursive: true });
+        await copyFile(
+          join(models, 'mnist-bitplane-mlp-plain.onnx'),
+          join(outDir, 'mnist-bitplane-mlp-plain.onnx'),
+        );
+        const card = JSON.parse(await readFile(join(models, 'mnist-bitplane-mlp-plain.json'), 'utf8')) as {
+          dataset: string;
+          classes: string[];
+        };
+        card.dataset = 'tiny-bars';
+        card.classes = Array.from({ length: 10 }, (_, c) => `bar${c}`);
+        const cardPath = join(outDir, 'mnist-bitplane-mlp-plain.json');
+        await writeFile(cardPath, JSON.stringify(card));
+        return { cardPath, durationSeconds: 1, epochsRun: 1, device: 'cpu' };
+      },
+    };
+    const grid = studyConfigurations(key.fingerprint, STUDY_BUDGETS.quick);
+    const transformed = grid.find((c) => c.dataset === 'mnist' && c.derivation === 'key-transform')!;
+    const plain = plainSourceOf(transformed);
+    const resultsDir = join(work, 'results-transformed');
+    const options = {
+      configurations: [plain, transformed],
+      resultsDir,
+      workDir: join(work, 'models-transformed'),
+      exportsDir: tinyExports,
+      trainer: plainModelTrainer,
+      threads: 1,
+    };
+
+    const events: StudyEvent[] = [];
+    const withoutKey = await runStudy({ ...options, onEvent: (e) => events.push(e) });
+    expect(withoutKey.failed).toEqual(['mnist-bitplane-mlp-arnoldplusxor-transformed']);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'failed',
+        error: expect.stringContaining('run the study with that key'),
+      }),
+    );
+
+    const withKey = await runStudy({ ...options, key });
+    expect(withKey).toEqual({ completed: 1, skipped: 1, failed: [] });
+    // Both rows train only the PLAIN source (the real trainer's resume skips the second time).
+    expect(new Set(trainedIds)).toEqual(new Set(['mnist-bitplane-mlp-plain']));
+    const { results } = await readStudyResults(resultsDir);
+    const plainResult = results.find((r) => r.hash === configurationHash(plain))!;
+    const transformedResult = results.find((r) => r.hash === configurationHash(transformed))!;
+    expect(transformedResult.configuration.derivation).toBe('key-transform');
+    expect(transformedResult.classification.confusionMatrix).toEqual(
+      plainResult.classification.confusionMatrix,
+    );
+    expect(transformedResult.retrieval.testToTrain.mAP).toBeCloseTo(plainResult.retrieval.testToTrain.mAP, 5);
+    expect(transformedResult.retrieval.testToTest.mAP).toBeCloseTo(plainResult.retrieval.testToTest.mAP, 5);
   });
 });

@@ -1,16 +1,14 @@
-import type { OperationResponse } from '../../../shared/index.js';
 import type { AppContext } from '../../app/context.js';
 import { confusionMatrixPanel } from '../../components/confusionMatrix.js';
 import { type Column, dataTable } from '../../components/dataTable.js';
 import { openDialog } from '../../components/dialog.js';
-import { el, formatNumber, replaceChildren } from '../../components/dom.js';
+import { el, field, formatNumber, replaceChildren, select } from '../../components/dom.js';
 import { emptyState, loading } from '../../components/emptyState.js';
 import { attempt, describeError } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
 import { perClassTable } from '../../components/perClassTable.js';
 import { inlineError } from '../../components/viewHeader.js';
-
-type AblationRow = OperationResponse<'evaluateAblation'>['rows'][number];
+import { ablationView, budgetLabel, formatDuration, type AblationRow } from './ablation-state.js';
 
 const metric = (label: string, pick: (row: AblationRow) => number | null): Column<AblationRow> => ({
   label,
@@ -26,11 +24,24 @@ const metric = (label: string, pick: (row: AblationRow) => number | null): Colum
 const COLUMNS: Column<AblationRow>[] = [
   { label: 'Condition', value: (r) => r.condition },
   { label: 'Architecture', value: (r) => r.architecture },
+  {
+    label: 'Model',
+    value: (r) => r.model,
+    format: (r) => (r.model === 'key-transformed' ? 'plain, key-transformed' : 'trained'),
+  },
   metric('Accuracy', (r) => r.accuracy),
   metric('Macro F1', (r) => r.macroF1),
   metric('Weighted F1', (r) => r.weightedF1),
   metric('mAP', (r) => r.mAP),
   metric('P@10', (r) => r.precisionAt10),
+  { label: 'Epochs', value: (r) => r.epochsRun, numeric: true },
+  {
+    label: 'Training',
+    value: (r) => r.trainingSeconds,
+    format: (r) => formatDuration(r.trainingSeconds),
+    numeric: true,
+  },
+  { label: 'Device', value: (r) => r.device },
   {
     label: 'Matrix',
     value: (r) => (r.hasConfusionMatrix ? 'open' : 'none'),
@@ -47,7 +58,7 @@ async function openConfiguration(context: AppContext, row: AblationRow): Promise
   const macroF1 = config.row.macroF1 ?? Number.NaN;
   const weightedF1 = config.row.weightedF1 ?? Number.NaN;
   openDialog(
-    `${row.dataset} · ${row.condition} · ${row.architecture}`,
+    `${row.dataset} · ${row.condition} · ${row.architecture}${row.model === 'key-transformed' ? ' (key-transformed)' : ''} · ${row.budget} budget`,
     el(
       'div',
       { class: 'columns' },
@@ -71,8 +82,9 @@ export function createAblationSection(context: AppContext): {
   const element = panel('Ablation study', [body], {
     testId: 'ablation',
     subtitle:
-      'Each configuration trained and evaluated on the test split (study/results). Open a row for its confusion matrix.',
+      'Each configuration trained and evaluated on the full test split (study/results). Open a row for its confusion matrix.',
   });
+  let wanted: string | null = null;
   const load = async (): Promise<void> => {
     replaceChildren(body, loading('Reading the study results…'));
     try {
@@ -96,10 +108,34 @@ export function createAblationSection(context: AppContext): {
         );
         return;
       }
-      const datasets = [...new Set(study.rows.map((row) => row.dataset))];
+      const view = ablationView(study, wanted);
+      const budget = view.budget!;
+      const picker = select(
+        view.budgets.map((b) => ({ value: b.name, label: budgetLabel(b) })),
+        budget.name,
+        (name) => {
+          wanted = name;
+          void load();
+        },
+        'ablation-budget',
+      );
       replaceChildren(
         body,
         problems,
+        el(
+          'div',
+          { class: 'ablation-budget' },
+          field('Training budget', picker),
+          // Why these numbers differ from the shipped models': every configuration got this same budget.
+          el('p', {
+            class: 'inline-note',
+            attrs: { 'data-testid': 'ablation-budget-note' },
+            text:
+              `Every row of this table: ${budget.description}; ${budget.finished} of ${budget.expected} configurations finished. ` +
+              'Each architecture is compared at equal cost, so a row can sit below the shipped model of the same ' +
+              'architecture (docs/results.md), which was trained with its own, longer budget (docs/training.md).',
+          }),
+        ),
         // One scroll box for all datasets (sized to the viewport), not one per table: each table's header
         // sticks to its top while that table is in view, and the panel fits the screen at 1280×800.
         el(
@@ -108,12 +144,12 @@ export function createAblationSection(context: AppContext): {
             class: 'ablation-scroll',
             attrs: { tabindex: 0, role: 'region', 'aria-label': 'Ablation tables' },
           },
-          ...datasets.map((dataset) =>
+          ...view.tables.map(({ dataset, rows }) =>
             dataTable<AblationRow>({
-              title: `Ablation ${dataset}`,
+              title: `Ablation ${dataset} (${budget.name} budget)`,
               caption: 'missing = the configuration has not finished; it is never estimated.',
               columns: COLUMNS,
-              rows: study.rows.filter((row) => row.dataset === dataset),
+              rows,
               onOpen: (row) => void openConfiguration(context, row),
               testId: `ablation-${dataset}`,
             }),

@@ -1,0 +1,122 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest';
+import {
+  ablationView,
+  chooseBudget,
+  formatDuration,
+  type AblationBudget,
+  type AblationRow,
+} from '../../src/renderer/views/evaluate/ablation-state.js';
+import { createAblationSection } from '../../src/renderer/views/evaluate/ablation.js';
+import { fakeContext, settle } from './harness.js';
+
+function row(overrides: Partial<AblationRow>): AblationRow {
+  return {
+    id: 'x',
+    dataset: 'mnist',
+    condition: 'plain',
+    architecture: 'dcnn',
+    accuracy: null,
+    macroF1: null,
+    weightedF1: null,
+    mAP: null,
+    precisionAt10: null,
+    mAPTestToTest: null,
+    hasConfusionMatrix: false,
+    budget: 'quick',
+    model: 'trained',
+    epochsRun: null,
+    trainingSeconds: null,
+    evaluationSeconds: null,
+    device: null,
+    hardware: null,
+    ...overrides,
+  };
+}
+
+const budget = (name: string, finished: number): AblationBudget => ({
+  name,
+  description: `${name} budget`,
+  finished,
+  expected: 3,
+});
+
+const response = (fullFinished: number) => ({
+  available: true,
+  problems: [],
+  budgets: [budget('quick', 2), budget('full', fullFinished)],
+  rows: [
+    row({ id: 'q1', weightedF1: 0.9, hasConfusionMatrix: true, epochsRun: 2, trainingSeconds: 12 }),
+    row({ id: 'q2', dataset: 'mednist', weightedF1: 0.99, hasConfusionMatrix: true }),
+    row({ id: 'q3', dataset: 'mednist', model: 'key-transformed', condition: 'arnold+xor' }),
+    row({
+      id: 'f1',
+      budget: 'full',
+      ...(fullFinished > 0 && { weightedF1: 0.98, hasConfusionMatrix: true }),
+    }),
+    row({ id: 'f2', budget: 'full', dataset: 'mednist' }),
+    row({ id: 'f3', budget: 'full', dataset: 'mednist', model: 'key-transformed' }),
+  ],
+});
+
+describe('ablation state', () => {
+  it('leads with the full budget once one of its runs finished, else the budget with most runs; a choice sticks', () => {
+    expect(chooseBudget(response(0).budgets, null)?.name).toBe('quick');
+    expect(chooseBudget(response(1).budgets, null)?.name).toBe('full');
+    expect(chooseBudget(response(1).budgets, 'quick')?.name).toBe('quick');
+    expect(chooseBudget(response(1).budgets, 'gone')?.name).toBe('full');
+    expect(chooseBudget([], null)).toBeNull();
+  });
+
+  it('never mixes budgets in one table, and keeps each dataset apart', () => {
+    const view = ablationView(response(1), null);
+    expect(view.tables.map((t) => [t.dataset, t.rows.map((r) => r.id)])).toEqual([
+      ['mnist', ['f1']],
+      ['mednist', ['f2', 'f3']],
+    ]);
+    expect(ablationView(response(1), 'quick').tables.flatMap((t) => t.rows.map((r) => r.id))).toEqual([
+      'q1',
+      'q2',
+      'q3',
+    ]);
+  });
+
+  it('formats run times', () => {
+    expect([formatDuration(null), formatDuration(42), formatDuration(150), formatDuration(7200)]).toEqual([
+      '—',
+      '42 s',
+      '2.5 min',
+      '2.0 h',
+    ]);
+  });
+});
+
+describe('ablation section (happy-dom)', () => {
+  it('shows the chosen budget with its note, marks missing runs, and switches budget from the picker', async () => {
+    const context = fakeContext({ evaluateAblation: () => response(1) });
+    const section = createAblationSection(context);
+    document.body.append(section.element);
+    await section.load();
+    const picker = section.element.querySelector<HTMLSelectElement>('[data-testid="ablation-budget"]')!;
+    expect(picker.value).toBe('full');
+    expect([...picker.options].map((o) => o.textContent)).toEqual([
+      'quick — 2 of 3 finished',
+      'full — 1 of 3 finished',
+    ]);
+    const note = section.element.querySelector('[data-testid="ablation-budget-note"]')!.textContent;
+    expect(note).toContain('Every row of this table: full budget; 1 of 3 configurations finished');
+    const mednist = section.element.querySelector('[data-testid="ablation-mednist"]')!;
+    expect(mednist.textContent).toContain('missing');
+    expect(mednist.textContent).toContain('plain, key-transformed');
+
+    picker.value = 'quick';
+    picker.dispatchEvent(new Event('change'));
+    await settle();
+    const again = section.element.querySelector<HTMLSelectElement>('[data-testid="ablation-budget"]')!;
+    expect(again.value).toBe('quick');
+    const mnist = section.element.querySelector('[data-testid="ablation-mnist"]')!;
+    expect(mnist.textContent).toContain('0.9000');
+    expect(mnist.textContent).toContain('12 s');
+    section.element.remove();
+  });
+});
