@@ -71,7 +71,7 @@ export const STORAGE_CONDITION: Condition = DEFAULT_CONDITION;
 export const FALLBACK_IMAGE_SIZE = 64;
 
 /** The back end's state, shared by every handler. */
-export class AppContext {
+export class BackendContext {
   readonly jobs = new JobManager();
   /** The key rotation of the workspace (at most one; no job runs beside it). */
   readonly rekey = new WorkspaceRekeys(this.jobs);
@@ -100,7 +100,7 @@ export class AppContext {
     this.models = new ModelRegistry(dirs, options.createEngine, options.log, this.userModelsDir);
   }
 
-  static async create(options: AppServiceOptions): Promise<AppContext> {
+  static async create(options: AppServiceOptions): Promise<BackendContext> {
     const settings = await SettingsStore.open(join(options.stateDir, 'settings.json'));
     const keys = await KeyRing.open(
       join(options.stateDir, 'keyring.json'),
@@ -110,7 +110,7 @@ export class AppContext {
     const workspacePath =
       options.workspaceOverride ?? settings.get().workspacePath ?? options.defaultWorkspacePath;
     const workspace = await Workspace.open(workspacePath, { create: true });
-    const context = new AppContext(options, settings, keys, workspace);
+    const context = new BackendContext(options, settings, keys, workspace);
     const active = settings.get().activeKey;
     if (!active || !keys.list().some((entry) => entry.fingerprint === active)) {
       // First launch (or a key that is gone): the demo key, so the shipped models work out of the box.

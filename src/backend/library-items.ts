@@ -1,7 +1,7 @@
 import { CipherLensError, describeError, isCipherLensError, type ErrorCode } from '../core/errors.js';
 import type { ItemRecord } from '../core/workspace/item-record.js';
 import type { LibraryItem } from '../shared/library.js';
-import type { AppContext } from './context.js';
+import type { BackendContext } from './context.js';
 import { originOf } from './item-origin.js';
 import { displayCiphertext, pngDataUrl } from './images.js';
 import { decryptItem } from './sources.js';
@@ -39,7 +39,7 @@ function damagedThumbnail(): Promise<string> {
 }
 
 /**
- * The thumbnails the library has shown, owned by the back end's context (AppContext.thumbnails) so they go with it:
+ * The thumbnails the library has shown, owned by the back end's context (BackendContext.thumbnails) so they go with it:
  * encrypted pictures per stored container, and decrypted ones per container and active key. Decrypted pictures are
  * plain images: they are dropped the moment the active key changes and when the back end closes.
  */
@@ -92,7 +92,7 @@ export class ThumbnailCache {
  * container that cannot be read or is damaged (truncated, modified, not a regular file) makes the item damaged,
  * not the page: the reason comes back with a placeholder picture, so the rest of the library still shows.
  */
-export async function thumbnailsOf(context: AppContext, record: ItemRecord): Promise<Shown> {
+export async function thumbnailsOf(context: BackendContext, record: ItemRecord): Promise<Shown> {
   const cache = context.thumbnails;
   const activeFingerprint = context.settings.get().activeKey;
   const wantsPlain = activeFingerprint !== null && record.keyFingerprint === activeFingerprint;
@@ -134,7 +134,7 @@ export async function thumbnailsOf(context: AppContext, record: ItemRecord): Pro
   return { thumbnails: { encrypted, plain }, damage: null };
 }
 
-export async function toLibraryItem(context: AppContext, record: ItemRecord): Promise<LibraryItem> {
+export async function toLibraryItem(context: BackendContext, record: ItemRecord): Promise<LibraryItem> {
   const shown = await thumbnailsOf(context, record);
   return {
     id: record.id,

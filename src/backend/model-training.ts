@@ -22,7 +22,7 @@ import {
 import { DEFAULT_TRAINER_ROOT, modelId, runTrainer } from '../core/training/trainer.js';
 import type { ParsedRequest } from '../shared/operations.js';
 import type { ModelsTrainResult, ModelsTrainStatus } from '../shared/user-models.js';
-import { STORAGE_CONDITION, type AppContext } from './context.js';
+import { STORAGE_CONDITION, type BackendContext } from './context.js';
 import { datasetAvailability } from './dataset-sample.js';
 import type { JobContext } from './jobs.js';
 import { installUserModel } from './user-models.js';
@@ -102,7 +102,7 @@ type Probe =
 export class ModelTrainer {
   private probe: Promise<Probe> | null = null;
 
-  constructor(private readonly context: AppContext) {}
+  constructor(private readonly context: BackendContext) {}
 
   get trainerRoot(): string {
     return resolve(

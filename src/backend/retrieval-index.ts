@@ -6,19 +6,19 @@ import { openVectorStore, type VectorStoreSpec } from '../core/retrieval/open-ve
 import { pgvectorTableOf } from '../core/retrieval/pgvector-store.js';
 import type { VectorStore } from '../core/retrieval/vector-store.js';
 import type { ItemRecord } from '../core/workspace/item-record.js';
-import type { AppContext } from './context.js';
-import { inferItems, type ItemRunOptions } from './model-inputs.js';
+import type { BackendContext } from './context.js';
+import { inferItems, type ItemRunOptions } from './item-inference.js';
 import type { StoredSettings } from './settings-store.js';
 
 /**
- * The retrieval indexes the back end has open, one per model, key and backend setting. Owned by the AppContext:
+ * The retrieval indexes the back end has open, one per model, key and backend setting. Owned by the BackendContext:
  * closed when the backend setting or the workspace changes, when key rotation deletes their files, and at
  * AppService.close().
  */
 export class RetrievalStores {
   private readonly stores = new Map<string, { spec: VectorStoreSpec; store: Promise<VectorStore> }>();
 
-  constructor(private readonly context: AppContext) {}
+  constructor(private readonly context: BackendContext) {}
 
   /** What this workspace's items are recorded as on a shared server: a digest of machine and folder, no names. */
   get source(): string {
@@ -100,7 +100,7 @@ export class RetrievalStores {
 }
 
 /** Index state against the workspace: what is indexed and what the active key could add. */
-export async function indexStatus(context: AppContext, engine: InferenceEngine) {
+export async function indexStatus(context: BackendContext, engine: InferenceEngine) {
   const key = context.activeKey();
   const store = await context.retrieval.open(engine, key.fingerprint);
   const eligible = context.workspace.list().filter((item) => item.keyFingerprint === key.fingerprint);
@@ -120,7 +120,7 @@ export async function indexStatus(context: AppContext, engine: InferenceEngine) 
 
 /** Embeds the images the index lacks, drops the ones the workspace no longer has, and saves. */
 export async function refreshIndex(
-  context: AppContext,
+  context: BackendContext,
   engine: InferenceEngine,
   options: ItemRunOptions = {},
 ): Promise<VectorStore> {

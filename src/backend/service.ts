@@ -5,7 +5,7 @@ import type { JobState } from '../shared/system.js';
 import { describeError, isCipherLensError } from '../core/errors.js';
 import { fromFsError, fsErrorOf } from '../core/fs/errors.js';
 import { requestPaths } from '../shared/request-paths.js';
-import { AppContext, pathSourcesAllowed, type AppServiceOptions } from './context.js';
+import { BackendContext, pathSourcesAllowed, type AppServiceOptions } from './context.js';
 import { attackHandlers } from './handlers/attacks.js';
 import { classifyHandlers } from './handlers/classify.js';
 import { dicomHandlers } from './handlers/dicom.js';
@@ -34,11 +34,11 @@ export interface AppService {
   onJobEvent(listener: (event: JobState) => void): () => void;
   /** Cancels running jobs and closes the inference engine. */
   close(): Promise<void>;
-  readonly context: AppContext;
+  readonly context: BackendContext;
 }
 
 export async function createAppService(options: AppServiceOptions): Promise<AppService> {
-  const context = await AppContext.create(options);
+  const context = await BackendContext.create(options);
   const handlers: ApiHandlers = {
     ...systemHandlers(context),
     ...modelHandlers(context),

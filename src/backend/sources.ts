@@ -3,7 +3,7 @@ import { CipherLensError } from '../core/errors.js';
 import { readImage } from '../core/image/read-image.js';
 import type { ItemRecord } from '../core/workspace/item-record.js';
 import type { ConversionOptions, ImageSource } from '../shared/common.js';
-import type { AppContext } from './context.js';
+import type { BackendContext } from './context.js';
 import { decodeBase64, resizeSquare } from './images.js';
 
 /** A plain square image from any source, at the size asked for. */
@@ -27,7 +27,7 @@ export function decodeOptions(conversion: ConversionOptions, size: number) {
 }
 
 export async function resolveImage(
-  context: AppContext,
+  context: BackendContext,
   source: ImageSource,
   conversion: ConversionOptions,
   size: number,
@@ -55,7 +55,7 @@ export async function resolveImage(
 
 /** The size to show an image at: the request's, a stored item's own, else the import size. */
 export async function naturalSize(
-  context: AppContext,
+  context: BackendContext,
   source: ImageSource,
   requested: number | undefined,
 ): Promise<number> {
@@ -65,7 +65,7 @@ export async function naturalSize(
 }
 
 /** Plain pixels of a stored item; only the key it was imported with can open it. */
-export async function decryptItem(context: AppContext, record: ItemRecord): Promise<Uint8Array> {
+export async function decryptItem(context: BackendContext, record: ItemRecord): Promise<Uint8Array> {
   const key = context.activeKey();
   if (record.keyFingerprint !== key.fingerprint) {
     throw new CipherLensError(

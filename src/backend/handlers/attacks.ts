@@ -8,7 +8,7 @@ import { CipherLensError } from '../../core/errors.js';
 import type { ItemRecord } from '../../core/workspace/item-record.js';
 import type { SecurityAttacksResult } from '../../shared/attacks.js';
 import type { ParsedRequest } from '../../shared/operations.js';
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import type { JobContext } from '../jobs.js';
 import { decryptItem } from '../sources.js';
 import type { HandlerGroup } from './types.js';
@@ -38,7 +38,7 @@ function batchOf(images: readonly Uint8Array[], size: number): ImageBatch {
  * known-plaintext attack, the pairs it is given). A fifth of them, at most 200, are set aside as the
  * ciphertext-only attack's "public" reference images.
  */
-async function workspaceSample(context: AppContext, request: Request, job: JobContext): Promise<Sample> {
+async function workspaceSample(context: BackendContext, request: Request, job: JobContext): Promise<Sample> {
   const fingerprint = context.activeKey().fingerprint;
   const bySize = new Map<number, ItemRecord[]>();
   for (const record of context.workspace.list()) {
@@ -73,7 +73,7 @@ async function workspaceSample(context: AppContext, request: Request, job: JobCo
   };
 }
 
-async function datasetSample(context: AppContext, request: Request, job: JobContext): Promise<Sample> {
+async function datasetSample(context: BackendContext, request: Request, job: JobContext): Promise<Sample> {
   if (context.options.dataDir === null) {
     throw new CipherLensError(
       'NOT_FOUND',
@@ -114,7 +114,7 @@ async function gridPng(result: AttackDemoResult, title: string): Promise<string>
   return `data:image/png;base64,${png.toString('base64')}`;
 }
 
-export function attackHandlers(context: AppContext): HandlerGroup<'securityAttacks'> {
+export function attackHandlers(context: BackendContext): HandlerGroup<'securityAttacks'> {
   return {
     async securityAttacks(request) {
       if (!usesPermutation(request.condition)) {

@@ -1,13 +1,13 @@
 import { oodVerdict } from '../../core/inference/ood.js';
 import { topClasses } from '../../core/inference/softmax.js';
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import { runInfo } from '../run-info.js';
 import { pngDataUrl } from '../images.js';
-import { inferItems, splitByKey } from '../model-inputs.js';
+import { inferItems, splitByKey } from '../item-inference.js';
 import { resolveImage } from '../sources.js';
 import type { HandlerGroup } from './types.js';
 
-export function classifyHandlers(context: AppContext): HandlerGroup<'classifyImage' | 'classifyBatch'> {
+export function classifyHandlers(context: BackendContext): HandlerGroup<'classifyImage' | 'classifyBatch'> {
   return {
     async classifyImage(request) {
       const engine = await context.engine();

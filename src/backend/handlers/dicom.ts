@@ -15,7 +15,7 @@ import {
 } from '../../core/workspace/dicom-sidecar.js';
 import type { ItemRecord } from '../../core/workspace/item-record.js';
 import type { DicomDetails, LibraryDicomResponse } from '../../shared/dicom.js';
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import { readEvaluation, writeEvaluation } from '../evaluation-store.js';
 import { toLibraryItem } from '../library-items.js';
 import type { HandlerGroup } from './types.js';
@@ -30,7 +30,7 @@ type OpenedSidecars = Map<string, Promise<DicomSidecar>>;
 
 function openedSidecar(
   opened: OpenedSidecars,
-  context: AppContext,
+  context: BackendContext,
   record: ItemRecord,
   key: CipherKey,
 ): Promise<DicomSidecar> {
@@ -49,7 +49,7 @@ function openedSidecar(
 }
 
 /** The item and the key it opens with, or why the details cannot be shown. */
-function keyHolder(context: AppContext, id: string): { record: ItemRecord; key: CipherKey } {
+function keyHolder(context: BackendContext, id: string): { record: ItemRecord; key: CipherKey } {
   const record = context.workspace.require(id);
   if (!record.sidecar) {
     throw new CipherLensError(
@@ -147,7 +147,7 @@ async function previewPng(
  * index files in the workspace (closed first where the back end holds them open) and, when the retrieval
  * backend is a pgvector server, the active model's table. Returns the files/tables it was removed from.
  */
-async function forgetEmbeddings(context: AppContext, record: ItemRecord): Promise<string[]> {
+async function forgetEmbeddings(context: BackendContext, record: ItemRecord): Promise<string[]> {
   const updated: string[] = [];
   const folder = context.workspace.layout.indexes;
   let names: string[] = [];
@@ -184,7 +184,7 @@ async function forgetEmbeddings(context: AppContext, record: ItemRecord): Promis
 }
 
 /** Marks the stored evaluation when it included the item: its numbers came from the old input. */
-async function markEvaluation(context: AppContext, id: string): Promise<boolean> {
+async function markEvaluation(context: BackendContext, id: string): Promise<boolean> {
   const stored = await readEvaluation(context.workspace);
   if (!stored || !stored.assignments.some((assignment) => assignment.id === id)) return false;
   const changed = new Set(stored.report.changedItems ?? []);
@@ -197,7 +197,7 @@ async function markEvaluation(context: AppContext, id: string): Promise<boolean>
 }
 
 export function dicomHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<'libraryDicom' | 'libraryDicomPreview' | 'libraryDicomApply'> {
   const opened: OpenedSidecars = new Map();
   return {

@@ -4,18 +4,18 @@ import { evaluateRetrieval } from '../../core/evaluation/retrieval-metrics.js';
 import { CipherLensError } from '../../core/errors.js';
 import type { ItemRecord } from '../../core/workspace/item-record.js';
 import type { EvaluationReport } from '../../shared/analysis.js';
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import { runInfo } from '../run-info.js';
 import { evaluationProvenance } from '../evaluation-provenance.js';
 import { readEvaluation, writeEvaluation } from '../evaluation-store.js';
-import { inferItems, splitByKey } from '../model-inputs.js';
+import { inferItems, splitByKey } from '../item-inference.js';
 import { readStudyConfig, readStudyTable } from '../study-results.js';
 import type { HandlerGroup } from './types.js';
 
 const RETRIEVAL_KS = [1, 5, 10];
 
 export function evaluateHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<'evaluateRun' | 'evaluateGet' | 'evaluateCell' | 'evaluateAblation' | 'evaluateStudyConfig'> {
   return {
     async evaluateRun(request) {

@@ -5,7 +5,7 @@ import { bytesImportInput, fileImportInput } from '../../core/workspace/import-i
 import { importImages, type ImportInput, type ImportOutcome } from '../../core/workspace/importer.js';
 import type { ConversionOptions } from '../../shared/common.js';
 import type { ImportDatasetRequestSchema, ImportPathsRequestSchema } from '../../shared/library.js';
-import { STORAGE_CONDITION, type AppContext } from '../context.js';
+import { STORAGE_CONDITION, type BackendContext } from '../context.js';
 import { datasetAvailability, datasetSampleInputs } from '../dataset-sample.js';
 import type { JobContext } from '../jobs.js';
 import {
@@ -29,14 +29,17 @@ const conversionTag = (conversion: ConversionOptions, size: number): string =>
   JSON.stringify({ size, fit: conversion.fit, frame: conversion.dicomFrame, window: conversion.dicomWindow });
 
 /** The active model's size when it was trained on this dataset, else the dataset's own size. */
-async function datasetImportSize(context: AppContext, dataset: DatasetRequest['dataset']): Promise<number> {
+async function datasetImportSize(
+  context: BackendContext,
+  dataset: DatasetRequest['dataset'],
+): Promise<number> {
   const model = await context.activeModelOrNull();
   if (model?.card.dataset === dataset) return model.card.inputSize;
   return datasetAvailability(null).find((entry) => entry.dataset === dataset)!.imageSize;
 }
 
 export function importHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<'importPaths' | 'importUpload' | 'importDataset' | 'importResume'> {
   const refuseConcurrentImport = (): void => {
     const running = [...context.jobs.running('import-paths'), ...context.jobs.running('import-dataset')];

@@ -3,14 +3,14 @@ import { generateKey, loadKeyFile, parseKeyText, serializeKeyText } from '../../
 import { writeFileNoClobber } from '../../core/fs/no-clobber.js';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
 import type { KeyInfo } from '../../shared/keys.js';
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import type { KeyEntry } from '../key-ring.js';
 import type { HandlerGroup } from './types.js';
 
 const toKeyInfo = (entry: KeyEntry): KeyInfo => ({ ...entry });
 
 export function keyHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<'keysStatus' | 'keysGenerate' | 'keysImport' | 'keysSelect' | 'keysExport'> {
   const activate = (fingerprint: string): Promise<void> => context.activateKey(fingerprint);
   return {

@@ -1,8 +1,8 @@
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import type { HandlerGroup } from './types.js';
 
 /** The embedding map of the active model and key (src/backend/map/projection.ts holds the layouts). */
-export function mapHandlers(context: AppContext): HandlerGroup<'mapGet' | 'mapBuild'> {
+export function mapHandlers(context: BackendContext): HandlerGroup<'mapGet' | 'mapBuild'> {
   return {
     mapGet: (request) => context.maps.get(context, request.method),
     async mapBuild() {

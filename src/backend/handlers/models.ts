@@ -1,11 +1,11 @@
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import { ModelTrainer } from '../model-training.js';
 import { installUserModel, readImportSource } from '../user-models.js';
 import type { HandlerGroup } from './types.js';
 
 /** The user's own models: import an ONNX model with its card, or train one for the active key. */
 export function modelHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<'modelsImport' | 'modelsTrainStatus' | 'modelsTrain'> {
   const trainer = new ModelTrainer(context);
   return {

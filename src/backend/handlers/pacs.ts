@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CipherLensError } from '../../core/errors.js';
 import { importPacsSeries } from '../../core/pacs/import-series.js';
-import { STORAGE_CONDITION, type AppContext } from '../context.js';
+import { STORAGE_CONDITION, type BackendContext } from '../context.js';
 import { PacsStore } from '../pacs-store.js';
 import { decodeOptions } from '../sources.js';
 import type { HandlerGroup } from './types.js';
@@ -17,7 +17,7 @@ export const pacsStorePath = (stateDir: string): string => join(stateDir, 'pacs.
  * same import again is the resume.
  */
 export function pacsHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<
   'pacsConnection' | 'pacsConfigure' | 'pacsTest' | 'pacsSearchStudies' | 'pacsListSeries' | 'pacsImport'
 > {

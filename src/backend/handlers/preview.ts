@@ -3,14 +3,14 @@ import { decryptContainer } from '../../core/crypto/container.js';
 import { readRegularFile } from '../../core/fs/read.js';
 import { analyzeImage } from '../../core/security/analyze-image.js';
 import { toSecurityReport } from '../security-report.js';
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import { decodeBase64, pngDataUrl } from '../images.js';
 import { naturalSize, resolveImage } from '../sources.js';
 import { MAX_UPLOAD_BYTES } from '../../shared/common.js';
 import type { HandlerGroup } from './types.js';
 
 export function previewHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<'previewCipher' | 'previewDecrypt' | 'securityAnalyze'> {
   return {
     async previewCipher(request) {

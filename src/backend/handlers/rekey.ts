@@ -6,11 +6,11 @@ import {
   refuseRekeyWithPendingImport,
   rekeyWorkspace,
 } from '../../core/workspace/rekey.js';
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import type { HandlerGroup } from './types.js';
 
 /** A key of the ring, or an error that says what to do about it. */
-function ringKey(context: AppContext, fingerprint: string, role: 'old' | 'new'): CipherKey {
+function ringKey(context: BackendContext, fingerprint: string, role: 'old' | 'new'): CipherKey {
   if (!context.keys.list().some((entry) => entry.fingerprint === fingerprint)) {
     throw new CipherLensError(
       'NOT_FOUND',
@@ -23,7 +23,7 @@ function ringKey(context: AppContext, fingerprint: string, role: 'old' | 'new'):
 }
 
 export function rekeyHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<'workspaceRekey' | 'workspaceRekeyStatus' | 'workspaceRekeyCancel'> {
   return {
     async workspaceRekey(request) {

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import { runInfo } from '../run-info.js';
 import { thumbnailsOf } from '../library-items.js';
 import { pngDataUrl } from '../images.js';
@@ -7,7 +7,7 @@ import { resolveImage } from '../sources.js';
 import type { HandlerGroup } from './types.js';
 
 export function retrieveHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<'retrieveIndexStatus' | 'retrieveBuildIndex' | 'retrieveQuery'> {
   return {
     async retrieveIndexStatus() {

@@ -11,7 +11,7 @@ import { AUTO_ANN_FROM } from '../../core/retrieval/open-vector-store.js';
 import type { ModelInfo, Settings, SettingsUpdateRequestSchema } from '../../shared/system.js';
 import type { z } from 'zod';
 import type { StoredSettings } from '../settings-store.js';
-import { pathSourcesAllowed, type AppContext } from '../context.js';
+import { pathSourcesAllowed, type BackendContext } from '../context.js';
 import { datasetAvailability } from '../dataset-sample.js';
 import type { HandlerGroup } from './types.js';
 
@@ -35,7 +35,7 @@ function retrievalPatch(
   return patch;
 }
 
-function settingsOf(context: AppContext): Settings {
+function settingsOf(context: BackendContext): Settings {
   const stored = context.settings.get();
   const detected = providers();
   const notes = detected.notes.filter((note) => !note.startsWith('cpu'));
@@ -60,7 +60,7 @@ function settingsOf(context: AppContext): Settings {
 }
 
 export function systemHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<
   | 'appInfo'
   | 'hostPickPaths'

@@ -1,5 +1,5 @@
 import type { WorkspaceInfo } from '../../shared/workspace.js';
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import { libraryFacets, libraryFilter } from '../library-filter.js';
 import { toLibraryItem } from '../library-items.js';
 import { readPendingImport } from '../pending-import.js';
@@ -13,7 +13,7 @@ function classCounts(labels: readonly (string | null)[]): { label: string; count
     .sort((a, b) => a.label.localeCompare(b.label));
 }
 
-export async function workspaceInfo(context: AppContext): Promise<WorkspaceInfo> {
+export async function workspaceInfo(context: BackendContext): Promise<WorkspaceInfo> {
   const workspace = context.workspace;
   const items = workspace.list();
   const keys = new Map<string, number>();
@@ -31,7 +31,7 @@ export async function workspaceInfo(context: AppContext): Promise<WorkspaceInfo>
 }
 
 export function workspaceHandlers(
-  context: AppContext,
+  context: BackendContext,
 ): HandlerGroup<
   'workspaceInfo' | 'workspaceChoose' | 'libraryList' | 'libraryItems' | 'libraryUpdate' | 'libraryRemove'
 > {

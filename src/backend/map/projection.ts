@@ -5,7 +5,7 @@ import type { Matrix } from '../../core/retrieval/projection.js';
 import { ProjectionRunner } from '../../core/retrieval/projection-pool.js';
 import type { ItemRecord } from '../../core/workspace/item-record.js';
 import type { MapGetResponse, MapMethod, MapPoint } from '../../shared/map.js';
-import type { AppContext } from '../context.js';
+import type { BackendContext } from '../context.js';
 import type { JobContext } from '../jobs.js';
 import { indexStatus, refreshIndex } from '../retrieval-index.js';
 
@@ -38,7 +38,7 @@ const KEEP_ENTRIES = 8;
 /**
  * The embedding maps of one back end, one entry per (workspace, model, key): the PCA layout (computed on
  * request) and the UMAP layout (computed by a job), each tagged with the index version it was computed from.
- * A layout whose version is not the index's current one is never served as current. Lives in the AppContext,
+ * A layout whose version is not the index's current one is never served as current. Lives in the BackendContext,
  * so two back ends in one process (tests) never share maps.
  */
 export class EmbeddingMaps {
@@ -51,7 +51,7 @@ export class EmbeddingMaps {
     return this.layouts.close();
   }
 
-  private entry(context: AppContext, modelId: string, fingerprint: string): Entry {
+  private entry(context: BackendContext, modelId: string, fingerprint: string): Entry {
     const key = `${context.workspace.path}|${modelId}|${fingerprint}`;
     let entry = this.entries.get(key);
     if (entry) {
@@ -65,7 +65,7 @@ export class EmbeddingMaps {
     return entry;
   }
 
-  async get(context: AppContext, method: MapMethod): Promise<MapGetResponse> {
+  async get(context: BackendContext, method: MapMethod): Promise<MapGetResponse> {
     const model = await context.activeModelOrNull();
     const key = context.activeKeyOrNull();
     const otherKey = context.workspace
@@ -117,7 +117,7 @@ export class EmbeddingMaps {
    * (embedding what it lacks), then lays the embeddings out. A job already running for the same pair is returned
    * instead of a second one.
    */
-  async build(context: AppContext): Promise<string> {
+  async build(context: BackendContext): Promise<string> {
     const engine = await context.engine();
     const key = context.activeKey();
     const entry = this.entry(context, engine.card.id, key.fingerprint);
@@ -142,14 +142,14 @@ export class EmbeddingMaps {
     return id;
   }
 
-  private running(context: AppContext, jobId: string): boolean {
+  private running(context: BackendContext, jobId: string): boolean {
     // Finished jobs are pruned from the manager after a while: a job it no longer knows is not running.
     return context.jobs.list().some((job) => job.id === jobId && job.status === 'running');
   }
 }
 
 async function embedAndCollect(
-  context: AppContext,
+  context: BackendContext,
   engine: InferenceEngine,
   job: JobContext,
 ): Promise<IndexedEmbeddings> {
@@ -170,7 +170,7 @@ async function embedAndCollect(
 
 /** What the index holds for the active key's images now, and how many of them it lacks. */
 async function indexedEmbeddings(
-  context: AppContext,
+  context: BackendContext,
   engine: InferenceEngine,
 ): Promise<{ missing: number; embeddings: IndexedEmbeddings }> {
   const fingerprint = context.activeKey().fingerprint;
@@ -233,7 +233,7 @@ function interleaveWithZero(x: Float32Array, n: number): Float32Array {
 }
 
 /** Labels and predictions are read now, not cached: relabelling an image recolours it without a new layout. */
-function pointsOf(context: AppContext, modelId: string, layout: Layout): MapPoint[] {
+function pointsOf(context: BackendContext, modelId: string, layout: Layout): MapPoint[] {
   const points: MapPoint[] = [];
   layout.ids.forEach((id, row) => {
     const record = context.workspace.get(id);

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { CipherLensError, type ErrorCode } from '../errors.js';
 import { startModuleWorker } from '../workers/worker-thread.js';
-import { similarityKernel } from '../retrieval/similarity-kernel.js';
+import { SimilarityKernels, type SimilarityKernel } from '../retrieval/similarity-kernel.js';
 import { normalizeRows } from '../retrieval/vectors.js';
 import { MAX_RANKED_ITEMS, PartialRanking } from './ranking.js';
 
@@ -51,7 +51,7 @@ const PR_LEVELS = 11;
 const SCORE_BLOCK_VALUES = 16 * 1024 * 1024;
 
 /** Mutable per-run buffers, sized once for the database. */
-interface Workspace {
+interface ScoringBuffers {
   ranking: PartialRanking;
   groupRecall: Float64Array;
   groupPrecision: Float64Array;
@@ -86,7 +86,7 @@ function scoreQuery(
   self: number,
   relevantCount: number,
   ks: readonly number[],
-  work: Workspace,
+  work: ScoringBuffers,
   result: QueryResult,
 ): void {
   const ranking = work.ranking;
@@ -147,7 +147,7 @@ function scoreQuery(
   }
 }
 
-function createWorkspace(dbCount: number): Workspace {
+function createScoringBuffers(dbCount: number): ScoringBuffers {
   if (dbCount > MAX_RANKED_ITEMS) {
     throw new CipherLensError(
       'BAD_INPUT',
@@ -191,7 +191,7 @@ export function queryMetrics(
     self,
     relevantCount,
     sorted,
-    createWorkspace(scores.length),
+    createScoringBuffers(scores.length),
     result,
   );
   return {
@@ -262,15 +262,43 @@ export async function runRetrievalJob(
   job: RetrievalJob,
   onProgress?: (done: number) => void,
 ): Promise<RetrievalSums> {
-  const { dim, ks, leaveOneOut, databaseLabels } = job;
-  const queryCount = job.queryLabels.length;
+  const { ks, databaseLabels } = job;
   const dbCount = databaseLabels.length;
   const perClassCount = new Array<number>(job.classCount).fill(0);
   for (const label of databaseLabels) perClassCount[label]!++;
-  const work = createWorkspace(dbCount);
+  const work = createScoringBuffers(dbCount);
   const result = createQueryResult(ks.length);
   const sums = emptySums(ks.length, job.classCount);
-  const kernel = await similarityKernel(job.threads);
+  // The run owns its kernel: opened here, released when the job ends (a few ms against seconds of scoring).
+  const kernels = new SimilarityKernels();
+  try {
+    return await scoreJobQueries(job, await kernels.get(job.threads), {
+      perClassCount,
+      work,
+      result,
+      sums,
+      onProgress,
+    });
+  } finally {
+    await kernels.release();
+  }
+}
+
+async function scoreJobQueries(
+  job: RetrievalJob,
+  kernel: SimilarityKernel,
+  state: {
+    perClassCount: number[];
+    work: ScoringBuffers;
+    result: QueryResult;
+    sums: RetrievalSums;
+    onProgress: ((done: number) => void) | undefined;
+  },
+): Promise<RetrievalSums> {
+  const { dim, ks, leaveOneOut, databaseLabels } = job;
+  const { perClassCount, work, result, sums, onProgress } = state;
+  const queryCount = job.queryLabels.length;
+  const dbCount = databaseLabels.length;
   const block = job.queryBlock ?? Math.max(1, Math.min(1024, Math.floor(SCORE_BLOCK_VALUES / dbCount)));
   const dbMatrix = { data: job.database, rows: dbCount, dim };
   for (let first = 0; first < queryCount; first += block) {

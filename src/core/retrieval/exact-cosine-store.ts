@@ -2,7 +2,7 @@ import usearch from 'usearch';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readRegularFile } from '../fs/read.js';
-import { similarityKernel } from './similarity-kernel.js';
+import { SimilarityKernels } from './similarity-kernel.js';
 import { decodeStoreFile, encodeStoreFile, type GraphRecord } from './store-file.js';
 import { checkDimension, normalizeInto } from './vectors.js';
 import {
@@ -167,6 +167,8 @@ export class ExactCosineStore implements VectorStore {
   private readonly quantized: Int8Array[] = [];
   private readonly items: StoredItem[] = [];
   private readonly rowOf = new Map<string, number>();
+  /** The store's own GEMM sessions, released by close(). */
+  private readonly kernels = new SimilarityKernels();
   private precision: ExactPrecision;
 
   private constructor(
@@ -329,7 +331,7 @@ export class ExactCosineStore implements VectorStore {
     }
     // Excluded ids can take places in a block's top list, so ask each block for that many more.
     const perBlock = k + excluded.size;
-    const kernel = await similarityKernel(count < SINGLE_THREAD_BELOW ? 1 : this.options.threads);
+    const kernel = await this.kernels.get(count < SINGLE_THREAD_BELOW ? 1 : this.options.threads);
     const results: SearchHit[][] = [];
     for (let first = 0; first < count; first += QUERY_BLOCK) {
       const rows = Math.min(QUERY_BLOCK, count - first);
@@ -384,7 +386,7 @@ export class ExactCosineStore implements VectorStore {
   }
 
   async close(): Promise<void> {
-    // Nothing to release: the kernel's sessions are shared by every store in the process.
+    await this.kernels.release();
   }
 
   /** Rows are dense 0…count−1; ann-store.ts uses them as graph keys. */
@@ -434,7 +436,7 @@ export class ExactCosineStore implements VectorStore {
     filter: ItemFilter,
   ): Promise<SearchHit[][]> {
     const admitted = this.items.map((item) => matchesFilter(item, filter) && !excluded.has(item.id));
-    const kernel = await similarityKernel(count < SINGLE_THREAD_BELOW ? 1 : this.options.threads);
+    const kernel = await this.kernels.get(count < SINGLE_THREAD_BELOW ? 1 : this.options.threads);
     const results: SearchHit[][] = [];
     for (let first = 0; first < count; first += QUERY_BLOCK) {
       const rows = Math.min(QUERY_BLOCK, count - first);

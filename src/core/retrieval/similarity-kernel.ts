@@ -28,6 +28,8 @@ export interface SimilarityKernel {
   scores(queries: Matrix, items: Matrix): Promise<Float32Array>;
   /** The k best items per query, k ≤ items.rows. */
   topK(queries: Matrix, items: Matrix, k: number): Promise<TopKResult>;
+  /** Frees both ONNX sessions; the kernel must not be used afterwards. */
+  release(): Promise<void>;
 }
 
 function tensor(matrix: Matrix): ort.Tensor {
@@ -79,21 +81,38 @@ async function openKernel(threads: number): Promise<SimilarityKernel> {
       for (let i = 0; i < wide.length; i++) indices[i] = Number(wide[i]!);
       return { values: result.values!.data as Float32Array, indices, k };
     },
+    async release() {
+      await Promise.all([scoreSession.release(), topKSession.release()]);
+    },
   };
 }
 
-const kernels = new Map<number, Promise<SimilarityKernel>>();
+/**
+ * Kernels (two small ONNX sessions each) by thread count, opened on first use and owned by whoever holds this
+ * set — a vector store, one evaluation run — so nothing outlives its owner: `release()` frees them all.
+ */
+export class SimilarityKernels {
+  readonly #kernels = new Map<number, Promise<SimilarityKernel>>();
 
-/** One kernel (two small ONNX sessions) per thread count, created on first use and shared. */
-export function similarityKernel(threads = availableParallelism()): Promise<SimilarityKernel> {
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new CipherLensError('BAD_INPUT', `threads must be a positive integer, got ${threads}`);
+  get(threads = availableParallelism()): Promise<SimilarityKernel> {
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new CipherLensError('BAD_INPUT', `threads must be a positive integer, got ${threads}`);
+    }
+    let kernel = this.#kernels.get(threads);
+    if (!kernel) {
+      kernel = openKernel(threads);
+      kernel.catch(() => this.#kernels.delete(threads));
+      this.#kernels.set(threads, kernel);
+    }
+    return kernel;
   }
-  let kernel = kernels.get(threads);
-  if (!kernel) {
-    kernel = openKernel(threads);
-    kernel.catch(() => kernels.delete(threads));
-    kernels.set(threads, kernel);
+
+  async release(): Promise<void> {
+    const open = [...this.#kernels.values()];
+    this.#kernels.clear();
+    const settled = await Promise.allSettled(open);
+    await Promise.all(
+      settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value.release()] : [])),
+    );
   }
-  return kernel;
 }

@@ -2,7 +2,7 @@ import type { InferenceEngine } from '../core/inference/engine.js';
 import type { InferenceOutputs } from '../core/inference/model-runner.js';
 import type { ItemRecord } from '../core/workspace/item-record.js';
 import { CipherLensError } from '../core/errors.js';
-import type { AppContext } from './context.js';
+import type { BackendContext } from './context.js';
 import { resizeSquare } from './images.js';
 import { decryptItem } from './sources.js';
 
@@ -19,7 +19,7 @@ export interface ItemRunOptions {
  * encrypted under the model's condition, so the network only ever sees cipher images.
  */
 export async function inferItems(
-  context: AppContext,
+  context: BackendContext,
   engine: InferenceEngine,
   records: readonly ItemRecord[],
   options: ItemRunOptions = {},
@@ -59,7 +59,7 @@ export async function inferItems(
 
 /** Items the active key can open; the others are listed with the reason. */
 export function splitByKey(
-  context: AppContext,
+  context: BackendContext,
   records: readonly ItemRecord[],
 ): { usable: ItemRecord[]; skipped: { id: string; reason: string }[] } {
   const fingerprint = context.activeKey().fingerprint;
