@@ -136,7 +136,16 @@ test('a long import can be cancelled; what was stored is kept and it can be resu
   await panel.getByTestId('dataset-import').click();
   const progress = panel.getByTestId('job-progress');
   await expect(progress).toBeVisible();
-  await progress.getByTestId('job-cancel').click();
+  // Cancel asks first; "Keep going" takes the question back and the import runs on.
+  const cancel = progress.getByTestId('job-cancel');
+  await cancel.click();
+  await expect(cancel).toHaveText('Stop importing dataset sample now?');
+  await screenshot(page, 'import-cancel-confirm');
+  await progress.getByTestId('job-cancel-keep').click();
+  await expect(cancel).toHaveText('Cancel');
+  await expect(progress).toBeVisible();
+  await cancel.click();
+  await cancel.click();
   await expect(page.getByTestId('message-info').first()).toContainText('Import cancelled');
   await expect(progress).toHaveCount(0);
   const pending = library.getByTestId('pending-import');
@@ -147,6 +156,7 @@ test('a long import can be cancelled; what was stored is kept and it can be resu
   // Resuming continues the same import; cancel it again so the suite stays short.
   await pending.getByRole('button', { name: 'Resume import' }).click();
   await expect(progress).toBeVisible();
+  await progress.getByTestId('job-cancel').click();
   await progress.getByTestId('job-cancel').click();
   await expect(page.getByTestId('message-info').first()).toContainText('Import cancelled');
   await clearMessages(page);

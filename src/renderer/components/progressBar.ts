@@ -7,6 +7,9 @@ export interface ProgressBar {
   settle(status: string): void;
 }
 
+/** How long "Stop … now?" waits for the second click before it turns back into Cancel. */
+export const CONFIRM_MS = 6000;
+
 /** A labelled progress bar with an optional Cancel button: every long operation shows one. */
 export function progressBar(
   title: string,
@@ -16,6 +19,22 @@ export function progressBar(
   const bar = el('progress', { attrs: { 'aria-label': `${title} progress` } });
   const message = el('span', { class: 'job-message', text: 'Starting…' });
   const count = el('span', { class: 'job-count' });
+  // Cancel asks once more before it stops the work (a stray click must not throw away a long batch): the first
+  // click turns the button into "Stop now?" beside "Keep going"; the question lapses after CONFIRM_MS.
+  let lapse: ReturnType<typeof setTimeout> | undefined;
+  const reset = (): void => {
+    clearTimeout(lapse);
+    if (!cancel || cancel.hasAttribute('disabled')) return;
+    cancel.textContent = 'Cancel';
+    delete cancel.dataset['confirming'];
+    keep.hidden = true;
+  };
+  const keep = el('button', {
+    class: 'btn btn-small',
+    text: 'Keep going',
+    attrs: { type: 'button', 'data-testid': 'job-cancel-keep', hidden: true },
+    on: { click: reset },
+  });
   const cancel = onCancel
     ? el('button', {
         class: 'btn btn-small btn-danger',
@@ -23,8 +42,18 @@ export function progressBar(
         attrs: { type: 'button', 'data-testid': 'job-cancel' },
         on: {
           click: () => {
-            cancel?.setAttribute('disabled', '');
-            if (cancel) cancel.textContent = 'Cancelling…';
+            if (!cancel) return;
+            if (cancel.dataset['confirming'] !== 'true') {
+              cancel.dataset['confirming'] = 'true';
+              cancel.textContent = `Stop ${title.toLowerCase()} now?`;
+              keep.hidden = false;
+              lapse = setTimeout(reset, CONFIRM_MS);
+              return;
+            }
+            clearTimeout(lapse);
+            keep.remove();
+            cancel.setAttribute('disabled', '');
+            cancel.textContent = 'Cancelling…';
             onCancel();
           },
         },
@@ -36,7 +65,7 @@ export function progressBar(
     el('div', {}, el('strong', { text: title }), el('div', {}, message)),
     bar,
     count,
-    cancel ?? el('span'),
+    cancel ? el('span', { class: 'job-actions' }, cancel, keep) : el('span'),
   );
   return {
     element,
@@ -50,7 +79,9 @@ export function progressBar(
     },
     settle(status) {
       element.dataset['status'] = status;
+      clearTimeout(lapse);
       cancel?.remove();
+      keep.remove();
     },
   };
 }
