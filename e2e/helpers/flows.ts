@@ -195,10 +195,19 @@ export async function changeRetrievalView(page: Page): Promise<void> {
   await k.fill('5');
   await k.press('Tab');
   await expect(tiles).toHaveCount(5);
+  // The toggle redraws the results in place: the reader stays where they were on the page.
+  const main = page.locator('.main');
+  await main.evaluate((node) => {
+    node.scrollTop = node.scrollHeight;
+  });
+  const scrolled = await main.evaluate((node) => node.scrollTop);
+  expect(scrolled, 'the Retrieve view is taller than the window').toBeGreaterThan(0);
   await retrieve.getByTestId('retrieve-decrypted').uncheck();
   await expect(tiles.first()).toContainText('encrypted');
+  expect(await main.evaluate((node) => node.scrollTop)).toBe(scrolled);
   await retrieve.getByTestId('retrieve-decrypted').check();
   await expect(tiles.first()).toContainText('plain');
+  expect(await main.evaluate((node) => node.scrollTop)).toBe(scrolled);
 }
 
 export async function runEvaluation(page: Page): Promise<void> {

@@ -9,6 +9,7 @@ import {
   PngDataUrlSchema,
   ProbabilitySchema,
 } from './common.js';
+import { ItemOriginSchema } from './library.js';
 
 export const PredictionSchema = z.strictObject({ label: z.string(), probability: ProbabilitySchema });
 
@@ -65,6 +66,11 @@ export const ClassifyBatchResultSchema = z.strictObject({
   results: z.array(
     z.strictObject({
       id: ItemIdSchema,
+      /** The item's name, source and origin as the library shows them, so every row can be filtered and
+       *  exported without fetching its details (thumbnails are fetched for the first rows only). */
+      name: z.string().optional(),
+      source: z.string().optional(),
+      origin: ItemOriginSchema.optional(),
       trueLabel: z.string().nullable(),
       predictions: z.array(PredictionSchema),
       outOfDistribution: OutOfDistributionSchema.nullable().optional(),

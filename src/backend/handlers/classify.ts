@@ -4,6 +4,7 @@ import type { BackendContext } from '../context.js';
 import { runInfo } from '../run-info.js';
 import { pngDataUrl } from '../images.js';
 import { inferItems, splitByKey } from '../item-inference.js';
+import { originOf } from '../item-origin.js';
 import { resolveImage } from '../sources.js';
 import type { HandlerGroup } from './types.js';
 
@@ -71,6 +72,9 @@ export function classifyHandlers(context: BackendContext): HandlerGroup<'classif
           });
           results.push({
             id: record.id,
+            name: record.name,
+            source: record.source,
+            origin: originOf(record),
             trueLabel: record.label,
             predictions,
             outOfDistribution: oodVerdict(card.ood, outputs, row),

@@ -46,6 +46,19 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   append(parent, ...children);
 }
 
+/**
+ * Runs `update`, which may redraw much of the page, and puts every scrolled ancestor of `element` back where it
+ * was: redrawing a view in place (a toggle, a filter) must not jump the reader back to the top.
+ */
+export function keepScrollPosition(element: Element, update: () => void): void {
+  const scrolled: [Element, number][] = [];
+  for (let node = element.parentElement; node; node = node.parentElement) {
+    if (node.scrollTop > 0) scrolled.push([node, node.scrollTop]);
+  }
+  update();
+  for (const [node, top] of scrolled) node.scrollTop = top;
+}
+
 export function button(
   label: string,
   onClick: (event: MouseEvent) => void,

@@ -1,7 +1,15 @@
 import type { AppContext, View } from '../app/context.js';
 import { reportJobEnd, startJob } from '../app/jobs.js';
 import { dataTable } from '../components/dataTable.js';
-import { button, el, field, formatNumber, formatPercent, replaceChildren } from '../components/dom.js';
+import {
+  button,
+  el,
+  field,
+  formatNumber,
+  formatPercent,
+  keepScrollPosition,
+  replaceChildren,
+} from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
 import { imageFigure } from '../components/figures.js';
 import { imageGrid } from '../components/imageGrid.js';
@@ -318,7 +326,7 @@ export function createRetrieveView(context: AppContext): View {
   });
   toggle.addEventListener('change', () => {
     decrypted = toggle.checked;
-    render();
+    keepScrollPosition(output, render);
   });
 
   replaceChildren(

@@ -34,7 +34,7 @@ function topPrediction(row: BatchRow): { label: string; probability: number } | 
   return row.predictions[0];
 }
 
-/** What the result filters look at in one row (name, source and origin only for rows whose details were fetched). */
+/** What the result filters look at in one row: the row's own name, source and origin, so every row filters alike. */
 function batchFilterEntry(row: BatchRow, item: LibraryItem | undefined): FilterEntry {
   const top = topPrediction(row);
   return {
@@ -42,8 +42,8 @@ function batchFilterEntry(row: BatchRow, item: LibraryItem | undefined): FilterE
     prediction: top?.label ?? null,
     probability: top?.probability ?? null,
     activeKey: true,
-    origin: item?.origin ?? null,
-    text: `${row.id} ${item?.name ?? ''} ${item?.source ?? ''}`,
+    origin: row.origin ?? item?.origin ?? null,
+    text: `${row.id} ${row.name ?? item?.name ?? ''} ${row.source ?? item?.source ?? ''}`,
   };
 }
 
