@@ -139,7 +139,7 @@ test('a long import can be cancelled; what was stored is kept and it can be resu
   // Cancel asks first; "Keep going" takes the question back and the import runs on.
   const cancel = progress.getByTestId('job-cancel');
   await cancel.click();
-  await expect(cancel).toHaveText('Stop importing dataset sample now?');
+  await expect(cancel).toHaveText('Stop now?');
   await screenshot(page, 'import-cancel-confirm');
   await progress.getByTestId('job-cancel-keep').click();
   await expect(cancel).toHaveText('Cancel');

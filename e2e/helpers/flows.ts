@@ -196,12 +196,13 @@ export async function changeRetrievalView(page: Page): Promise<void> {
   await k.press('Tab');
   await expect(tiles).toHaveCount(5);
   // The toggle redraws the results in place: the reader stays where they were on the page.
+  // Scroll so the toggle sits at the top of the window (a click then needs no scrolling of its own).
   const main = page.locator('.main');
-  await main.evaluate((node) => {
-    node.scrollTop = node.scrollHeight;
-  });
+  await retrieve
+    .getByTestId('retrieve-decrypted')
+    .evaluate((node) => node.scrollIntoView({ block: 'start' }));
   const scrolled = await main.evaluate((node) => node.scrollTop);
-  expect(scrolled, 'the Retrieve view is taller than the window').toBeGreaterThan(0);
+  expect(scrolled, 'the Retrieve view is scrolled down to the toggle').toBeGreaterThan(0);
   await retrieve.getByTestId('retrieve-decrypted').uncheck();
   await expect(tiles.first()).toContainText('encrypted');
   expect(await main.evaluate((node) => node.scrollTop)).toBe(scrolled);
@@ -240,9 +241,16 @@ export async function openDiagonalCell(page: Page): Promise<void> {
   const tableCell = matrix.getByTestId('confusion-table').locator('tbody tr').first().locator('td').first();
   expect(count).toBe(Number(await tableCell.textContent()));
   await expect(cellGrid.getByTestId('grid-tile')).toHaveCount(count);
+  // The cell's images narrow by name: the first tile's own name leaves at least that tile, and nonsense none.
+  const filters = evaluate.getByTestId('cell-filters');
+  await expect(filters.getByTestId('cell-filters-count')).toHaveText(`${count} of ${count} images shown`);
+  await filters.getByTestId('cell-filters-text').fill('no-such-image-name');
+  await expect(filters.getByTestId('cell-filters-count')).toHaveText(`0 of ${count} images shown`);
+  await expect(cellGrid.getByTestId('grid-tile')).toHaveCount(0);
+  await filters.getByTestId('cell-filters-text').fill('');
+  await expect(cellGrid.getByTestId('grid-tile')).toHaveCount(count);
 }
 
-/** Configuration results in the repository's study/results (the security-study files are not table rows). */
 /** Committed study results per budget, told apart the way the app does: by the budget stored in each file. */
 function committedStudyResults(): { quick: number; full: number } {
   const dir = join(REPO_ROOT, 'study', 'results');

@@ -16,7 +16,7 @@ describe('progress bar', () => {
 
     cancel.click();
     expect(onCancel).not.toHaveBeenCalled();
-    expect(cancel.textContent).toBe('Stop batch classification now?');
+    expect(cancel.textContent).toBe('Stop now?');
     expect(keep.hidden).toBe(false);
     keep.click();
     expect(cancel.textContent).toBe('Cancel');

@@ -26,6 +26,7 @@ export function progressBar(
     clearTimeout(lapse);
     if (!cancel || cancel.hasAttribute('disabled')) return;
     cancel.textContent = 'Cancel';
+    cancel.removeAttribute('aria-label');
     delete cancel.dataset['confirming'];
     keep.hidden = true;
   };
@@ -45,7 +46,8 @@ export function progressBar(
             if (!cancel) return;
             if (cancel.dataset['confirming'] !== 'true') {
               cancel.dataset['confirming'] = 'true';
-              cancel.textContent = `Stop ${title.toLowerCase()} now?`;
+              cancel.textContent = 'Stop now?';
+              cancel.setAttribute('aria-label', `Stop ${title.toLowerCase()} now?`);
               keep.hidden = false;
               lapse = setTimeout(reset, CONFIRM_MS);
               return;

@@ -1,5 +1,5 @@
 import { modelAwareIntro, modelReadsPlain } from '../components/modelInput.js';
-import type { EvaluationReport } from '../../shared/index.js';
+import type { EvaluationReport, LibraryItem } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
 import { reportJobEnd, startJob } from '../app/jobs.js';
 import { chartPanel, destroyCharts, palette } from '../components/charts.js';
@@ -7,6 +7,7 @@ import { confusionMatrixPanel } from '../components/confusionMatrix.js';
 import { dataTable } from '../components/dataTable.js';
 import { button, el, formatNumber, replaceChildren } from '../components/dom.js';
 import { emptyState, loading } from '../components/emptyState.js';
+import { createFilterBar, entryMatches, facetsOf, type FilterEntry } from '../components/filterBar.js';
 import { imageGrid } from '../components/imageGrid.js';
 import { openItemDialog } from '../components/itemDialog.js';
 import { libraryGridItem } from '../components/libraryImages.js';
@@ -110,6 +111,16 @@ function prCurve(retrieval: Retrieval, subject: string): HTMLElement {
   ).element;
 }
 
+/** What the cell grid's filters look at: where the image came from, its name, source and id. */
+const cellFilterEntry = (item: LibraryItem): FilterEntry => ({
+  label: item.label,
+  prediction: item.prediction?.label ?? null,
+  probability: item.prediction?.probability ?? null,
+  activeKey: item.canDecrypt,
+  origin: item.origin ?? null,
+  text: `${item.id} ${item.name} ${item.source}`,
+});
+
 export function createEvaluateView(context: AppContext): View {
   const reportArea = el('div', { class: 'evaluate-report', attrs: { 'data-testid': 'evaluate-report' } });
   const progress = el('div');
@@ -128,19 +139,36 @@ export function createEvaluateView(context: AppContext): View {
       }
       const { items, missing } = await context.api.libraryItems({ ids: cell.shownIds });
       const byId = new Map(items.map((item) => [item.id, item]));
-      replaceChildren(
-        cellArea,
-        imageGrid({
-          title,
-          subtitle: cellSubtitle(ids.length, missing.length),
-          items: items.map((item) => ({ ...libraryGridItem(item, true), tone: cell.tone })),
-          onOpen: (tile) => {
-            const item = byId.get(tile.id);
-            if (item) openItemDialog(context, item, () => undefined);
-          },
-          testId: 'cell-grid',
-        }),
-      );
+      // Class and prediction are the cell itself; what is left to narrow by is where an image came from and
+      // its name. Only the grid is redrawn on a change, so the filter row keeps the focus.
+      const entries = new Map(items.map((item) => [item.id, cellFilterEntry(item)]));
+      const gridArea = el('div');
+      const filters = createFilterBar({
+        fields: ['origin', 'text'],
+        testId: 'cell-filters',
+        noun: 'images',
+        onChange: () => drawGrid(),
+      });
+      filters.setFacets(facetsOf([...entries.values()]));
+      const drawGrid = (): void => {
+        const visible = items.filter((item) => entryMatches(entries.get(item.id)!, filters.state));
+        filters.setCount(visible.length, items.length);
+        replaceChildren(
+          gridArea,
+          imageGrid({
+            title,
+            subtitle: cellSubtitle(ids.length, missing.length),
+            items: visible.map((item) => ({ ...libraryGridItem(item, true), tone: cell.tone })),
+            onOpen: (tile) => {
+              const item = byId.get(tile.id);
+              if (item) openItemDialog(context, item, () => undefined);
+            },
+            testId: 'cell-grid',
+          }),
+        );
+      };
+      replaceChildren(cellArea, filters.element, gridArea);
+      drawGrid();
       cellArea.scrollIntoView({ behavior: 'smooth', block: 'start' });
     } catch (error) {
       replaceChildren(cellArea, inlineError(`Could not open the cell: ${describeError(error)}`));

@@ -1,4 +1,4 @@
-import type { ConditionName, OperationResponse, SecurityReport } from '../../shared/index.js';
+import type { ConditionName, SecurityReport } from '../../shared/index.js';
 import { CONDITION_LABELS, CONDITION_NAMES, DEFAULT_CONDITION_NAME } from '../../shared/index.js';
 import type { AppContext, View } from '../app/context.js';
 import { destroyCharts, palette } from '../components/charts.js';
@@ -13,29 +13,16 @@ import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
 import { correlationScatterGrid, DIRECTIONS, histogramChart } from './security/charts.js';
 import { attacksPanel } from './security/attacks.js';
 import { threatModelPanel } from './security/threatModel.js';
-
-type Sensitivity = SecurityReport['keySensitivity'];
-type RoundTrip = OperationResponse<'previewCipher'>;
-
-interface SensitivityRow {
-  test: string;
-  npcr: number;
-  uaci: number;
-  critical: Sensitivity['critical'][number];
-}
-
-const percent = (value: number): string => `${value.toFixed(4)}%`;
-
-function sensitivityRows(report: SecurityReport): SensitivityRow[] {
-  const rows = (test: string, s: Sensitivity): SensitivityRow[] =>
-    s.critical.map((critical) => ({ test, npcr: s.npcr, uaci: s.uaci, critical }));
-  return [
-    ...rows('Key (1 bit flipped)', report.keySensitivity),
-    ...rows('Plaintext (1 pixel changed)', report.plaintextSensitivity),
-  ];
-}
-
-const verdictCell = (pass: boolean): string => (pass ? 'pass' : 'fail');
+import {
+  coefficient,
+  changeDescription,
+  percent,
+  sensitivityRows,
+  verdictCell,
+  type RoundTrip,
+  type Sensitivity,
+  type SensitivityRow,
+} from './security-state.js';
 
 function sensitivityTable(report: SecurityReport): HTMLElement {
   return dataTable<SensitivityRow>({
@@ -73,9 +60,6 @@ function sensitivityTable(report: SecurityReport): HTMLElement {
     ],
   });
 }
-
-const coefficient = (value: number | null): string =>
-  value === null ? 'undefined (constant image)' : formatNumber(value);
 
 function correlationTable(report: SecurityReport): HTMLElement {
   return dataTable({
@@ -162,13 +146,6 @@ function flatnessTable(report: SecurityReport): HTMLElement {
       },
     ],
   });
-}
-
-function changeDescription(sensitivity: Sensitivity): string {
-  if (sensitivity.flippedBit !== null) return `key bit ${sensitivity.flippedBit} flipped`;
-  const pixel = sensitivity.changedPixel;
-  if (pixel) return `pixel (row ${pixel.row}, column ${pixel.col}) changed ${pixel.from} → ${pixel.to}`;
-  return '';
 }
 
 function verdictBlock(title: string, sensitivity: Sensitivity): HTMLElement {
