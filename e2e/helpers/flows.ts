@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { clearMessages, goTo } from './app.js';
 import type { ImportFolder } from './fixtures.js';
 import { REPO_ROOT, SCREENSHOT_DIR } from './paths.js';
@@ -285,6 +285,7 @@ export async function openAblationConfiguration(page: Page): Promise<void> {
     `${committed[shown]} of 34 configurations finished`,
   );
   await expect(rows).toHaveCount(34);
+  await expectNoSidewaysScroll(ablation.getByTestId('ablation-mnist'));
   await expect(rows.filter({ hasText: 'open' })).toHaveCount(committed[shown]);
   await ablation.getByTestId('ablation-budget').selectOption('quick');
   await expect(ablation.getByTestId('ablation-budget-note')).toContainText(
@@ -304,6 +305,14 @@ export async function openAblationConfiguration(page: Page): Promise<void> {
   await expect(dialog).toHaveCount(0);
 }
 
+/** A table that fits its panel: every column visible without scrolling sideways (checked at the suite's 1280 px). */
+async function expectNoSidewaysScroll(panel: Locator): Promise<void> {
+  const [needed, available] = await panel
+    .locator('table')
+    .evaluate((table) => [table.scrollWidth, (table.parentElement ?? table).clientWidth]);
+  expect(needed, 'table width against the width it is given').toBeLessThanOrEqual(available! + 1);
+}
+
 export async function analyseSecurity(page: Page, className: string): Promise<void> {
   const security = await goTo(page, 'Security');
   await pickFromLibrary(page, 'security-source', className);
@@ -317,6 +326,8 @@ export async function analyseSecurity(page: Page, className: string): Promise<vo
   const table = security.getByTestId('npcr-table');
   await expect(table.locator('tbody tr').first()).toContainText('%');
   await expect(table.locator('td.pass, td.fail').first()).toBeVisible();
+  await expectNoSidewaysScroll(table);
+  await table.screenshot({ path: join(SCREENSHOT_DIR, 'security-npcr.png') });
   // A fixed keystream cannot pass plaintext sensitivity, and the product must say so.
   await expect(security.getByTestId('verdict-plaintext-sensitivity')).toContainText('FAIL');
   await expect(security.getByTestId('threat-model')).toContainText('two-time pad');

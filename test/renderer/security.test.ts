@@ -45,9 +45,9 @@ describe('security view state', () => {
     } as unknown as SecurityReport;
     const rows = sensitivityRows(report);
     expect(rows.map((r) => [r.test, r.critical.alpha, r.npcr, verdictCell(r.critical.npcrPass)])).toEqual([
-      ['Key (1 bit flipped)', 0.05, 99.6, 'pass'],
-      ['Key (1 bit flipped)', 0.01, 99.6, 'pass'],
-      ['Plaintext (1 pixel changed)', 0.05, 0.13, 'fail'],
+      ['Key (1 bit)', 0.05, 99.6, 'pass'],
+      ['Key (1 bit)', 0.01, 99.6, 'pass'],
+      ['Plaintext (1 pixel)', 0.05, 0.13, 'fail'],
     ]);
     expect(changeDescription(report.keySensitivity)).toBe('key bit 17 flipped');
     expect(changeDescription(report.plaintextSensitivity)).toBe('pixel (row 0, column 3) changed 10 → 11');

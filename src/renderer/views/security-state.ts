@@ -19,8 +19,8 @@ export function sensitivityRows(report: SecurityReport): SensitivityRow[] {
   const rows = (test: string, s: Sensitivity): SensitivityRow[] =>
     s.critical.map((critical) => ({ test, npcr: s.npcr, uaci: s.uaci, critical }));
   return [
-    ...rows('Key (1 bit flipped)', report.keySensitivity),
-    ...rows('Plaintext (1 pixel changed)', report.plaintextSensitivity),
+    ...rows('Key (1 bit)', report.keySensitivity),
+    ...rows('Plaintext (1 pixel)', report.plaintextSensitivity),
   ];
 }
 
