@@ -123,7 +123,13 @@ test.describe('on a MedNIST sample', () => {
 
   test('classifies one MedNIST image and a batch with the shipped model', async () => {
     await classifyOne(page, 'Hand');
-    // The workspace also holds the drawn shapes under another key: they are skipped, not misclassified.
+    // The workspace also holds the drawn shapes under another key: the batch says so BEFORE it runs, and then
+    // skips them rather than misclassifying them.
+    const classify = view(page, 'Classify');
+    await expect(classify.getByTestId('batch-class').locator('option').first()).toHaveText(
+      /^All images under the active key \(\d+ of \d+\)$/,
+    );
+    await expect(classify.getByTestId('batch-scope')).toContainText('encrypted with another key');
     await classifyBatch(page, 90);
     await screenshot(page, 'classify', 1400);
   });

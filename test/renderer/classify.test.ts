@@ -12,6 +12,7 @@ import {
   type BatchResult,
   type ClassifyResult,
 } from '../../src/renderer/views/classify-state.js';
+import { keyScope } from '../../src/renderer/views/shared/keyScope.js';
 import { fakeContext } from './harness.js';
 
 function result(overrides: Partial<ClassifyResult> = {}): ClassifyResult {
@@ -80,5 +81,30 @@ describe('classify view (happy-dom)', () => {
     expect(view.element.querySelector<HTMLButtonElement>('[data-testid="classify-run"]')!.disabled).toBe(
       true,
     );
+  });
+});
+
+describe('key scope', () => {
+  it('says before running that images under another key will be skipped', () => {
+    const workspace = {
+      itemCount: 131,
+      keys: [
+        { fingerprint: 'aaaaaaaaaaaaaaaa', count: 120 },
+        { fingerprint: 'bbbbbbbbbbbbbbbb', count: 11 },
+      ],
+    };
+    const scope = keyScope(workspace, 'aaaaaaaaaaaaaaaa');
+    expect(scope.allLabel).toBe('All images under the active key (120 of 131)');
+    expect(scope.note).toBe(
+      '11 images are encrypted with another key (11 under bbbbbbbbbbbbbbbb): the active model cannot read them, so they are left out. Switch to that key in Settings to work with them.',
+    );
+    expect(
+      keyScope({ itemCount: 5, keys: [{ fingerprint: 'aaaaaaaaaaaaaaaa', count: 5 }] }, 'aaaaaaaaaaaaaaaa'),
+    ).toEqual({
+      allLabel: 'All images (5)',
+      note: null,
+    });
+    expect(keyScope(workspace, null).note).toMatch(/^No key is active/);
+    expect(keyScope(null, null)).toEqual({ allLabel: 'All images (0)', note: null });
   });
 });

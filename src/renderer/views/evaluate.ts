@@ -16,6 +16,7 @@ import { modelNotice } from '../components/modelNotice.js';
 import { perClassTable } from '../components/perClassTable.js';
 import { inlineError, stat, viewHeader } from '../components/viewHeader.js';
 import { createAblationSection } from './evaluate/ablation.js';
+import { keyScope } from './shared/keyScope.js';
 import {
   cellModel,
   cellSubtitle,
@@ -318,6 +319,17 @@ export function createEvaluateView(context: AppContext): View {
     { class: 'btn btn-primary', testId: 'evaluate-run' },
   );
 
+  // Said before the run, not only in the report: images under another key are left out.
+  const scopeNote = el('p', { class: 'inline-note', attrs: { 'data-testid': 'evaluate-scope' } });
+  const renderScope = (): void => {
+    const { note } = keyScope(context.store.workspace, context.store.keys?.active?.fingerprint ?? null);
+    scopeNote.hidden = note === null;
+    scopeNote.textContent = note ?? '';
+  };
+  context.store.on('workspace', renderScope);
+  context.store.on('keys', renderScope);
+  renderScope();
+
   const element = el(
     'section',
     { attrs: { 'aria-label': 'Evaluate' } },
@@ -331,6 +343,7 @@ export function createEvaluateView(context: AppContext): View {
       runButton,
     ),
     modelNotice(context),
+    scopeNote,
     progress,
     reportArea,
     ablation.element,

@@ -13,6 +13,7 @@ import { panel } from '../../components/panel.js';
 import { batchExportRows, fetchItemsById, saveRows } from '../../components/researchExport.js';
 import { inlineError, stat } from '../../components/viewHeader.js';
 import { batchSummary } from '../classify-state.js';
+import { keyScope } from '../shared/keyScope.js';
 import { runInfoText } from '../shared/runInfo.js';
 
 type BatchResult = JobResult<'classify-batch'>;
@@ -181,15 +182,19 @@ export function createBatchClassify(context: AppContext): HTMLElement {
   const output = el('div', { class: 'batch-output', attrs: { 'data-testid': 'batch-output' } });
   let running = false;
 
+  const scopeNote = el('p', { class: 'inline-note', attrs: { 'data-testid': 'batch-scope' } });
   const renderClassSelect = (): void => {
     const classes = context.store.workspace?.classes ?? [];
+    const scope = keyScope(context.store.workspace, context.store.keys?.active?.fingerprint ?? null);
+    scopeNote.hidden = scope.note === null;
+    scopeNote.textContent = scope.note ?? '';
     replaceChildren(
       classField,
       field(
         'Images',
         select(
           [
-            { value: '', label: `All images (${context.store.workspace?.itemCount ?? 0})` },
+            { value: '', label: scope.allLabel },
             ...classes.map((c) => ({ value: c.label, label: `${c.label} (${c.count})` })),
           ],
           choice.label,
@@ -202,6 +207,7 @@ export function createBatchClassify(context: AppContext): HTMLElement {
     );
   };
   context.store.on('workspace', renderClassSelect);
+  context.store.on('keys', renderClassSelect);
   renderClassSelect();
 
   /** The results under a filter bar; a filter change redraws only what is below the bar. */
@@ -280,7 +286,12 @@ export function createBatchClassify(context: AppContext): HTMLElement {
 
   return panel(
     'Batch',
-    [el('div', { class: 'toolbar' }, classField, field('Top-k', topK), runButton), progress, output],
+    [
+      el('div', { class: 'toolbar' }, classField, field('Top-k', topK), runButton),
+      scopeNote,
+      progress,
+      output,
+    ],
     {
       testId: 'classify-batch',
     },
