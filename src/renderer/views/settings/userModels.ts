@@ -9,19 +9,16 @@ import { reportJobEnd, startJob } from '../../app/jobs.js';
 import { button, el, field, formatPercent, replaceChildren, select } from '../../components/dom.js';
 import { fileButton } from '../../components/fileInputs.js';
 import { attempt, reportError, reportSuccess } from '../../components/messages.js';
+import {
+  ARCHITECTURE_TITLES,
+  DATASET_TITLES,
+  minutes,
+  trainPanelState,
+  type Architecture,
+  type Dataset,
+} from './userModels-state.js';
 
-type Dataset = 'mednist' | 'mnist';
-type Architecture = 'dcnn' | 'bitplane-mlp';
 type ImportSource = OperationRequest<'modelsImport'>['source'];
-
-const DATASET_TITLES: Record<Dataset, string> = { mednist: 'MedNIST', mnist: 'MNIST' };
-const ARCHITECTURE_TITLES: Record<Architecture, string> = {
-  dcnn: 'DCNN (the paper’s network)',
-  'bitplane-mlp': 'bit-plane MLP (best accuracy)',
-};
-
-const minutes = (seconds: number): string =>
-  seconds < 45 ? 'under a minute' : `about ${Math.max(1, Math.round(seconds / 60))} min`;
 
 /**
  * The user's own models: import an ONNX model with its card (native dialog in Electron, upload in the browser),
@@ -112,10 +109,6 @@ export function createUserModels(context: AppContext): HTMLElement {
   const epochs = el('input', {
     attrs: { type: 'number', min: 1, max: 200, 'data-testid': 'train-epochs', 'aria-label': 'Epochs' },
   });
-  const option = () =>
-    status?.options.find((o) => o.dataset === choice.dataset && o.architecture === choice.architecture) ??
-    null;
-
   const trainButton = button('Train a model for this key', () => void train(), {
     class: 'btn btn-primary',
     testId: 'model-train',
@@ -134,42 +127,24 @@ export function createUserModels(context: AppContext): HTMLElement {
   const recheckSlot = el('span');
 
   const update = (): void => {
-    const fingerprint = context.store.keys?.active?.fingerprint ?? null;
-    const current = option();
-    if (current && choice.epochs === null) epochs.value = String(current.defaultEpochs);
-    const count = Math.floor(Number(epochs.value)) || current?.defaultEpochs || 1;
-    const cuda = status?.stack?.cuda === true;
-    estimate.textContent = current
-      ? cuda
-        ? 'A CUDA GPU was found: much faster than the CPU.'
-        : `${minutes(count * current.cpuSecondsPerEpoch)} on 2 CPU cores`
-      : '';
-    where.textContent = status
-      ? `Your models (imported or trained) are kept in ${status.userModelsDir}, beside your keys — never in the installation.`
-      : '';
-    let reason: string | null = null;
-    if (!status) reason = 'Checking for Python and PyTorch…';
-    else if (!status.available) reason = status.problem;
-    else if (!fingerprint) reason = 'No key is active: generate or select one in Keys first.';
-    else if (current && !current.datasetAvailable)
-      reason = `${DATASET_TITLES[choice.dataset]} was not found in the data folder (${context.store.settings?.dataDir ?? 'not set'}): download it (cipherlens download --dataset ${choice.dataset}) or start the host with --data-dir.`;
-    else if (status.runningJobId && !running)
-      reason = 'A model is being trained now (see the running jobs); one at a time.';
-    trainButton.disabled = reason !== null || running;
-    trainButton.title = reason ?? '';
+    const state = trainPanelState({
+      status,
+      fingerprint: context.store.keys?.active?.fingerprint ?? null,
+      dataset: choice.dataset,
+      architecture: choice.architecture,
+      epochs: Number(epochs.value),
+      running,
+      dataDir: context.store.settings?.dataDir ?? null,
+    });
+    if (state.option && choice.epochs === null) epochs.value = String(state.option.defaultEpochs);
+    estimate.textContent = state.estimate;
+    where.textContent = state.where;
+    trainButton.disabled = state.reason !== null || running;
+    trainButton.title = state.reason ?? '';
     // Offered only while training is unavailable: after installing PyTorch, without restarting the host.
-    replaceChildren(recheckSlot, status && !status.available ? recheck : null);
-    if (reason) {
-      explanation.textContent = reason;
-      explanation.className = status && !status.available ? 'inline-note' : 'muted';
-      return;
-    }
-    const stack = status!.stack;
-    explanation.className = 'muted';
-    explanation.textContent =
-      `Encrypts ${DATASET_TITLES[choice.dataset]} with the active key ${fingerprint} inside the back end (the key never leaves it; ` +
-      `the encrypted copy is deleted afterwards), trains with Python ${stack?.pythonVersion ?? '?'} and PyTorch ${stack?.torch ?? '?'}` +
-      `${cuda ? ' on CUDA' : ' on the CPU'}, and adds the model to your models. ${status!.timeNote}`;
+    replaceChildren(recheckSlot, state.offerRecheck ? recheck : null);
+    explanation.textContent = state.explanation;
+    explanation.className = state.problem ? 'inline-note' : 'muted';
   };
 
   epochs.addEventListener('change', () => {
