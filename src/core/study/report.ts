@@ -177,8 +177,13 @@ function observations(dataset: StudyDataset, lookup: Lookup): string[] {
   }
   if (best) {
     const paper = PAPER[dataset].weightedF1;
+    const finished = STUDY_ARCHITECTURES.filter((a) => f1(a, DEFAULT_CONDITION) !== undefined).length;
+    const among =
+      finished === STUDY_ARCHITECTURES.length
+        ? ''
+        : ` of the ${finished} of ${STUDY_ARCHITECTURES.length} architectures finished so far`;
     out.push(
-      `- Best encrypted (${DEFAULT_CONDITION}) model: **${best.architecture}**, weighted F1 ${best.value.toFixed(4)} vs the paper's ${paper} (${best.value >= paper ? 'above' : 'below'} by ${Math.abs(best.value - paper).toFixed(4)}).`,
+      `- Best encrypted (${DEFAULT_CONDITION}) model${among}: **${best.architecture}**, weighted F1 ${best.value.toFixed(4)} vs the paper's ${paper} (${best.value >= paper ? 'above' : 'below'} by ${Math.abs(best.value - paper).toFixed(4)}).`,
     );
   }
   return out;
@@ -382,7 +387,7 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
       );
       md.push(`![Confusion matrix](study/${name})`, '');
     }
-    md.push('### What the numbers show', '', ...observations(dataset, lookup));
+    md.push(`### What the numbers show (${leadName} budget)`, '', ...observations(dataset, lookup));
     for (const other of STUDY_BUDGET_NAMES.filter((name) => name !== leadName)) {
       md.push(
         ...budgetComparison(dataset, lookup, leadName, lookupFor(results, STUDY_BUDGETS[other]), other),
