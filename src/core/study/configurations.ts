@@ -8,6 +8,10 @@ export type StudyDataset = (typeof STUDY_DATASETS)[number];
 /** The study grid's architectures and conditions come from the registries (their `study` flag). */
 export const STUDY_ARCHITECTURES = ARCHITECTURES.filter((a) => ARCHITECTURE_REGISTRY[a].study);
 export type StudyArchitecture = Architecture;
+/** Study architectures whose plain model can be rewritten for a key: each gets a key-transformed row too. */
+export const TRANSFORMED_STUDY_ARCHITECTURES = STUDY_ARCHITECTURES.filter(
+  (a) => ARCHITECTURE_REGISTRY[a].transformable,
+);
 
 /**
  * One fixed budget for every configuration of a study run, so the comparison is fair: a training sample, a few
@@ -105,7 +109,7 @@ export function studyConfigurations(
     }
     // Architectures whose plain model can be rewritten for a key get one more row: the transformed model on
     // the condition the app stores images in (train on plain once, transform for the key).
-    for (const architecture of STUDY_ARCHITECTURES.filter((a) => ARCHITECTURE_REGISTRY[a].transformable)) {
+    for (const architecture of TRANSFORMED_STUDY_ARCHITECTURES) {
       configurations.push({
         dataset,
         condition: DEFAULT_CONDITION,

@@ -14,6 +14,7 @@ import {
   STUDY_BUDGETS,
   STUDY_BUDGET_NAMES,
   STUDY_DATASETS,
+  TRANSFORMED_STUDY_ARCHITECTURES,
   budgetName,
   configurationHash,
   configurationLabel,
@@ -84,13 +85,6 @@ function lookupFor(results: StudyResult[], budget: StudyBudget): Lookup {
   return (d, a, c, derivation) => byKey.get(lookupKey(d, a, c, derivation));
 }
 
-/** Architectures whose plain model the study also rewrites for the key (a row of their own in every table). */
-const TRANSFORMED_ARCHITECTURES = STUDY_ARCHITECTURES.filter((a) =>
-  studyConfigurations('', STUDY_BUDGETS.quick).some(
-    (c) => c.architecture === a && c.derivation === 'key-transform',
-  ),
-);
-
 const fmt = (v: number | undefined): string =>
   v === undefined || Number.isNaN(v) ? 'missing' : v.toFixed(4);
 
@@ -106,7 +100,7 @@ function metricTable(dataset: StudyDataset, metric: Metric, lookup: Lookup): str
     });
     lines.push(`| ${architecture} | ${cells.join(' | ')} |`);
   }
-  for (const architecture of TRANSFORMED_ARCHITECTURES) {
+  for (const architecture of TRANSFORMED_STUDY_ARCHITECTURES) {
     const cells = STUDY_CONDITIONS.map((condition) => {
       if (condition !== DEFAULT_CONDITION) return '—';
       const r = lookup(dataset, architecture, condition, 'key-transform');
@@ -158,7 +152,7 @@ function observations(dataset: StudyDataset, lookup: Lookup): string[] {
       `- **${architecture}**: weighted F1 ${plain.toFixed(4)} on plain images; change under ${parts.join(', ')}.`,
     );
   }
-  for (const architecture of TRANSFORMED_ARCHITECTURES) {
+  for (const architecture of TRANSFORMED_STUDY_ARCHITECTURES) {
     const transformed = lookup(dataset, architecture, DEFAULT_CONDITION, 'key-transform');
     const plain = lookup(dataset, architecture, 'plain');
     const trained = lookup(dataset, architecture, DEFAULT_CONDITION);
@@ -292,7 +286,7 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
     `- Datasets: MedNIST (6 classes, 64×64) and MNIST (10 classes, 28×28); splits fixed with seed 42 (docs/datasets.md).`,
     `- Conditions: ${STUDY_CONDITIONS.map((c) => `${c} (${CONDITION_REGISTRY[c].label})`).join(', ')}; one key for`,
     '  the whole study (the public demo key), so each condition is a fixed, learnable transform.',
-    `- Key-transformed rows (${TRANSFORMED_ARCHITECTURES.join(', ')}): the plain row's model, never trained on cipher images,`,
+    `- Key-transformed rows (${TRANSFORMED_STUDY_ARCHITECTURES.join(', ')}): the plain row's model, never trained on cipher images,`,
     `  rewritten for the study key (docs/keys-and-models.md) and evaluated on ${DEFAULT_CONDITION} images.`,
     '- One training budget for every configuration of a table, with early stopping on the validation split',
     '  (best-validation weights kept) and no augmentation:',
