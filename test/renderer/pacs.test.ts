@@ -200,3 +200,43 @@ describe('Settings → PACS connection', () => {
     expect(panel.querySelector('[data-testid="pacs-password"]')).toBeNull();
   });
 });
+
+describe('Library → Import from PACS, paging', () => {
+  it('asks for the next page of the same search and appends it, each study once', async () => {
+    const study = (n: number): PacsStudy => ({
+      ...STUDY,
+      studyInstanceUid: `1.2.${n}`,
+      patientName: `DOE^${n}`,
+    });
+    const pages = [
+      { studies: Array.from({ length: 200 }, (_, i) => study(i)), mayHaveMore: true },
+      // The PACS repeats one study across the page boundary (a study added meanwhile); it is kept once.
+      { studies: [study(199), study(200), study(201)], mayHaveMore: false },
+    ];
+    let call = 0;
+    const base = fakeContext({
+      pacsConnection: () => CONNECTION,
+      pacsSearchStudies: () => pages[call++],
+    });
+    document.body.append(createPacsImport(base));
+    await settle();
+    byTestId(document, 'pacs-open').click();
+    const dialog = byTestId(document, 'dialog');
+    byTestId<HTMLInputElement>(dialog, 'pacs-patient').value = 'DOE*';
+    byTestId<HTMLFormElement>(dialog, 'pacs-search-form').requestSubmit();
+    await settle();
+    expect(byTestId(dialog, 'pacs-studies').querySelectorAll('tbody tr')).toHaveLength(200);
+    expect(byTestId(dialog, 'pacs-more').textContent).toContain(
+      'more studies for this search than the 200 shown',
+    );
+
+    byTestId(dialog, 'pacs-show-more').click();
+    await settle();
+    expect(base.calls('pacsSearchStudies')).toEqual([
+      { limit: 200, patientName: 'DOE*' },
+      { limit: 200, patientName: 'DOE*', offset: 200 },
+    ]);
+    expect(byTestId(dialog, 'pacs-studies').querySelectorAll('tbody tr')).toHaveLength(202);
+    expect(dialog.querySelector('[data-testid="pacs-more"]')).toBeNull();
+  });
+});

@@ -90,6 +90,13 @@ describe.skipIf(!usable)('DicomWebClient against a real Orthanc', () => {
     const limited = await client().searchStudies({ limit: 2 });
     expect(limited.studies).toHaveLength(2);
     expect(limited.mayHaveMore).toBe(true);
+    // Paging ("Show more" in the dialog): pages of 2 from offsets 0, 2, 4 cover all five studies exactly once.
+    const pages = await Promise.all([0, 2, 4].map((offset) => client().searchStudies({ limit: 2, offset })));
+    expect(pages.map((page) => page.studies.length)).toEqual([2, 2, 1]);
+    expect(pages.map((page) => page.mayHaveMore)).toEqual([true, true, false]);
+    const paged = pages.flatMap((page) => page.studies.map((study) => study.studyInstanceUid));
+    expect(new Set(paged).size).toBe(5);
+    expect([...paged].sort()).toEqual(all.studies.map((study) => study.studyInstanceUid).sort());
   });
 
   it('reads the study attributes the table shows', async () => {

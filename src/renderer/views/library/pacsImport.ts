@@ -9,6 +9,8 @@ import { panel } from '../../components/panel.js';
 import { inlineError } from '../../components/viewHeader.js';
 import { importSummary } from './importSummary.js';
 
+/** Studies asked for per page; "Show more" asks for the next page of the same search. */
+const PAGE_SIZE = 200;
 const MODALITIES = ['', 'CT', 'MR', 'CR', 'DX', 'US', 'MG', 'XA', 'NM', 'PT', 'RF', 'OT'] as const;
 
 type ImportRequest = OperationRequest<'pacsImport'>;
@@ -89,13 +91,17 @@ function openPacsDialog(context: AppContext): void {
   const showProblem = (error: unknown, what: string): void =>
     replaceChildren(problem, inlineError(`${what}: ${describeError(error)}`));
 
+  // One search's filters, kept so "Show more" asks the PACS for the next page of the same search.
+  let lastRequest: OperationRequest<'pacsSearchStudies'> | null = null;
+  let shown: PacsStudy[] = [];
+
   const search = async (): Promise<void> => {
     replaceChildren(problem);
     replaceChildren(seriesArea);
     searchButton.disabled = true;
     replaceChildren(studiesArea, el('p', { class: 'muted', text: 'Searching the PACS…' }));
     try {
-      const request: OperationRequest<'pacsSearchStudies'> = { limit: 200 };
+      const request: OperationRequest<'pacsSearchStudies'> = { limit: PAGE_SIZE };
       if (patient.value.trim()) request.patientName = patient.value.trim();
       if (patientId.value.trim()) request.patientId = patientId.value.trim();
       const dateFrom = dicomDate(from.value);
@@ -104,12 +110,31 @@ function openPacsDialog(context: AppContext): void {
       if (dateTo) request.dateTo = dateTo;
       if (modality) request.modality = modality;
       const result = await context.api.pacsSearchStudies(request);
-      renderStudies(result.studies, result.mayHaveMore);
+      lastRequest = request;
+      shown = result.studies;
+      renderStudies(shown, result.mayHaveMore);
     } catch (error) {
       replaceChildren(studiesArea);
       showProblem(error, 'The search failed');
     } finally {
       searchButton.disabled = false;
+    }
+  };
+
+  /** The next page of the same search, appended (a study the PACS lists twice across pages is kept once). */
+  const showMore = async (more: HTMLButtonElement): Promise<void> => {
+    if (!lastRequest) return;
+    more.disabled = true;
+    more.textContent = 'Asking the PACS…';
+    try {
+      const result = await context.api.pacsSearchStudies({ ...lastRequest, offset: shown.length });
+      const known = new Set(shown.map((study) => study.studyInstanceUid));
+      shown = [...shown, ...result.studies.filter((study) => !known.has(study.studyInstanceUid))];
+      renderStudies(shown, result.mayHaveMore && result.studies.length > 0);
+    } catch (error) {
+      more.disabled = false;
+      more.textContent = `Show ${PAGE_SIZE} more`;
+      showProblem(error, 'Could not fetch more studies');
     }
   };
 
@@ -143,7 +168,22 @@ function openPacsDialog(context: AppContext): void {
         testId: 'pacs-studies',
       }),
       mayHaveMore
-        ? el('p', { class: 'muted', text: 'There may be more studies: narrow the search to see them.' })
+        ? el(
+            'p',
+            { class: 'toolbar', attrs: { 'data-testid': 'pacs-more' } },
+            el('span', {
+              class: 'muted',
+              text: `The PACS has more studies for this search than the ${studies.length} shown.`,
+            }),
+            button(
+              `Show ${PAGE_SIZE} more`,
+              (event) => void showMore(event.currentTarget as HTMLButtonElement),
+              {
+                class: 'btn btn-small',
+                testId: 'pacs-show-more',
+              },
+            ),
+          )
         : null,
     );
   };
