@@ -106,11 +106,13 @@ const command: CliCommand = {
           const r = findResult(results, c);
           if (r) present += 1;
           process.stdout.write(
-            `${configurationLabel(c).padEnd(34)} ${r ? `weighted F1 ${r.classification.weightedF1.toFixed(4)}  mAP ${r.retrieval.testToTrain.mAP.toFixed(4)}` : 'missing'}\n`,
+            `${configurationLabel(c).padEnd(46)} ${r ? `weighted F1 ${r.classification.weightedF1.toFixed(4)}  mAP ${r.retrieval.testToTrain.mAP.toFixed(4)}` : 'missing'}\n`,
           );
         }
         for (const p of problems) process.stderr.write(`unreadable result: ${p}\n`);
-        process.stdout.write(`${present} of ${configurations.length} configurations have results\n`);
+        process.stdout.write(
+          `${present} of ${configurations.length} configurations have results at the ${budget} budget (${describeBudget(STUDY_BUDGETS[budget!])})\n`,
+        );
         return 0;
       }
       case 'report': {
