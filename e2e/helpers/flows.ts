@@ -300,6 +300,7 @@ export async function openAblationConfiguration(page: Page): Promise<void> {
   await page.keyboard.press('Enter');
   const dialog = page.getByTestId('dialog');
   await expect(dialog.getByTestId('study-matrix').locator('canvas')).toBeVisible();
+  await expect(dialog.getByTestId('study-run')).toContainText(/trained \d+ epochs? in .+ on \S+ \(.+ × \d+\)/i);
   await expect(dialog.locator('.table-panel tbody tr').first()).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);

@@ -7,7 +7,7 @@ import {
   type AblationBudget,
   type AblationRow,
 } from '../../src/renderer/views/evaluate/ablation-state.js';
-import { createAblationSection } from '../../src/renderer/views/evaluate/ablation.js';
+import { createAblationSection, runDescription } from '../../src/renderer/views/evaluate/ablation.js';
 import { fakeContext, settle } from './harness.js';
 
 function row(overrides: Partial<AblationRow>): AblationRow {
@@ -79,6 +79,23 @@ describe('ablation state', () => {
       'q2',
       'q3',
     ]);
+  });
+
+  it('says where and how long a run took, for its dialog', () => {
+    expect(
+      runDescription(
+        row({
+          epochsRun: 8,
+          trainingSeconds: 750,
+          evaluationSeconds: 41,
+          device: 'cpu',
+          hardware: 'AMD EPYC × 2',
+        }),
+      ),
+    ).toBe('Trained 8 epochs in 12.5 min on cpu (AMD EPYC × 2); evaluated on the full test split in 41 s.');
+    expect(runDescription(row({ model: 'key-transformed', epochsRun: 1, trainingSeconds: 5 }))).toMatch(
+      /^Its plain source trained 1 epoch in 5 s on an unknown device/,
+    );
   });
 
   it('formats run times', () => {

@@ -29,6 +29,13 @@ function runCost(row: AblationRow): string {
   return `${epochs}${formatDuration(row.trainingSeconds)}${device}`;
 }
 
+/** Where and how long a configuration ran, for its dialog: "Trained 8 epochs in 12.5 min on cpu (AMD EPYC × 2) …". */
+export function runDescription(row: AblationRow): string {
+  const source = row.model === 'key-transformed' ? 'Its plain source trained' : 'Trained';
+  const epochs = row.epochsRun === null ? '' : ` ${row.epochsRun} epoch${row.epochsRun === 1 ? '' : 's'}`;
+  return `${source}${epochs} in ${formatDuration(row.trainingSeconds)} on ${row.device ?? 'an unknown device'} (${row.hardware ?? 'unknown hardware'}); evaluated on the full test split in ${formatDuration(row.evaluationSeconds)}.`;
+}
+
 const COLUMNS: Column<AblationRow>[] = [
   { label: 'Condition', value: (r) => r.condition },
   {
@@ -58,6 +65,7 @@ async function openConfiguration(context: AppContext, row: AblationRow): Promise
   const weightedF1 = config.row.weightedF1 ?? Number.NaN;
   openDialog(
     `${row.dataset} · ${row.condition} · ${row.architecture}${row.model === 'key-transformed' ? ' (key-transformed)' : ''} · ${row.budget} budget`,
+    el('p', { class: 'muted', attrs: { 'data-testid': 'study-run' }, text: runDescription(config.row) }),
     el(
       'div',
       { class: 'columns' },
