@@ -8,16 +8,14 @@ import { CipherLensError } from '../errors.js';
 import { fromFsError } from '../fs/errors.js';
 import { temporaryPathFor } from '../fs/atomic.js';
 import {
-  checkK,
+  batchK,
   checkNewItems,
-  checkQueries,
   ExactCosineStore,
   type NewStoreDescription,
 } from './exact-cosine-store.js';
 import type { GraphRecord } from './store-file.js';
 import { normalizeInto } from './vectors.js';
 import {
-  DEFAULT_K,
   isEmptyFilter,
   matchesFilter,
   type ItemFilter,
@@ -237,10 +235,8 @@ export class AnnCosineStore implements VectorStore {
     count: number,
     options: SearchOptions = {},
   ): Promise<SearchHit[][]> {
-    const k = options.k ?? DEFAULT_K;
-    checkK(k);
     const dim = this.description.dimension;
-    checkQueries(queries, count, dim);
+    const k = batchK(queries, count, options, dim);
     const total = this.exact.rowCount();
     if (total === 0 || count === 0) return Array.from({ length: count }, () => []);
     const excluded = new Set(options.excludeIds ?? []);

@@ -122,6 +122,14 @@ export function checkQueries(queries: Float32Array, count: number, dim: number):
   }
 }
 
+/** A batch search's arguments checked the same way by every store: returns the k to use. */
+export function batchK(queries: Float32Array, count: number, options: SearchOptions, dim: number): number {
+  const k = options.k ?? DEFAULT_K;
+  checkK(k);
+  checkQueries(queries, count, dim);
+  return k;
+}
+
 export const storedItemOf = (item: NewItem): StoredItem => ({
   id: item.id,
   label: item.label ?? null,
@@ -308,9 +316,7 @@ export class ExactCosineStore implements VectorStore {
     count: number,
     options: SearchOptions = {},
   ): Promise<SearchHit[][]> {
-    const k = options.k ?? DEFAULT_K;
-    checkK(k);
-    checkQueries(queries, count, this.dim);
+    const k = batchK(queries, count, options, this.dim);
     const excluded = new Set(options.excludeIds ?? []);
     const total = this.items.length;
     if (total === 0 || count === 0) return Array.from({ length: count }, () => []);

@@ -3,16 +3,14 @@ import pg from 'pg';
 import { CipherLensError } from '../errors.js';
 import { readRegularText } from '../fs/read.js';
 import {
-  checkK,
+  batchK,
   checkNewItems,
-  checkQueries,
   completeDescription,
   storedItemOf,
   type NewStoreDescription,
 } from './exact-cosine-store.js';
 import { normalizeInto } from './vectors.js';
 import {
-  DEFAULT_K,
   isEmptyFilter,
   type ItemFilter,
   type JsonValue,
@@ -381,10 +379,8 @@ export class PgVectorStore implements VectorStore {
     count: number,
     options: SearchOptions = {},
   ): Promise<SearchHit[][]> {
-    const k = options.k ?? DEFAULT_K;
-    checkK(k);
     const dim = this.description.dimension;
-    checkQueries(queries, count, dim);
+    const k = batchK(queries, count, options, dim);
     const normalised = Array.from({ length: count }, (_, q) =>
       normalizeInto(queries.subarray(q * dim, (q + 1) * dim), new Float32Array(dim), `query ${q}`),
     );
