@@ -278,13 +278,15 @@ export async function openAblationConfiguration(page: Page): Promise<void> {
     await expect(ablation.getByTestId('empty-state')).toContainText('No study results yet');
     return;
   }
-  // Each budget shows its whole grid (2 datasets × 17 configurations), finished or "missing", never mixed.
+  // Each budget shows its whole grid, finished or "missing", never mixed: quick 2 × 17 configurations, full
+  // 2 × 21 (it adds the uniform permutation + XOR for every architecture).
+  const gridSize = { quick: 34, full: 42 };
   const shown = committed.full > 0 ? 'full' : 'quick';
   await expect(ablation.getByTestId('ablation-budget')).toHaveValue(shown);
   await expect(ablation.getByTestId('ablation-budget-note')).toContainText(
-    `${committed[shown]} of 34 configurations finished`,
+    `${committed[shown]} of ${gridSize[shown]} configurations finished`,
   );
-  await expect(rows).toHaveCount(34);
+  await expect(rows).toHaveCount(gridSize[shown]);
   await expectNoSidewaysScroll(ablation.getByTestId('ablation-mnist'));
   await expect(rows.filter({ hasText: 'open' })).toHaveCount(committed[shown]);
   await ablation.getByTestId('ablation-budget').selectOption('quick');
@@ -300,7 +302,9 @@ export async function openAblationConfiguration(page: Page): Promise<void> {
   await page.keyboard.press('Enter');
   const dialog = page.getByTestId('dialog');
   await expect(dialog.getByTestId('study-matrix').locator('canvas')).toBeVisible();
-  await expect(dialog.getByTestId('study-run')).toContainText(/trained \d+ epochs? in .+ on \S+ \(.+ × \d+\)/i);
+  await expect(dialog.getByTestId('study-run')).toContainText(
+    /trained \d+ epochs? in .+ on \S+ \(.+ × \d+\)/i,
+  );
   await expect(dialog.locator('.table-panel tbody tr').first()).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);

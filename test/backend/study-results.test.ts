@@ -71,11 +71,11 @@ describe('study results for the Evaluate view', () => {
     });
     expect(table.budgets.map((b) => [b.name, b.finished, b.expected])).toEqual([
       ['quick', 0, 34],
-      ['full', 0, 34],
+      ['full', 0, 42],
       ['other', 2, 2],
     ]);
     const fullGrid = table.rows.filter((r) => r.budget === 'full');
-    expect(fullGrid).toHaveLength(34);
+    expect(fullGrid).toHaveLength(42);
     expect(fullGrid.every((r) => r.weightedF1 === null && !r.hasConfusionMatrix)).toBe(true);
     expect(fullGrid.filter((r) => r.model === 'key-transformed')).toHaveLength(2);
     expect(table.problems).toHaveLength(1);

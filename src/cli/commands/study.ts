@@ -6,6 +6,8 @@ import {
   STUDY_ARCHITECTURES,
   STUDY_BUDGETS,
   STUDY_BUDGET_NAMES,
+  STUDY_GRID_CONDITIONS,
+  TRANSFORMED_STUDY_ARCHITECTURES,
   describeBudget,
   STUDY_DATASETS,
   configurationLabel,
@@ -23,8 +25,9 @@ import { createProgressBar } from '../progress.js';
 
 const usage = `Usage: cipherlens study [run|security|report|status] [options]
 
-The ablation study: datasets {mednist, mnist} × conditions {${STUDY_CONDITIONS.join(', ')}} ×
-architectures {${STUDY_ARCHITECTURES.join(', ')}}, one fixed budget per run (--budget):
+The ablation study: datasets {mednist, mnist} × conditions {${STUDY_CONDITIONS.join(', ')}} (the full budget adds
+${STUDY_GRID_CONDITIONS.full.filter((c) => !STUDY_CONDITIONS.includes(c)).join(', ')}) × architectures {${STUDY_ARCHITECTURES.join(', ')}}, plus a key-transformed row
+for ${TRANSFORMED_STUDY_ARCHITECTURES.join(', ')}; one fixed budget per run (--budget):
 ${STUDY_BUDGET_NAMES.map((name) => `  ${name.padEnd(6)} ${describeBudget(STUDY_BUDGETS[name])}`).join('\n')}
 Each finished configuration is stored as
 study/results/<label>-<hash>.json under a hash of its full configuration and skipped on the next run, so an

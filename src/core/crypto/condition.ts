@@ -17,7 +17,10 @@ export interface ConditionEntry {
   readonly permutation: PermutationName | null;
   /** Whether the AES-256-CTR keystream is XORed in after the permutation. */
   readonly xor: boolean;
-  /** Part of the ablation study grid (study/configurations.ts, the report and scripts/results.ts). */
+  /**
+   * Part of the ablation study grid at every budget (study/configurations.ts, the report and scripts/results.ts).
+   * The full budget's grid adds more conditions of its own (STUDY_GRID_CONDITIONS in study/configurations.ts).
+   */
   readonly study: boolean;
 }
 

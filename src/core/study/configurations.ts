@@ -43,6 +43,22 @@ export const STUDY_BUDGET_NAMES = Object.keys(STUDY_BUDGETS) as StudyBudgetName[
 export const DEFAULT_STUDY_BUDGET_NAME: StudyBudgetName = 'full';
 export const DEFAULT_STUDY_BUDGET: StudyBudget = STUDY_BUDGETS[DEFAULT_STUDY_BUDGET_NAME];
 
+/**
+ * The conditions of each budget's grid. The full study adds the keyed uniform permutation + XOR (issue 15's
+ * condition that resists the SL2 attacks): does a network still learn when the permutation is uniform rather than
+ * an Arnold map? The quick study is the first one, with the paper's four conditions.
+ */
+export const STUDY_GRID_CONDITIONS: Record<StudyBudgetName, readonly Condition[]> = {
+  quick: STUDY_CONDITIONS,
+  full: [...STUDY_CONDITIONS, 'uniform+xor'],
+};
+
+/** The grid conditions of a budget (a budget that is not a named one gets the paper's four). */
+export function gridConditions(budget: StudyBudget): readonly Condition[] {
+  const name = budgetName(budget);
+  return name ? STUDY_GRID_CONDITIONS[name] : STUDY_CONDITIONS;
+}
+
 /** The name of a stored result's budget, or null for a budget that is not one of the named ones. */
 export function budgetName(budget: StudyBudget): StudyBudgetName | null {
   const same = (a: StudyBudget, b: StudyBudget): boolean =>
@@ -95,7 +111,7 @@ export function studyConfigurations(
   // MNIST first: its 28×28 runs are ~5× cheaper, so a partial study already covers one dataset completely.
   for (const dataset of ['mnist', 'mednist'] as const) {
     for (const architecture of STUDY_ARCHITECTURES) {
-      for (const condition of STUDY_CONDITIONS) {
+      for (const condition of gridConditions(budget)) {
         configurations.push({
           dataset,
           condition,

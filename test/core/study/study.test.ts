@@ -22,7 +22,7 @@ const demoKeyPath = join(import.meta.dirname, '..', '..', '..', 'resources', 'ke
 
 describe('study configurations', () => {
   it('enumerates 2 datasets × 4 conditions × 4 architectures plus one key-transformed row per dataset, with distinct, stable hashes', () => {
-    const configurations = studyConfigurations('b574d9e46e54e965');
+    const configurations = studyConfigurations('b574d9e46e54e965', STUDY_BUDGETS.quick);
     expect(configurations).toHaveLength(34);
     const transformed = configurations.filter((c) => c.derivation === 'key-transform');
     expect(transformed.map(configurationLabel)).toEqual([
@@ -32,8 +32,15 @@ describe('study configurations', () => {
     expect(configurations).toContainEqual(plainSourceOf(transformed[0]!));
     const hashes = new Set(configurations.map(configurationHash));
     expect(hashes.size).toBe(34);
+    // The full study adds the keyed uniform permutation + XOR for every architecture: 2 × 4 more.
+    const full = studyConfigurations('b574d9e46e54e965', STUDY_BUDGETS.full);
+    expect(full).toHaveLength(42);
+    expect(full.filter((c) => c.condition === 'uniform+xor').map(configurationLabel)).toContain(
+      'mednist-dcnn-uniformplusxor',
+    );
+    expect(new Set(full.map(configurationHash)).size).toBe(42);
     expect(configurationHash(configurations[0]!)).toBe(
-      configurationHash(studyConfigurations('b574d9e46e54e965')[0]!),
+      configurationHash(studyConfigurations('b574d9e46e54e965', STUDY_BUDGETS.quick)[0]!),
     );
   });
 
@@ -164,7 +171,7 @@ describe('study runner', () => {
       command: 'cipherlens study report',
     });
     const markdown = await readFile(join(docsDir, 'study.md'), 'utf8');
-    expect(markdown).toContain('**1 of 34** at the quick budget, **0 of 34** at the full budget');
+    expect(markdown).toContain('**1 of 34** at the quick budget, **0 of 42** at the full budget');
     expect(markdown).toMatch(/\| mnist-bitplane-mlp-arnoldplusxor \| quick \| 1 \| 1 s \|/);
     expect(markdown).toContain(results[0]!.classification.weightedF1.toFixed(4));
     expect(markdown).toMatch(/\| dcnn \| missing \| missing \| missing \| missing \|/);
