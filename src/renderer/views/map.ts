@@ -15,12 +15,11 @@ import { exportMenu, panel } from '../components/panel.js';
 import { inlineError, viewHeader } from '../components/viewHeader.js';
 import { createMapCanvas, type MapMode } from './map/canvas.js';
 import { type ColourBy, colourPoints } from './map/colours.js';
+import { mapDescription, METHOD_TITLES, selectionSummary } from './map/summary.js';
 
 /** libraryItems answers at most this many ids per call; the selection grid shows one call's worth. */
 const SELECTION_LIMIT = 500;
 const EXPORT_RATIO = 2;
-
-const METHOD_TITLES: Record<MapMethod, string> = { pca: 'PCA', umap: 'UMAP' };
 
 /**
  * The embedding map: every indexed image of the active key as a point, laid out by PCA (instant) or UMAP (a job),
@@ -125,13 +124,7 @@ export function createMapView(context: AppContext): View {
       const { items } = await context.api.libraryItems({ ids: shown.map((point) => point.id) });
       for (const item of items) itemCache.set(item.id, item);
       const byId = new Map(items.map((item) => [item.id, item]));
-      const counts = new Map<string, number>();
-      for (const point of chosen)
-        counts.set(point.label ?? 'unlabelled', (counts.get(point.label ?? 'unlabelled') ?? 0) + 1);
-      const summary = [...counts.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .map(([name, count]) => `${name} ${count}`)
-        .join(', ');
+      const summary = selectionSummary(chosen);
       const entries = new Map(
         shown.map((point): [string, FilterEntry] => {
           const item = byId.get(point.id);
@@ -249,30 +242,8 @@ export function createMapView(context: AppContext): View {
     replaceChildren(selectionArea);
   };
 
-  const describe = (response: MapGetResponse): HTMLElement => {
-    const parts: string[] = [];
-    const shown = response.points?.length ?? 0;
-    if (response.modelId) {
-      parts.push(
-        `${shown} image${shown === 1 ? '' : 's'} of key ${response.keyFingerprint ?? '?'} embedded by ${response.modelId}, laid out by ${METHOD_TITLES[response.method]}.`,
-      );
-    }
-    if (response.explainedVariance) {
-      const [x = 0, y = 0] = response.explainedVariance;
-      parts.push(`The axes hold ${formatPercent(x)} and ${formatPercent(y)} of the embeddings' variance.`);
-    }
-    if (response.notIndexed > 0) {
-      parts.push(
-        `${response.notIndexed} image${response.notIndexed === 1 ? ' is' : 's are'} not embedded yet (not on the map).`,
-      );
-    }
-    if (response.otherKey > 0) {
-      parts.push(
-        `${response.otherKey} image${response.otherKey === 1 ? '' : 's'} under other keys cannot be read by this model and are never on this map.`,
-      );
-    }
-    return el('p', { class: 'muted', text: parts.join(' ') });
-  };
+  const describe = (response: MapGetResponse): HTMLElement =>
+    el('p', { class: 'muted', text: mapDescription(response) });
 
   const runUmap = async (join?: string): Promise<void> => {
     if (building) return;
