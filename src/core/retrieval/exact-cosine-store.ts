@@ -2,7 +2,7 @@ import usearch from 'usearch';
 import { CipherLensError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readRegularFile } from '../fs/read.js';
-import { SimilarityKernels } from './similarity-kernel.js';
+import { SimilarityKernels, type Matrix, type SimilarityKernel } from './similarity-kernel.js';
 import { decodeStoreFile, encodeStoreFile, type GraphRecord } from './store-file.js';
 import { checkDimension, normalizeInto } from './vectors.js';
 import {
@@ -337,6 +337,34 @@ export class ExactCosineStore implements VectorStore {
     }
     // Excluded ids can take places in a block's top list, so ask each block for that many more.
     const perBlock = k + excluded.size;
+    return this.scanBlocks(normalised, count, k, excluded, async (kernel, queryMatrix, block, list) => {
+      const take = Math.min(perBlock, block.count);
+      const best = await kernel.topK(queryMatrix, block.matrix, take);
+      for (let q = 0; q < queryMatrix.rows; q++) {
+        for (let j = 0; j < take; j++) {
+          list(q).push({ score: best.values[q * take + j]!, row: block.start + best.indices[q * take + j]! });
+        }
+      }
+    });
+  }
+
+  /**
+   * The blocked scan both exact searches share: queries QUERY_BLOCK at a time against each stored block through
+   * the GEMM kernel; `visit` adds each block's candidates per query, and each query's list becomes its hits.
+   */
+  private async scanBlocks(
+    normalised: Float32Array,
+    count: number,
+    k: number,
+    excluded: ReadonlySet<string>,
+    visit: (
+      kernel: SimilarityKernel,
+      queryMatrix: Matrix,
+      block: { matrix: Matrix; start: number; count: number },
+      list: (query: number) => Candidate[],
+    ) => Promise<void>,
+  ): Promise<SearchHit[][]> {
+    const total = this.items.length;
     const kernel = await this.kernels.get(count < SINGLE_THREAD_BELOW ? 1 : this.options.threads);
     const results: SearchHit[][] = [];
     for (let first = 0; first < count; first += QUERY_BLOCK) {
@@ -347,23 +375,11 @@ export class ExactCosineStore implements VectorStore {
         dim: this.dim,
       };
       const candidates: Candidate[][] = Array.from({ length: rows }, () => []);
-      for (let block = 0; block * this.blockRows < total; block++) {
-        const blockStart = block * this.blockRows;
-        const blockCount = Math.min(this.blockRows, total - blockStart);
-        const take = Math.min(perBlock, blockCount);
-        const best = await kernel.topK(
-          queryMatrix,
-          { data: this.blocks[block]!, rows: blockCount, dim: this.dim },
-          take,
-        );
-        for (let q = 0; q < rows; q++) {
-          for (let j = 0; j < take; j++) {
-            candidates[q]!.push({
-              score: best.values[q * take + j]!,
-              row: blockStart + best.indices[q * take + j]!,
-            });
-          }
-        }
+      for (let index = 0; index * this.blockRows < total; index++) {
+        const start = index * this.blockRows;
+        const blockCount = Math.min(this.blockRows, total - start);
+        const matrix = { data: this.blocks[index]!, rows: blockCount, dim: this.dim };
+        await visit(kernel, queryMatrix, { matrix, start, count: blockCount }, (q) => candidates[q]!);
       }
       for (const list of candidates) results.push(this.toHits(list, k, excluded));
     }
@@ -442,40 +458,21 @@ export class ExactCosineStore implements VectorStore {
     filter: ItemFilter,
   ): Promise<SearchHit[][]> {
     const admitted = this.items.map((item) => matchesFilter(item, filter) && !excluded.has(item.id));
-    const kernel = await this.kernels.get(count < SINGLE_THREAD_BELOW ? 1 : this.options.threads);
-    const results: SearchHit[][] = [];
-    for (let first = 0; first < count; first += QUERY_BLOCK) {
-      const rows = Math.min(QUERY_BLOCK, count - first);
-      const queryMatrix = {
-        data: normalised.subarray(first * this.dim, (first + rows) * this.dim),
-        rows,
-        dim: this.dim,
-      };
-      const candidates: Candidate[][] = Array.from({ length: rows }, () => []);
-      for (let block = 0; block * this.blockRows < this.items.length; block++) {
-        const blockStart = block * this.blockRows;
-        const blockCount = Math.min(this.blockRows, this.items.length - blockStart);
-        const scores = await kernel.scores(queryMatrix, {
-          data: this.blocks[block]!,
-          rows: blockCount,
-          dim: this.dim,
-        });
-        for (let q = 0; q < rows; q++) {
-          const list = candidates[q]!;
-          for (let i = 0; i < blockCount; i++) {
-            if (admitted[blockStart + i])
-              list.push({ score: scores[q * blockCount + i]!, row: blockStart + i });
-          }
-          // Keep the lists short: only the best k can survive.
-          if (list.length > 4 * k + 1024) {
-            list.sort((a, b) => b.score - a.score || a.row - b.row);
-            list.length = k;
-          }
+    return this.scanBlocks(normalised, count, k, excluded, async (kernel, queryMatrix, block, list) => {
+      const scores = await kernel.scores(queryMatrix, block.matrix);
+      for (let q = 0; q < queryMatrix.rows; q++) {
+        const candidates = list(q);
+        for (let i = 0; i < block.count; i++) {
+          if (admitted[block.start + i])
+            candidates.push({ score: scores[q * block.count + i]!, row: block.start + i });
+        }
+        // Keep the lists short: only the best k can survive.
+        if (candidates.length > 4 * k + 1024) {
+          candidates.sort((a, b) => b.score - a.score || a.row - b.row);
+          candidates.length = k;
         }
       }
-      for (const list of candidates) results.push(this.toHits(list, k, excluded));
-    }
-    return results;
+    });
   }
 
   /** int8 cosine scan per block, then the best candidates re-scored exactly in float32. */
