@@ -15,6 +15,23 @@ const KEEP_FINISHED = 100;
 const PROGRESS_INTERVAL_MS = 100;
 
 /** Long operations run here: each gets an id, progress, cancellation, and one final state with its result. */
+/** The fields every long-running operation starts with (a job, the workspace re-key): running, nothing done yet. */
+export function runningJobFields(): Pick<
+  JobState,
+  'status' | 'startedAt' | 'finishedAt' | 'progress' | 'error'
+> & {
+  result: null;
+} {
+  return {
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    progress: { done: 0, total: 0, message: 'starting' },
+    error: null,
+    result: null,
+  };
+}
+
 export class JobManager {
   private readonly jobs = new Map<
     string,
@@ -32,16 +49,7 @@ export class JobManager {
     for (const guard of this.startGuards) guard(kind);
     const id = randomBytes(9).toString('base64url');
     const controller = new AbortController();
-    const state: JobState = {
-      id,
-      kind,
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      progress: { done: 0, total: 0, message: 'starting' },
-      error: null,
-      result: null,
-    };
+    const state: JobState = { id, kind, ...runningJobFields() };
     let lastSent = 0;
     const context: JobContext = {
       signal: controller.signal,

@@ -1,6 +1,6 @@
 import { CipherLensError, describeError, isCipherLensError } from '../core/errors.js';
 import type { WorkspaceRekeyState, WorkspaceRekeySummary } from '../shared/workspace.js';
-import type { JobContext, JobKind, JobManager } from './jobs.js';
+import { runningJobFields, type JobContext, type JobKind, type JobManager } from './jobs.js';
 
 const JOB_WORDS: Partial<Record<JobKind, string>> = {
   'import-paths': 'import',
@@ -61,16 +61,7 @@ export class WorkspaceRekeys {
       );
     }
     const controller = new AbortController();
-    const state: WorkspaceRekeyState = {
-      from: keys.from,
-      to: keys.to,
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      progress: { done: 0, total: 0, message: 'starting' },
-      error: null,
-      result: null,
-    };
+    const state: WorkspaceRekeyState = { from: keys.from, to: keys.to, ...runningJobFields() };
     const job: JobContext = {
       signal: controller.signal,
       progress: (done, total, message = state.progress.message) => {
