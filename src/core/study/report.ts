@@ -162,6 +162,22 @@ function observations(dataset: StudyDataset, lookup: Lookup, conditions: readonl
       `- **${architecture}**: weighted F1 ${plain.toFixed(4)} on plain images; change under ${parts.join(', ')}.`,
     );
   }
+  // What a stronger permutation costs: each extra permuting condition of the grid against the Arnold one with the
+  // same XOR (uniform+xor against arnold+xor), architecture by architecture.
+  for (const extra of conditions.filter((c) => !STUDY_CONDITIONS.includes(c))) {
+    const baseline = CONDITION_REGISTRY[extra].xor ? DEFAULT_CONDITION : 'arnold';
+    const parts = STUDY_ARCHITECTURES.flatMap((architecture) => {
+      const v = f1(architecture, extra);
+      const b = f1(architecture, baseline);
+      if (v === undefined || b === undefined) return [];
+      return [
+        `${architecture} ${v.toFixed(4)} vs ${b.toFixed(4)} (${v - b >= 0 ? '+' : ''}${(v - b).toFixed(4)})`,
+      ];
+    });
+    if (parts.length > 0) {
+      out.push(`- **${extra} against ${baseline}**, weighted F1: ${parts.join('; ')}.`);
+    }
+  }
   for (const architecture of TRANSFORMED_STUDY_ARCHITECTURES) {
     const transformed = lookup(dataset, architecture, DEFAULT_CONDITION, 'key-transform');
     const plain = lookup(dataset, architecture, 'plain');

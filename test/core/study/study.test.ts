@@ -13,7 +13,7 @@ import {
   type StudyConfiguration,
 } from '../../../src/core/study/configurations.js';
 import { writeStudyReport } from '../../../src/core/study/report.js';
-import { readStudyResults } from '../../../src/core/study/results.js';
+import { readStudyResults, type StudyResult } from '../../../src/core/study/results.js';
 import { runStudy, type StudyEvent, type StudyTrainer } from '../../../src/core/study/runner.js';
 import { writeTinyExport } from '../training/tiny-export.js';
 
@@ -257,5 +257,61 @@ describe('study runner', () => {
     );
     expect(transformedResult.retrieval.testToTrain.mAP).toBeCloseTo(plainResult.retrieval.testToTrain.mAP, 5);
     expect(transformedResult.retrieval.testToTest.mAP).toBeCloseTo(plainResult.retrieval.testToTest.mAP, 5);
+  });
+});
+
+describe('study report observations', () => {
+  it('says what the uniform permutation costs each architecture against arnold+xor, from the stored numbers', async () => {
+    const grid = studyConfigurations('b574d9e46e54e965', STUDY_BUDGETS.full);
+    const fake = (condition: string, weightedF1: number): StudyResult => {
+      const configuration = grid.find(
+        (c) =>
+          c.dataset === 'mnist' && c.architecture === 'dcnn' && c.condition === condition && !c.derivation,
+      )!;
+      return {
+        format: 'cipherlens-study-result',
+        version: 1,
+        hash: configurationHash(configuration),
+        configuration,
+        classification: {
+          classes: ['a', 'b'],
+          accuracy: weightedF1,
+          macroF1: weightedF1,
+          weightedF1,
+          confusionMatrix: [
+            [5, 0],
+            [0, 5],
+          ],
+          perClass: [],
+        },
+        retrieval: {
+          testToTrain: { mAP: 0.9, mAPAt10: 0.9, precisionAt10: 0.9, queries: 10, databaseSize: 10 },
+          testToTest: { mAP: 0.9, mAPAt10: 0.9, precisionAt10: 0.9, queries: 10, databaseSize: 10 },
+        },
+        training: { durationSeconds: 60, epochsRun: 8, device: 'cpu', torchVersion: null, validation: null },
+        evaluationSeconds: 5,
+        hardware: { cpu: 'test', cores: 2, platform: 'linux' },
+        modelBytes: 1,
+        createdAt: '2026-12-01T00:00:00Z',
+      };
+    };
+    const docsDir = await mkdtemp(join(tmpdir(), 'cipherlens-report-'));
+    try {
+      await writeStudyReport({
+        results: [fake('plain', 0.99), fake('arnold+xor', 0.97), fake('uniform+xor', 0.95)],
+        problems: [],
+        resultsDir: docsDir,
+        docsDir,
+        command: 'test',
+      });
+      const markdown = await readFile(join(docsDir, 'study.md'), 'utf8');
+      expect(markdown).toContain('**3 of 42** at the full budget');
+      expect(markdown).toContain(
+        '- **uniform+xor against arnold+xor**, weighted F1: dcnn 0.9500 vs 0.9700 (-0.0200).',
+      );
+      expect(markdown).toMatch(/\| dcnn \| 0\.9900 \| missing \| missing \| 0\.9700 \| 0\.9500 \|/);
+    } finally {
+      await rm(docsDir, { recursive: true, force: true });
+    }
   });
 });
