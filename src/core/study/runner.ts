@@ -127,6 +127,15 @@ async function runOne(
     onEvaluate: (stage: EvaluationStage, done: number, total: number) => void;
   },
 ): Promise<StudyResult> {
+  // Checked before training, so a missing key costs nothing.
+  if (configuration.derivation === 'key-transform') {
+    if (!context.key || context.key.fingerprint !== configuration.keyFingerprint) {
+      throw new CipherLensError(
+        'BAD_INPUT',
+        `${configurationLabel(configuration)} rewrites the plain model for key ${configuration.keyFingerprint}: run the study with that key`,
+      );
+    }
+  }
   // A key-transformed configuration trains (or, resumed, reuses) its plain source in that source's own folder,
   // so the plain row and the transformed row share one training run.
   const trainedConfiguration =
@@ -140,15 +149,7 @@ async function runOne(
     signal: context.signal,
   });
   let model: ModelFiles = await resolveModel(trained.cardPath);
-  if (configuration.derivation === 'key-transform') {
-    if (!context.key || context.key.fingerprint !== configuration.keyFingerprint) {
-      throw new CipherLensError(
-        'BAD_INPUT',
-        `${configurationLabel(configuration)} rewrites the plain model for key ${configuration.keyFingerprint}: run the study with that key`,
-      );
-    }
-    model = await deriveTransformedModel(model, context.key);
-  }
+  if (configuration.derivation === 'key-transform') model = await deriveTransformedModel(model, context.key!);
   const evaluationStarted = performance.now();
   const evaluation = await evaluateModel({
     model,
