@@ -8,13 +8,12 @@ import { CipherLensError } from '../errors.js';
 import { fromFsError } from '../fs/errors.js';
 import { temporaryPathFor } from '../fs/atomic.js';
 import {
-  batchK,
+  prepareBatch,
   checkNewItems,
   ExactCosineStore,
   type NewStoreDescription,
 } from './exact-cosine-store.js';
 import type { GraphRecord } from './store-file.js';
-import { normalizeInto } from './vectors.js';
 import {
   isEmptyFilter,
   matchesFilter,
@@ -236,18 +235,10 @@ export class AnnCosineStore implements VectorStore {
     options: SearchOptions = {},
   ): Promise<SearchHit[][]> {
     const dim = this.description.dimension;
-    const k = batchK(queries, count, options, dim);
+    const { k, normalised } = prepareBatch(queries, count, options, dim);
     const total = this.exact.rowCount();
     if (total === 0 || count === 0) return Array.from({ length: count }, () => []);
     const excluded = new Set(options.excludeIds ?? []);
-    const normalised = new Float32Array(queries.length);
-    for (let q = 0; q < count; q++) {
-      normalizeInto(
-        queries.subarray(q * dim, (q + 1) * dim),
-        normalised.subarray(q * dim, (q + 1) * dim),
-        `query ${q}`,
-      );
-    }
     const want = k + excluded.size;
     let share = 1;
     if (!isEmptyFilter(options.filter)) {

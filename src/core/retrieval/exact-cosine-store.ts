@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import { readRegularFile } from '../fs/read.js';
 import { SimilarityKernels, type Matrix, type SimilarityKernel } from './similarity-kernel.js';
 import { decodeStoreFile, encodeStoreFile, type GraphRecord } from './store-file.js';
-import { checkDimension, normalizeInto } from './vectors.js';
+import { checkDimension, normalizeInto, normalizeRows } from './vectors.js';
 import {
   DEFAULT_K,
   isEmptyFilter,
@@ -122,12 +122,20 @@ export function checkQueries(queries: Float32Array, count: number, dim: number):
   }
 }
 
-/** A batch search's arguments checked the same way by every store: returns the k to use. */
-export function batchK(queries: Float32Array, count: number, options: SearchOptions, dim: number): number {
+/**
+ * A batch search's arguments checked the same way by every store: the k to use and the queries L2-normalised
+ * (row-major, `count × dim`), since every store ranks by cosine similarity.
+ */
+export function prepareBatch(
+  queries: Float32Array,
+  count: number,
+  options: SearchOptions,
+  dim: number,
+): { k: number; normalised: Float32Array } {
   const k = options.k ?? DEFAULT_K;
   checkK(k);
   checkQueries(queries, count, dim);
-  return k;
+  return { k, normalised: normalizeRows(queries, count, dim, undefined, 'query') };
 }
 
 export const storedItemOf = (item: NewItem): StoredItem => ({
@@ -316,15 +324,9 @@ export class ExactCosineStore implements VectorStore {
     count: number,
     options: SearchOptions = {},
   ): Promise<SearchHit[][]> {
-    const k = batchK(queries, count, options, this.dim);
+    const { k, normalised } = prepareBatch(queries, count, options, this.dim);
     const excluded = new Set(options.excludeIds ?? []);
-    const total = this.items.length;
-    if (total === 0 || count === 0) return Array.from({ length: count }, () => []);
-    const normalised = new Float32Array(queries.length);
-    for (let q = 0; q < count; q++) {
-      const slice = queries.subarray(q * this.dim, (q + 1) * this.dim);
-      normalizeInto(slice, normalised.subarray(q * this.dim, (q + 1) * this.dim), `query ${q}`);
-    }
+    if (this.items.length === 0 || count === 0) return Array.from({ length: count }, () => []);
     if (!isEmptyFilter(options.filter))
       return this.searchFiltered(normalised, count, k, excluded, options.filter!);
     if (this.precision === 'i8' && count < SINGLE_THREAD_BELOW) {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { CipherLensError } from '../errors.js';
 import { readRegularText } from '../fs/read.js';
 import {
-  batchK,
+  prepareBatch,
   checkNewItems,
   completeDescription,
   storedItemOf,
@@ -380,11 +380,12 @@ export class PgVectorStore implements VectorStore {
     options: SearchOptions = {},
   ): Promise<SearchHit[][]> {
     const dim = this.description.dimension;
-    const k = batchK(queries, count, options, dim);
-    const normalised = Array.from({ length: count }, (_, q) =>
-      normalizeInto(queries.subarray(q * dim, (q + 1) * dim), new Float32Array(dim), `query ${q}`),
+    const { k, normalised } = prepareBatch(queries, count, options, dim);
+    return Promise.all(
+      Array.from({ length: count }, (_, q) =>
+        this.searchOne(normalised.subarray(q * dim, (q + 1) * dim), k, options),
+      ),
     );
-    return Promise.all(normalised.map((vector) => this.searchOne(vector, k, options)));
   }
 
   async save(): Promise<void> {

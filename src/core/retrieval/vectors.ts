@@ -15,16 +15,17 @@ export function normalizeInto(vector: Float32Array, out: Float32Array, what = 'v
   return out;
 }
 
-/** Row-wise L2 normalisation of `count` vectors of `dim` values. */
+/** Row-wise L2 normalisation of `count` vectors of `dim` values; `what` names a row in a refusal. */
 export function normalizeRows(
   vectors: Float32Array,
   count: number,
   dim: number,
   out = new Float32Array(count * dim),
+  what = 'vector',
 ): Float32Array {
   for (let row = 0; row < count; row++) {
     const start = row * dim;
-    normalizeInto(vectors.subarray(start, start + dim), out.subarray(start, start + dim), `vector ${row}`);
+    normalizeInto(vectors.subarray(start, start + dim), out.subarray(start, start + dim), `${what} ${row}`);
   }
   return out;
 }
