@@ -173,3 +173,21 @@ export function classificationMetrics(
       .map((k) => ({ k, accuracy: topKAccuracy(scores, truth, classCount, k) })),
   };
 }
+
+/**
+ * The Wilson score interval of a proportion (successes of n), z = 1.96 for 95 %. Unlike the normal
+ * approximation it stays inside [0, 1] and is honest near 0 and 1, where every accuracy of this project sits.
+ */
+export function wilsonInterval(successes: number, n: number, z = 1.96): { low: number; high: number } {
+  if (!Number.isInteger(n) || n <= 0 || !(successes >= 0 && successes <= n)) {
+    throw new CipherLensError(
+      'BAD_INPUT',
+      `a proportion needs 0 ≤ successes ≤ n and n ≥ 1, got ${successes} of ${n}`,
+    );
+  }
+  const p = successes / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}

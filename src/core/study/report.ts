@@ -7,6 +7,7 @@ import {
   STUDY_CONDITIONS,
   type Condition,
 } from '../crypto/condition.js';
+import { wilsonInterval } from '../evaluation/classification-metrics.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import {
   DEFAULT_STUDY_BUDGET_NAME,
@@ -205,9 +206,50 @@ function observations(dataset: StudyDataset, lookup: Lookup, conditions: readonl
     out.push(
       `- Best encrypted (${DEFAULT_CONDITION}) model${among}: **${best.architecture}**, weighted F1 ${best.value.toFixed(4)} vs the paper's ${paper} (${best.value >= paper ? 'above' : 'below'} by ${Math.abs(best.value - paper).toFixed(4)}).`,
     );
+    const resolution = testResolution(
+      lookup(dataset, best.architecture, DEFAULT_CONDITION)!,
+      lookup,
+      dataset,
+      conditions,
+    );
+    if (resolution) out.push(resolution);
   }
   return out;
 }
+
+/**
+ * How finely the test split tells cells apart: its size, and the 95 % Wilson interval of the best encrypted
+ * model's accuracy and of the table's lowest accuracy. Gaps between cells below these half-widths are not
+ * resolved. The bound is unpaired; every cell uses the same test images, so a paired (McNemar) test would be
+ * sharper, but the result files keep confusion matrices, not per-image predictions.
+ */
+function testResolution(
+  best: StudyResult,
+  lookup: Lookup,
+  dataset: StudyDataset,
+  conditions: readonly Condition[],
+): string | null {
+  const cells = STUDY_ARCHITECTURES.flatMap((a) => conditions.map((c) => lookup(dataset, a, c))).filter(
+    (r): r is StudyResult => r !== undefined,
+  );
+  const worst = cells.reduce(
+    (low, r) => (r.classification.accuracy < low.classification.accuracy ? r : low),
+    best,
+  );
+  const describe = (r: StudyResult): string => {
+    const n = testImages(r);
+    const correct = Math.round(r.classification.accuracy * n);
+    const { low, high } = wilsonInterval(correct, n);
+    return `${r.configuration.architecture} on ${r.configuration.condition}, accuracy ${r.classification.accuracy.toFixed(4)}: ${low.toFixed(4)}–${high.toFixed(4)} (±${((high - low) / 2).toFixed(4)})`;
+  };
+  const n = testImages(best);
+  if (n === 0) return null;
+  const intervals = worst === best ? describe(best) : `${describe(best)}; ${describe(worst)}`;
+  return `- **What the test split resolves**: ${n.toLocaleString('en-US')} test images, so one image is ${(1 / n).toFixed(5)} of accuracy. 95 % Wilson intervals: ${intervals}. Two cells closer than about that half-width are not told apart by this split (an unpaired bound: the cells share their test images, and the result files keep no per-image predictions for a paired test).`;
+}
+
+const testImages = (r: StudyResult): number =>
+  r.classification.confusionMatrix.reduce((sum, row) => sum + row.reduce((s, v) => s + v, 0), 0);
 
 /** How much of each architecture's score is budget: the lead budget against another, cell by cell. */
 function budgetComparison(

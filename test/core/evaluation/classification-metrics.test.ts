@@ -4,6 +4,7 @@ import {
   classificationMetrics,
   confusionMatrix,
   topKAccuracy,
+  wilsonInterval,
 } from '../../../src/core/evaluation/classification-metrics.js';
 
 /** A score matrix whose argmax is `predicted`. */
@@ -78,5 +79,24 @@ describe('classificationMetrics (scikit-learn definitions)', () => {
     expect(() => confusionMatrix([0, 1], [0], 2)).toThrow(/2 true labels but 1 predictions/);
     expect(() => confusionMatrix([0, 2], [0, 1], 2)).toThrow(/outside 0..1/);
     expect(() => classificationMetrics([0, 1], new Float32Array(3), ['a', 'b'])).toThrow(/score matrix/);
+  });
+});
+
+describe('wilsonInterval', () => {
+  it("matches Newcombe's (1998) published 95 % Wilson intervals", () => {
+    // Newcombe, Statistics in Medicine 17:857, Table I: 0/10 → 0–0.2775; 10/10 → 0.7225–1.
+    expect(wilsonInterval(0, 10).low).toBe(0);
+    expect(wilsonInterval(0, 10).high).toBeCloseTo(0.2775, 4);
+    expect(wilsonInterval(10, 10).low).toBeCloseTo(0.7225, 4);
+    expect(wilsonInterval(10, 10).high).toBe(1);
+    const half = wilsonInterval(50, 100);
+    expect(half.low).toBeCloseTo(0.4038, 4);
+    expect(half.high).toBeCloseTo(0.5962, 4);
+  });
+
+  it('refuses a proportion that is not one', () => {
+    expect(() => wilsonInterval(11, 10)).toThrow(/0 ≤ successes ≤ n/);
+    expect(() => wilsonInterval(0, 0)).toThrow(/n ≥ 1/);
+    expect(() => wilsonInterval(Number.NaN, 10)).toThrow(/successes/);
   });
 });
