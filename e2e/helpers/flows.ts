@@ -288,6 +288,10 @@ export async function openAblationConfiguration(page: Page): Promise<void> {
   );
   await expect(rows).toHaveCount(gridSize[shown]);
   await expectNoSidewaysScroll(ablation.getByTestId('ablation-mnist'));
+  // How finely the test split tells rows apart, from the finished rows' accuracy intervals (MNIST: 10,000 images).
+  await expect(ablation.getByTestId('ablation-mnist')).toContainText(
+    /Accuracy over 10,000 test images, 95 % interval ±0\.\d{4} at 0\.\d{4}/,
+  );
   await expect(rows.filter({ hasText: 'open' })).toHaveCount(committed[shown]);
   await ablation.getByTestId('ablation-budget').selectOption('quick');
   await expect(ablation.getByTestId('ablation-budget-note')).toContainText(
@@ -304,6 +308,9 @@ export async function openAblationConfiguration(page: Page): Promise<void> {
   await expect(dialog.getByTestId('study-matrix').locator('canvas')).toBeVisible();
   await expect(dialog.getByTestId('study-run')).toContainText(
     /trained \d+ epochs? in .+ on \S+ \(.+ × \d+\)/i,
+  );
+  await expect(dialog.getByTestId('study-run')).toContainText(
+    /Accuracy 0\.\d{4} \(95 % interval 0\.\d{4}–0\.\d{4}, [\d,]+ test images\)/,
   );
   await expect(dialog.locator('.table-panel tbody tr').first()).toBeVisible();
   await page.keyboard.press('Escape');

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { CipherLensError } from '../core/errors.js';
+import { accuracyInterval, confusionTotal } from '../core/evaluation/classification-metrics.js';
 import {
   STUDY_BUDGETS,
   STUDY_BUDGET_NAMES,
@@ -24,6 +25,7 @@ const modelOf = (c: StudyConfiguration): AblationRow['model'] =>
 /** One configuration of the study as a table row; the id is its configuration hash. */
 function toRow(result: StudyResult): AblationRow {
   const { configuration, classification, retrieval, training, hardware } = result;
+  const testImages = confusionTotal(classification.confusionMatrix);
   return {
     id: result.hash,
     dataset: configuration.dataset,
@@ -36,6 +38,8 @@ function toRow(result: StudyResult): AblationRow {
     precisionAt10: retrieval.testToTrain.precisionAt10,
     mAPTestToTest: retrieval.testToTest.mAP,
     hasConfusionMatrix: classification.confusionMatrix.length === classification.classes.length,
+    testImages: testImages > 0 ? testImages : null,
+    accuracyInterval: accuracyInterval(classification.accuracy, testImages),
     budget: budgetName(configuration.budget) ?? 'other',
     model: modelOf(configuration),
     epochsRun: training.epochsRun,
@@ -60,6 +64,8 @@ function missingRow(configuration: StudyConfiguration, budget: string): Ablation
     precisionAt10: null,
     mAPTestToTest: null,
     hasConfusionMatrix: false,
+    testImages: null,
+    accuracyInterval: null,
     budget,
     model: modelOf(configuration),
     epochsRun: null,

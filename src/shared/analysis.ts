@@ -224,6 +224,9 @@ export const AblationRowSchema = z.strictObject({
   /** Test against test, leave-one-out. */
   mAPTestToTest: z.number().nullable(),
   hasConfusionMatrix: z.boolean(),
+  /** How many test images the metrics come from, and the 95 % Wilson interval of the accuracy over them. */
+  testImages: z.number().int().nullable(),
+  accuracyInterval: z.strictObject({ low: z.number(), high: z.number() }).nullable(),
   /** The training budget's name (`full`, `quick`) or `other` for one that is not a named budget. */
   budget: z.string(),
   /** `trained` on the condition's images, or the plain model `key-transformed` for the study key. */

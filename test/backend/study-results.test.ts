@@ -68,7 +68,11 @@ describe('study results for the Evaluate view', () => {
       epochsRun: 3,
       trainingSeconds: 12,
       hardware: 'test × 2',
+      // 18 of the 20 test images of the confusion matrix right: the Wilson 95 % interval of 0.9.
+      testImages: 20,
     });
+    expect(other[0]!.accuracyInterval!.low).toBeCloseTo(0.699, 3);
+    expect(other[0]!.accuracyInterval!.high).toBeCloseTo(0.9721, 3);
     expect(table.budgets.map((b) => [b.name, b.finished, b.expected])).toEqual([
       ['quick', 0, 34],
       ['full', 0, 42],
@@ -76,7 +80,15 @@ describe('study results for the Evaluate view', () => {
     ]);
     const fullGrid = table.rows.filter((r) => r.budget === 'full');
     expect(fullGrid).toHaveLength(42);
-    expect(fullGrid.every((r) => r.weightedF1 === null && !r.hasConfusionMatrix)).toBe(true);
+    expect(
+      fullGrid.every(
+        (r) =>
+          r.weightedF1 === null &&
+          !r.hasConfusionMatrix &&
+          r.testImages === null &&
+          r.accuracyInterval === null,
+      ),
+    ).toBe(true);
     expect(fullGrid.filter((r) => r.model === 'key-transformed')).toHaveLength(2);
     expect(table.problems).toHaveLength(1);
     expect(table.problems[0]).toMatch(/^broken.json/);

@@ -4,6 +4,7 @@ import {
   ablationView,
   chooseBudget,
   formatDuration,
+  resolutionNote,
   type AblationBudget,
   type AblationRow,
 } from '../../src/renderer/views/evaluate/ablation-state.js';
@@ -23,6 +24,8 @@ function row(overrides: Partial<AblationRow>): AblationRow {
     precisionAt10: null,
     mAPTestToTest: null,
     hasConfusionMatrix: false,
+    testImages: null,
+    accuracyInterval: null,
     budget: 'quick',
     model: 'trained',
     epochsRun: null,
@@ -96,6 +99,28 @@ describe('ablation state', () => {
     expect(runDescription(row({ model: 'key-transformed', epochsRun: 1, trainingSeconds: 5 }))).toMatch(
       /^Its plain source trained 1 epoch in 5 s on an unknown device/,
     );
+  });
+
+  it("says how finely the test split resolves a table, from its rows' accuracy intervals", () => {
+    const measured = (accuracy: number, low: number, high: number): AblationRow =>
+      row({ accuracy, testImages: 10000, accuracyInterval: { low, high } });
+    expect(resolutionNote([row({}), row({ accuracy: 0.9 })])).toBeNull();
+    expect(
+      resolutionNote([measured(0.9596, 0.9556, 0.9633), row({}), measured(0.9804, 0.9775, 0.9829)]),
+    ).toBe(
+      'Accuracy over 10,000 test images, 95 % interval ±0.0027 at 0.9804 to ±0.0039 at 0.9596: rows closer than that are not told apart.',
+    );
+    expect(resolutionNote([measured(0.98, 0.97, 0.99)])).toBe(
+      'Accuracy over 10,000 test images, 95 % interval ±0.0100 at 0.9800: rows closer than that are not told apart.',
+    );
+    expect(
+      runDescription({
+        ...measured(0.9804, 0.9775, 0.9829),
+        epochsRun: 8,
+        trainingSeconds: 60,
+        device: 'cpu',
+      }),
+    ).toMatch(/ Accuracy 0\.9804 \(95 % interval 0\.9775–0\.9829, 10,000 test images\)\.$/);
   });
 
   it('formats run times', () => {

@@ -174,6 +174,15 @@ export function classificationMetrics(
   };
 }
 
+/** How many images a confusion matrix counts. */
+export const confusionTotal = (matrix: readonly (readonly number[])[]): number =>
+  matrix.reduce((sum, row) => sum + row.reduce((s, v) => s + v, 0), 0);
+
+/** The 95 % Wilson interval of an accuracy measured on `n` images; null when there are none. */
+export function accuracyInterval(accuracy: number, n: number): { low: number; high: number } | null {
+  return n > 0 ? wilsonInterval(Math.round(accuracy * n), n) : null;
+}
+
 /**
  * The Wilson score interval of a proportion (successes of n), z = 1.96 for 95 %. Unlike the normal
  * approximation it stays inside [0, 1] and is honest near 0 and 1, where every accuracy of this project sits.

@@ -7,7 +7,7 @@ import {
   STUDY_CONDITIONS,
   type Condition,
 } from '../crypto/condition.js';
-import { wilsonInterval } from '../evaluation/classification-metrics.js';
+import { accuracyInterval, confusionTotal } from '../evaluation/classification-metrics.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import {
   DEFAULT_STUDY_BUDGET_NAME,
@@ -237,9 +237,7 @@ function testResolution(
     best,
   );
   const describe = (r: StudyResult): string => {
-    const n = testImages(r);
-    const correct = Math.round(r.classification.accuracy * n);
-    const { low, high } = wilsonInterval(correct, n);
+    const { low, high } = accuracyInterval(r.classification.accuracy, testImages(r))!;
     return `${r.configuration.architecture} on ${r.configuration.condition}, accuracy ${r.classification.accuracy.toFixed(4)}: ${low.toFixed(4)}–${high.toFixed(4)} (±${((high - low) / 2).toFixed(4)})`;
   };
   const n = testImages(best);
@@ -248,8 +246,7 @@ function testResolution(
   return `- **What the test split resolves**: ${n.toLocaleString('en-US')} test images, so one image is ${(1 / n).toFixed(5)} of accuracy. 95 % Wilson intervals: ${intervals}. Two cells closer than about that half-width are not told apart by this split (an unpaired bound: the cells share their test images, and the result files keep no per-image predictions for a paired test).`;
 }
 
-const testImages = (r: StudyResult): number =>
-  r.classification.confusionMatrix.reduce((sum, row) => sum + row.reduce((s, v) => s + v, 0), 0);
+const testImages = (r: StudyResult): number => confusionTotal(r.classification.confusionMatrix);
 
 /** How much of each architecture's score is budget: the lead budget against another, cell by cell. */
 function budgetComparison(

@@ -8,7 +8,14 @@ import { attempt, describeError } from '../../components/messages.js';
 import { panel } from '../../components/panel.js';
 import { perClassTable } from '../../components/perClassTable.js';
 import { inlineError } from '../../components/viewHeader.js';
-import { ablationView, budgetLabel, formatDuration, type AblationRow } from './ablation-state.js';
+import {
+  accuracyDescription,
+  ablationView,
+  budgetLabel,
+  formatDuration,
+  resolutionNote,
+  type AblationRow,
+} from './ablation-state.js';
 
 const metric = (label: string, pick: (row: AblationRow) => number | null): Column<AblationRow> => ({
   label,
@@ -33,7 +40,8 @@ function runCost(row: AblationRow): string {
 export function runDescription(row: AblationRow): string {
   const source = row.model === 'key-transformed' ? 'Its plain source trained' : 'Trained';
   const epochs = row.epochsRun === null ? '' : ` ${row.epochsRun} epoch${row.epochsRun === 1 ? '' : 's'}`;
-  return `${source}${epochs} in ${formatDuration(row.trainingSeconds)} on ${row.device ?? 'an unknown device'} (${row.hardware ?? 'unknown hardware'}); evaluated on the full test split in ${formatDuration(row.evaluationSeconds)}.`;
+  const accuracy = accuracyDescription(row);
+  return `${source}${epochs} in ${formatDuration(row.trainingSeconds)} on ${row.device ?? 'an unknown device'} (${row.hardware ?? 'unknown hardware'}); evaluated on the full test split in ${formatDuration(row.evaluationSeconds)}.${accuracy ? ` ${accuracy}` : ''}`;
 }
 
 const COLUMNS: Column<AblationRow>[] = [
@@ -155,7 +163,12 @@ export function createAblationSection(context: AppContext): {
           ...view.tables.map(({ dataset, rows }) =>
             dataTable<AblationRow>({
               title: `Ablation ${dataset} (${budget.name} budget)`,
-              caption: 'missing = the configuration has not finished; it is never estimated.',
+              caption: [
+                resolutionNote(rows),
+                'missing = the configuration has not finished; it is never estimated.',
+              ]
+                .filter(Boolean)
+                .join(' '),
               columns: COLUMNS,
               rows,
               onOpen: (row) => void openConfiguration(context, row),
