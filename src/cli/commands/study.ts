@@ -14,6 +14,7 @@ import {
   studyConfigurations,
   type StudyDataset,
 } from '../../core/study/configurations.js';
+import { addTestOutcomes } from '../../core/study/outcomes-backfill.js';
 import { findResult, readStudyResults } from '../../core/study/results.js';
 import { writeStudyReport } from '../../core/study/report.js';
 import { runSecurityStudy, writeSecurityStudy } from '../../core/study/security-study.js';
@@ -23,7 +24,7 @@ import type { CliCommand } from '../command.js';
 import { loadKeyOption, parseCommandArgs, passphraseOptions } from '../crypto-options.js';
 import { createProgressBar } from '../progress.js';
 
-const usage = `Usage: cipherlens study [run|security|report|status] [options]
+const usage = `Usage: cipherlens study [run|outcomes|security|report|status] [options]
 
 The ablation study: datasets {mednist, mnist} × conditions {${STUDY_CONDITIONS.join(', ')}} (the full budget adds
 ${STUDY_GRID_CONDITIONS.full.filter((c) => !STUDY_CONDITIONS.includes(c)).join(', ')}) × architectures {${STUDY_ARCHITECTURES.join(', ')}}, plus a key-transformed row
@@ -34,12 +35,15 @@ study/results/<label>-<hash>.json under a hash of its full configuration and ski
 interrupted study resumes where it stopped.
 
   run        train → ONNX → evaluate every configuration that has no result yet (default)
+  outcomes   add per-image test outcomes (for the report's paired tests) to results stored before the runner
+             kept them: classifies the test split again with the model still in --work, checked against the
+             stored confusion matrix
   security   security statistics over a fixed sample of test images per dataset and condition
   report     regenerate docs/study.md and docs/study/*.png from the stored results
   status     list which configurations have results
 
 Options:
-  --budget B         ${STUDY_BUDGET_NAMES.join(' | ')} (default ${DEFAULT_STUDY_BUDGET_NAME}); run and status only, the report shows every budget
+  --budget B         ${STUDY_BUDGET_NAMES.join(' | ')} (default ${DEFAULT_STUDY_BUDGET_NAME}); run, outcomes and status, the report shows every budget
   --dataset D        only this dataset (mednist | mnist); repeatable via commas
   --arch A           only these architectures (comma-separated)
   --condition C      only these conditions (comma-separated)
@@ -130,6 +134,29 @@ const command: CliCommand = {
         process.stdout.write(`wrote ${path} (${results.length} results)\n`);
         return 0;
       }
+      case 'outcomes': {
+        const summary = await addTestOutcomes({
+          configurations,
+          resultsDir,
+          workDir: resolve(values.work),
+          exportsDir: resolve(values.exports),
+          key,
+          threads,
+          onEvent: (event) => {
+            const detail =
+              event.type === 'skipped'
+                ? `: ${event.reason}`
+                : event.type === 'failed'
+                  ? `: ${event.error}`
+                  : '';
+            process.stderr.write(`${event.label}: ${event.type}${detail}\n`);
+          },
+        });
+        process.stdout.write(
+          `outcomes: ${summary.added} added, ${summary.skipped} skipped, ${summary.failed} failed\n`,
+        );
+        return summary.failed > 0 ? 1 : 0;
+      }
       case 'security': {
         const sample = Number(values.sample);
         if (!Number.isInteger(sample) || sample < 1)
@@ -203,7 +230,7 @@ const command: CliCommand = {
       default:
         throw new CipherLensError(
           'BAD_INPUT',
-          `unknown study action "${action}" (run, security, report, status)`,
+          `unknown study action "${action}" (run, outcomes, security, report, status)`,
         );
     }
   },

@@ -2,7 +2,7 @@ import { inferAll } from '../inference/batch.js';
 import type { ModelFiles } from '../inference/model-files.js';
 import type { ProviderPreference } from '../inference/providers.js';
 import type { Logger } from '../inference/session.js';
-import { classificationMetrics, type ClassificationMetrics } from './classification-metrics.js';
+import { argmaxRows, classificationMetrics, type ClassificationMetrics } from './classification-metrics.js';
 import { openExportForModel, readExportedSplit, type ExportedSplit } from '../inference/exported-split.js';
 import { evaluateRetrieval, type RetrievalMetrics } from './retrieval-metrics.js';
 
@@ -69,11 +69,47 @@ export interface ModelEvaluation {
 
 const seconds = (start: number): number => (performance.now() - start) / 1000;
 
+/** Every image's true and predicted class on the classified split, in split order (not part of the report). */
+export interface SplitPredictions {
+  split: string;
+  labels: Int32Array;
+  predicted: Int32Array;
+}
+
+/** Classification only: the model's prediction for every image of one exported split. */
+export async function predictExportedSplit(
+  options: Pick<
+    EvaluateModelOptions,
+    'model' | 'exportDir' | 'split' | 'provider' | 'threads' | 'batchSize' | 'signal' | 'log'
+  >,
+): Promise<SplitPredictions> {
+  const split = options.split ?? 'test';
+  const { manifest, engine } = await openExportForModel(options.model, options.exportDir, options);
+  try {
+    const data = await readExportedSplit(options.exportDir, manifest, split);
+    const outputs = await inferAll(engine, data.images, { signal: options.signal });
+    return {
+      split,
+      labels: data.labels,
+      predicted: argmaxRows(outputs.logits, options.model.card.classes.length),
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+export async function evaluateModel(options: EvaluateModelOptions): Promise<ModelEvaluation> {
+  return (await evaluateModelWithPredictions(options)).evaluation;
+}
+
 /**
  * Classification of `split` and retrieval with `split` as queries, against `databaseSplit` and leave-one-out
- * within `split` (relevance = same class). Reads the encrypted tensors; the key itself is not needed.
+ * within `split` (relevance = same class). Reads the encrypted tensors; the key itself is not needed. The
+ * per-image predictions come back beside the report, for paired tests between models.
  */
-export async function evaluateModel(options: EvaluateModelOptions): Promise<ModelEvaluation> {
+export async function evaluateModelWithPredictions(
+  options: EvaluateModelOptions,
+): Promise<{ evaluation: ModelEvaluation; predictions: SplitPredictions }> {
   const { model, exportDir } = options;
   const { card } = model;
   const split = options.split ?? 'test';
@@ -135,7 +171,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
   const retrievalLeaveOneOut = seconds(start);
   const cpu = process.cpuUsage(retrievalCpu);
 
-  return {
+  const evaluation: ModelEvaluation = {
     format: 'cipherlens-evaluation',
     version: 1,
     createdAt: new Date().toISOString(),
@@ -181,4 +217,6 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Mode
       retrievalCpuSeconds: (cpu.user + cpu.system) / 1e6,
     },
   };
+  const predicted = argmaxRows(queryOutputs.logits, card.classes.length);
+  return { evaluation, predictions: { split, labels: queries.labels, predicted } };
 }

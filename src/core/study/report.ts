@@ -8,6 +8,7 @@ import {
   type Condition,
 } from '../crypto/condition.js';
 import { accuracyInterval, confusionTotal } from '../evaluation/classification-metrics.js';
+import { comparePaired, holmSignificant } from '../evaluation/paired-test.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import {
   DEFAULT_STUDY_BUDGET_NAME,
@@ -27,6 +28,7 @@ import {
   type StudyBudgetName,
   type StudyDataset,
 } from './configurations.js';
+import { decodeTestOutcomes, sameTestImages } from './outcomes.js';
 import type { StudyResult } from './results.js';
 import { securityResultPath, type SecurityStudyResult } from './security-study.js';
 import { confusionHeatmap, correlationScatter, groupedBarChart, histogramPair } from './svg-charts.js';
@@ -220,8 +222,8 @@ function observations(dataset: StudyDataset, lookup: Lookup, conditions: readonl
 /**
  * How finely the test split tells cells apart: its size, and the 95 % Wilson interval of the best encrypted
  * model's accuracy and of the table's lowest accuracy. Gaps between cells below these half-widths are not
- * resolved. The bound is unpaired; every cell uses the same test images, so a paired (McNemar) test would be
- * sharper, but the result files keep confusion matrices, not per-image predictions.
+ * resolved. The bound is unpaired; every cell uses the same test images, so the paired tests (pairedTests) are
+ * sharper where both results keep their per-image outcomes.
  */
 function testResolution(
   best: StudyResult,
@@ -243,10 +245,106 @@ function testResolution(
   const n = testImages(best);
   if (n === 0) return null;
   const intervals = worst === best ? describe(best) : `${describe(best)}; ${describe(worst)}`;
-  return `- **What the test split resolves**: ${n.toLocaleString('en-US')} test images, so one image is ${(1 / n).toFixed(5)} of accuracy. 95 % Wilson intervals: ${intervals}. Two cells closer than about that half-width are not told apart by this split (an unpaired bound: the cells share their test images, and the result files keep no per-image predictions for a paired test).`;
+  return `- **What the test split resolves**: ${n.toLocaleString('en-US')} test images, so one image is ${(1 / n).toFixed(5)} of accuracy. 95 % Wilson intervals: ${intervals}. Two cells closer than about that half-width are not told apart by this split; that bound is unpaired, and the paired tests below compare cells image by image.`;
 }
 
 const testImages = (r: StudyResult): number => confusionTotal(r.classification.confusionMatrix);
+
+/** The comparisons the paired tests make: each condition against plain, a stronger permutation against Arnold's. */
+function pairsToTest(
+  dataset: StudyDataset,
+  lookup: Lookup,
+  conditions: readonly Condition[],
+): {
+  architecture: string;
+  a: string;
+  b: string;
+  ra: StudyResult | undefined;
+  rb: StudyResult | undefined;
+}[] {
+  const pairs = [];
+  for (const architecture of STUDY_ARCHITECTURES) {
+    const plain = lookup(dataset, architecture, 'plain');
+    for (const c of conditions.filter((c) => c !== 'plain')) {
+      pairs.push({ architecture, a: 'plain', b: c, ra: plain, rb: lookup(dataset, architecture, c) });
+    }
+    for (const extra of conditions.filter((c) => !STUDY_CONDITIONS.includes(c))) {
+      const baseline = CONDITION_REGISTRY[extra].xor ? DEFAULT_CONDITION : 'arnold';
+      pairs.push({
+        architecture,
+        a: baseline,
+        b: extra,
+        ra: lookup(dataset, architecture, baseline),
+        rb: lookup(dataset, architecture, extra),
+      });
+    }
+    if (TRANSFORMED_STUDY_ARCHITECTURES.includes(architecture)) {
+      // The transform is exact when the rewritten model gets every cipher image right that its source gets right
+      // on the plain image: 0 / 0.
+      pairs.push({
+        architecture,
+        a: 'plain',
+        b: `${DEFAULT_CONDITION}, plain model key-transformed`,
+        ra: plain,
+        rb: lookup(dataset, architecture, DEFAULT_CONDITION, 'key-transform'),
+      });
+      pairs.push({
+        architecture,
+        a: `${DEFAULT_CONDITION}, trained`,
+        b: `${DEFAULT_CONDITION}, plain model key-transformed`,
+        ra: lookup(dataset, architecture, DEFAULT_CONDITION),
+        rb: lookup(dataset, architecture, DEFAULT_CONDITION, 'key-transform'),
+      });
+    }
+  }
+  return pairs;
+}
+
+/**
+ * McNemar's exact test for each comparison, on the per-image test outcomes both results keep, with Holm's
+ * correction over the dataset's comparisons: which gaps the test split actually resolves.
+ */
+function pairedTests(dataset: StudyDataset, lookup: Lookup, conditions: readonly Condition[]): string[] {
+  const tested = pairsToTest(dataset, lookup, conditions).map((pair) => {
+    const { ra, rb } = pair;
+    if (!ra || !rb) return { pair, outcome: 'missing' as const };
+    if (!ra.testOutcomes || !rb.testOutcomes || !sameTestImages(ra.testOutcomes, rb.testOutcomes)) {
+      return { pair, outcome: 'no per-image outcomes' as const };
+    }
+    return {
+      pair,
+      outcome: comparePaired(decodeTestOutcomes(ra.testOutcomes), decodeTestOutcomes(rb.testOutcomes)),
+    };
+  });
+  const done = tested.flatMap((t) => (typeof t.outcome === 'string' ? [] : [t.outcome]));
+  if (done.length === 0) return [];
+  const significant = holmSignificant(done.map((o) => o.p));
+  let next = 0;
+  const p = (value: number): string => (value < 0.0001 ? value.toExponential(1) : value.toFixed(4));
+  return [
+    `#### Paired tests: which gaps the test split resolves`,
+    '',
+    `McNemar's exact test on the same test images: only images right under one configuration and wrong under the other count. p is two-sided; "Holm" marks the gaps significant at α = 0.05 after Holm's correction over the ${done.length} comparisons of this table. "missing": a configuration has not finished; "no per-image outcomes": a result stored before they were kept (\`cipherlens study outcomes\` adds them).`,
+    '',
+    '| architecture | A | B | accuracy A → B | right only under A / only under B | p | Holm, α = 0.05 |',
+    '| --- | --- | --- | ---: | ---: | ---: | --- |',
+    ...tested.map(({ pair, outcome }) => {
+      const accuracy =
+        pair.ra && pair.rb
+          ? `${pair.ra.classification.accuracy.toFixed(4)} → ${pair.rb.classification.accuracy.toFixed(4)}`
+          : '—';
+      const head = `| ${pair.architecture} | ${pair.a} | ${pair.b} | ${accuracy} |`;
+      if (typeof outcome === 'string') return `${head} ${outcome} | — | — |`;
+      const mark = significant[next++]
+        ? '**significant**'
+        : outcome.onlyA + outcome.onlyB === 0
+          ? 'identical outcomes'
+          : 'not resolved';
+      return `${head} ${outcome.onlyA} / ${outcome.onlyB} | ${p(outcome.p)} | ${mark} |`;
+    }),
+    '',
+  ];
+}
 
 /** How much of each architecture's score is budget: the lead budget against another, cell by cell. */
 function budgetComparison(
@@ -461,7 +559,7 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
         ...budgetComparison(dataset, lookup, leadName, lookupFor(results, STUDY_BUDGETS[other]), other),
       );
     }
-    md.push('');
+    md.push('', ...pairedTests(dataset, lookup, leadConditions));
 
     const security = await readSecurity(options.resultsDir, dataset);
     if (security) {

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CONDITIONS } from '../crypto/condition.js';
+import { confusionTotal } from '../evaluation/classification-metrics.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import {
   STUDY_ARCHITECTURES,
@@ -10,6 +11,7 @@ import {
   configurationLabel,
   type StudyConfiguration,
 } from './configurations.js';
+import { correctCount, testOutcomesSchema } from './outcomes.js';
 
 const retrievalSchema = z.object({
   mAP: z.number(),
@@ -56,6 +58,8 @@ export const studyResultSchema = z.object({
     confusionMatrix: z.array(z.array(z.number().int())),
     perClass: z.array(perClassSchema),
   }),
+  /** Per-image outcomes on the test split, for paired tests; absent in results stored before they were kept. */
+  testOutcomes: testOutcomesSchema.optional(),
   retrieval: z.object({ testToTrain: retrievalSchema, testToTest: retrievalSchema }),
   training: z.object({
     durationSeconds: z.number(),
@@ -81,6 +85,24 @@ export async function writeStudyResult(dir: string, result: StudyResult): Promis
   return path;
 }
 
+/** Per-image outcomes that disagree with the totals stored beside them make a result unusable, not half-used. */
+function outcomesProblem(result: StudyResult): string | null {
+  const outcomes = result.testOutcomes;
+  if (!outcomes) return null;
+  const { confusionMatrix, accuracy } = result.classification;
+  const images = confusionTotal(confusionMatrix);
+  try {
+    if (outcomes.count !== images) return `testOutcomes count ${outcomes.count} ≠ ${images} test images`;
+    const right = correctCount(outcomes);
+    if (right !== Math.round(accuracy * images)) {
+      return `testOutcomes have ${right} right, the accuracy says ${Math.round(accuracy * images)}`;
+    }
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return null;
+}
+
 /** Every valid result file in `dir`; a damaged file is reported, never silently used. */
 export async function readStudyResults(dir: string): Promise<{ results: StudyResult[]; problems: string[] }> {
   let names: string[];
@@ -95,8 +117,12 @@ export async function readStudyResults(dir: string): Promise<{ results: StudyRes
   for (const name of names) {
     try {
       const parsed = studyResultSchema.safeParse(JSON.parse(await readFile(join(dir, name), 'utf8')));
-      if (parsed.success) results.push(parsed.data);
-      else problems.push(`${name}: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success) problems.push(`${name}: ${z.prettifyError(parsed.error)}`);
+      else {
+        const inconsistent = outcomesProblem(parsed.data);
+        if (inconsistent) problems.push(`${name}: ${inconsistent}`);
+        else results.push(parsed.data);
+      }
     } catch (error) {
       problems.push(`${name}: ${(error as Error).message}`);
     }

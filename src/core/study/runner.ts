@@ -2,7 +2,7 @@ import { cpus, platform } from 'node:os';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CipherLensError } from '../errors.js';
-import { evaluateModel, type EvaluationStage } from '../evaluation/evaluate-model.js';
+import { evaluateModelWithPredictions, type EvaluationStage } from '../evaluation/evaluate-model.js';
 import type { CipherKey } from '../crypto/keys.js';
 import { deriveTransformedModel } from '../inference/model-catalog.js';
 import { resolveModel, type ModelFiles } from '../inference/model-files.js';
@@ -12,9 +12,13 @@ import {
   plainSourceOf,
   type StudyConfiguration,
 } from './configurations.js';
+import { encodeTestOutcomes } from './outcomes.js';
 import { findResult, readStudyResults, writeStudyResult, type StudyResult } from './results.js';
 
-/** What the runner needs from a trainer: one configuration in, one ONNX model + card out. */
+/**
+ * What the runner needs from a trainer: one configuration in, one ONNX model + card out, the card at
+ * `<outDir>/<modelId>.json` (where `cipherlens study outcomes` finds it again).
+ */
 export interface StudyTrainer {
   train(request: {
     configuration: StudyConfiguration;
@@ -47,6 +51,10 @@ export type StudyEvent =
   | { type: 'evaluate'; label: string; stage: EvaluationStage; done: number; total: number }
   | { type: 'done'; index: number; total: number; label: string; seconds: number; result: StudyResult }
   | { type: 'failed'; index: number; total: number; label: string; error: string };
+
+/** The folder of a trained configuration's model card, ONNX and checkpoints. */
+export const studyModelDir = (workDir: string, trained: StudyConfiguration): string =>
+  join(workDir, configurationHash(trained));
 
 export const exportDirFor = (exportsDir: string, c: StudyConfiguration): string =>
   join(exportsDir, `${c.dataset}-${c.condition}`);
@@ -113,6 +121,32 @@ export async function runStudy(
   return { completed, skipped, failed };
 }
 
+/**
+ * The model a configuration is evaluated with: the trained model of `cardPath`, or for a key-transformed
+ * configuration that (plain) model rewritten for the study key.
+ */
+export async function studyModel(
+  configuration: StudyConfiguration,
+  cardPath: string,
+  key: CipherKey | undefined,
+): Promise<ModelFiles> {
+  const model = await resolveModel(cardPath);
+  return configuration.derivation === 'key-transform'
+    ? deriveTransformedModel(model, checkStudyKey(configuration, key))
+    : model;
+}
+
+/** A key-transformed configuration needs the study key itself; checked before anything is trained. */
+function checkStudyKey(configuration: StudyConfiguration, key: CipherKey | undefined): CipherKey {
+  if (!key || key.fingerprint !== configuration.keyFingerprint) {
+    throw new CipherLensError(
+      'BAD_INPUT',
+      `${configurationLabel(configuration)} rewrites the plain model for key ${configuration.keyFingerprint}: run the study with that key`,
+    );
+  }
+  return key;
+}
+
 async function runOne(
   configuration: StudyConfiguration,
   context: {
@@ -128,14 +162,7 @@ async function runOne(
   },
 ): Promise<StudyResult> {
   // Checked before training, so a missing key costs nothing.
-  if (configuration.derivation === 'key-transform') {
-    if (!context.key || context.key.fingerprint !== configuration.keyFingerprint) {
-      throw new CipherLensError(
-        'BAD_INPUT',
-        `${configurationLabel(configuration)} rewrites the plain model for key ${configuration.keyFingerprint}: run the study with that key`,
-      );
-    }
-  }
+  if (configuration.derivation === 'key-transform') checkStudyKey(configuration, context.key);
   // A key-transformed configuration trains (or, resumed, reuses) its plain source in that source's own folder,
   // so the plain row and the transformed row share one training run.
   const trainedConfiguration =
@@ -143,15 +170,14 @@ async function runOne(
   const trained = await context.trainer.train({
     configuration: trainedConfiguration,
     exportDir: exportDirFor(context.exportsDir, trainedConfiguration),
-    outDir: join(context.workDir, configurationHash(trainedConfiguration)),
+    outDir: studyModelDir(context.workDir, trainedConfiguration),
     modelId: configurationLabel(trainedConfiguration),
     onProgress: context.onTrain,
     signal: context.signal,
   });
-  let model: ModelFiles = await resolveModel(trained.cardPath);
-  if (configuration.derivation === 'key-transform') model = await deriveTransformedModel(model, context.key!);
+  const model = await studyModel(configuration, trained.cardPath, context.key);
   const evaluationStarted = performance.now();
-  const evaluation = await evaluateModel({
+  const { evaluation, predictions } = await evaluateModelWithPredictions({
     model,
     exportDir: context.exportDir,
     split: 'test',
@@ -184,6 +210,7 @@ async function runOne(
       confusionMatrix: c.confusionMatrix,
       perClass: c.perClass,
     },
+    testOutcomes: encodeTestOutcomes(predictions.labels, predictions.predicted),
     retrieval: {
       testToTrain: retrieval(evaluation.retrieval.queryVsDatabase),
       testToTest: retrieval(evaluation.retrieval.leaveOneOut),

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,9 @@ import {
   type StudyConfiguration,
 } from '../../../src/core/study/configurations.js';
 import { writeStudyReport } from '../../../src/core/study/report.js';
-import { readStudyResults, type StudyResult } from '../../../src/core/study/results.js';
+import { addTestOutcomes, type OutcomesEvent } from '../../../src/core/study/outcomes-backfill.js';
+import { correctCount, encodeTestOutcomes } from '../../../src/core/study/outcomes.js';
+import { readStudyResults, resultFileName, type StudyResult } from '../../../src/core/study/results.js';
 import { runStudy, type StudyEvent, type StudyTrainer } from '../../../src/core/study/runner.js';
 import { writeTinyExport } from '../training/tiny-export.js';
 
@@ -87,8 +89,9 @@ describe('study runner', () => {
       const { mkdir } = await import('node:fs/promises');
       await mkdir(outDir, { recursive: true });
       await copyFile(join(fixtures, 'tiny-model.onnx'), join(outDir, 'tiny-model.onnx'));
-      await copyFile(join(fixtures, 'tiny-model.json'), join(outDir, 'tiny-model.json'));
-      return { cardPath: join(outDir, 'tiny-model.json'), durationSeconds: 0.5, epochsRun: 1, device: 'cpu' };
+      // The card under the model id, as the real trainer names it; it points at tiny-model.onnx.
+      await copyFile(join(fixtures, 'tiny-model.json'), join(outDir, `${modelId}.json`));
+      return { cardPath: join(outDir, `${modelId}.json`), durationSeconds: 0.5, epochsRun: 1, device: 'cpu' };
     },
   });
 
@@ -143,6 +146,9 @@ describe('study runner', () => {
     expect(result.classification.accuracy).toBeGreaterThan(0.9);
     const matrixTotal = result.classification.confusionMatrix.flat().reduce((a, b) => a + b, 0);
     expect(matrixTotal).toBe(result.retrieval.testToTest.queries);
+    // Per-image outcomes for paired tests: one per test image, as many right as the accuracy says.
+    expect(result.testOutcomes!.count).toBe(matrixTotal);
+    expect(correctCount(result.testOutcomes!)).toBe(Math.round(result.classification.accuracy * matrixTotal));
     expect(result.retrieval.testToTrain.mAP).toBeGreaterThan(0.5);
     expect(result.retrieval.testToTrain.mAP).toBeLessThanOrEqual(1);
     expect(events.some((e) => e.type === 'failed' && e.label === 'mnist-bitplane-mlp-xor')).toBe(true);
@@ -156,6 +162,56 @@ describe('study runner', () => {
     });
     expect(again).toEqual({ completed: 0, skipped: 1, failed: [] });
     expect(calls).toEqual(['mnist-bitplane-mlp-arnoldplusxor', 'mnist-bitplane-mlp-xor']);
+  });
+
+  it('adds per-image outcomes to a result stored without them, only when its model reproduces the stored numbers', async () => {
+    const resultsDir = join(work, 'results');
+    const path = join(resultsDir, resultFileName(configuration));
+    const stored = JSON.parse(await readFile(path, 'utf8')) as StudyResult;
+    const outcomes = stored.testOutcomes!;
+    const options = {
+      configurations: [configuration],
+      resultsDir,
+      workDir: join(work, 'models'),
+      exportsDir,
+      threads: 1,
+    };
+    expect(await addTestOutcomes(options)).toEqual({ added: 0, skipped: 1, failed: 0 });
+
+    // A result written before outcomes were kept: the model still in the work folder gives them back, bit for bit.
+    const { testOutcomes: _dropped, ...older } = stored;
+    await writeFile(path, JSON.stringify(older));
+    expect(await addTestOutcomes(options)).toEqual({ added: 1, skipped: 0, failed: 0 });
+    expect((JSON.parse(await readFile(path, 'utf8')) as StudyResult).testOutcomes).toEqual(outcomes);
+
+    // A stored matrix the model does not reproduce (model or export changed): refused, the file left as it was.
+    const matrix = stored.classification.confusionMatrix.map((row) => [...row]);
+    matrix[0]![0]! -= 1;
+    matrix[0]![1]! += 1;
+    const tampered = JSON.stringify({
+      ...older,
+      classification: { ...older.classification, confusionMatrix: matrix },
+    });
+    await writeFile(path, tampered);
+    const events: OutcomesEvent[] = [];
+    expect(await addTestOutcomes({ ...options, onEvent: (e) => events.push(e) })).toEqual({
+      added: 0,
+      skipped: 0,
+      failed: 1,
+    });
+    expect(events[0]).toMatchObject({ type: 'failed', error: expect.stringContaining('does not reproduce') });
+    expect(await readFile(path, 'utf8')).toBe(tampered);
+
+    // Outcomes that disagree with the stored accuracy make the file a reported problem, never half-used.
+    const wrong = {
+      ...outcomes,
+      correct: Buffer.alloc(Buffer.from(outcomes.correct, 'base64').length).toString('base64'),
+    };
+    await writeFile(path, JSON.stringify({ ...stored, testOutcomes: wrong }));
+    const read = await readStudyResults(resultsDir);
+    expect(read.results).toHaveLength(0);
+    expect(read.problems[0]).toMatch(/testOutcomes have 0 right, the accuracy says \d+/);
+    await writeFile(path, JSON.stringify(stored));
   });
 
   it('writes docs/study.md with measured cells, "missing" for the rest, and PNG plots', async () => {
@@ -263,6 +319,19 @@ describe('study runner', () => {
 describe('study report observations', () => {
   it('says what the uniform permutation costs each architecture against arnold+xor, from the stored numbers', async () => {
     const grid = studyConfigurations('b574d9e46e54e965', STUDY_BUDGETS.full);
+    // 10,000 test images; each configuration is wrong on one range of them, so the paired counts are known.
+    const labels = new Int32Array(10000);
+    const outcomes = (wrongFrom: number, wrongTo: number) => {
+      const predicted = Int32Array.from(labels, (label, i) =>
+        i >= wrongFrom && i < wrongTo ? 1 - label : label,
+      );
+      return encodeTestOutcomes(labels, predicted);
+    };
+    const wrong: Record<string, [number, number]> = {
+      plain: [0, 100],
+      'arnold+xor': [0, 300],
+      'uniform+xor': [100, 600],
+    };
     const fake = (condition: string, weightedF1: number): StudyResult => {
       const configuration = grid.find(
         (c) =>
@@ -285,6 +354,7 @@ describe('study report observations', () => {
           ],
           perClass: [],
         },
+        testOutcomes: outcomes(...wrong[condition]!),
         retrieval: {
           testToTrain: { mAP: 0.9, mAPAt10: 0.9, precisionAt10: 0.9, queries: 10, databaseSize: 10 },
           testToTest: { mAP: 0.9, mAPAt10: 0.9, precisionAt10: 0.9, queries: 10, databaseSize: 10 },
@@ -311,6 +381,16 @@ describe('study report observations', () => {
         '- **uniform+xor against arnold+xor**, weighted F1: dcnn 0.9500 vs 0.9700 (-0.0200).',
       );
       expect(markdown).toMatch(/\| dcnn \| 0\.9900 \| missing \| missing \| 0\.9700 \| 0\.9500 \|/);
+      // Paired tests on the per-image outcomes: plain → arnold+xor differ on images 100–299 only, arnold+xor →
+      // uniform+xor on 0–99 (right only under uniform+xor) and 300–599; McNemar exact, Holm over 3 comparisons.
+      expect(markdown).toContain('| dcnn | plain | arnold | — | missing | — | — |');
+      expect(markdown).toContain(
+        '| dcnn | plain | arnold+xor | 0.9900 → 0.9700 | 200 / 0 | 1.2e-60 | **significant** |',
+      );
+      expect(markdown).toContain(
+        '| dcnn | arnold+xor | uniform+xor | 0.9700 → 0.9500 | 300 / 100 | 2.6e-24 | **significant** |',
+      );
+      expect(markdown).toContain("Holm's correction over the 3 comparisons");
       // How finely 10,000 test images resolve a cell: Wilson 95 % intervals of the best encrypted and the lowest.
       expect(markdown).toContain(
         '- **What the test split resolves**: 10,000 test images, so one image is 0.00010 of accuracy. 95 % Wilson intervals: dcnn on arnold+xor, accuracy 0.9700: 0.9665–0.9732 (±0.0033); dcnn on uniform+xor, accuracy 0.9500: 0.9456–0.9541 (±0.0043).',
