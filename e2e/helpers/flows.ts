@@ -313,6 +313,16 @@ export async function openAblationConfiguration(page: Page): Promise<void> {
     /Accuracy 0\.\d{4} \(95 % interval 0\.\d{4}–0\.\d{4}, [\d,]+ test images\)/,
   );
   await expect(dialog.locator('.table-panel tbody tr').first()).toBeVisible();
+  if (shown === 'full') {
+    // The full study keeps per-image outcomes: the first MNIST row (plain dcnn) is tested against every
+    // condition of its table, and the CNN's losses under the cipher are resolved by the test split.
+    const paired = dialog.getByTestId('study-paired-tests');
+    await expect(paired).toContainText("McNemar's exact test");
+    await expect(paired.locator('tbody tr')).toHaveCount(4);
+    await expect(paired.locator('tbody')).toContainText('significant');
+    await paired.scrollIntoViewIfNeeded();
+    await paired.screenshot({ path: join(SCREENSHOT_DIR, 'evaluate-ablation-paired.png') });
+  }
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
 }

@@ -4,20 +4,24 @@ import { accuracyInterval, confusionTotal } from '../core/evaluation/classificat
 import {
   STUDY_BUDGETS,
   STUDY_BUDGET_NAMES,
+  STUDY_GRID_CONDITIONS,
   budgetName,
   configurationHash,
   describeBudget,
   studyConfigurations,
   type StudyConfiguration,
 } from '../core/study/configurations.js';
+import { lookupFor, pairedTests, testedCount, verdictOf } from '../core/study/paired.js';
 import { readStudyResults, type StudyResult } from '../core/study/results.js';
 import type {
   AblationRowSchema,
   EvaluateAblationResponseSchema,
   EvaluateStudyConfigResponseSchema,
+  StudyPairedTestSchema,
 } from '../shared/analysis.js';
 
 type AblationRow = z.output<typeof AblationRowSchema>;
+type AblationPairedTest = z.output<typeof StudyPairedTestSchema>;
 
 const modelOf = (c: StudyConfiguration): AblationRow['model'] =>
   c.derivation === 'key-transform' ? 'key-transformed' : 'trained';
@@ -119,7 +123,8 @@ export async function readStudyConfig(
   dir: string | null,
   id: string,
 ): Promise<z.output<typeof EvaluateStudyConfigResponseSchema>> {
-  const result = dir ? (await readStudyResults(dir)).results.find((r) => r.hash === id) : undefined;
+  const results = dir ? (await readStudyResults(dir)).results : [];
+  const result = results.find((r) => r.hash === id);
   if (!result) throw new CipherLensError('NOT_FOUND', `no study result for configuration ${id}`);
   const { classification } = result;
   return {
@@ -127,5 +132,35 @@ export async function readStudyConfig(
     labels: classification.classes,
     matrix: classification.confusionMatrix,
     perClass: classification.perClass,
+    pairedTests: pairedTestsOf(results, result),
   };
+}
+
+/** The paired tests of the result's table (its dataset at its named budget) that involve it. */
+function pairedTestsOf(results: StudyResult[], result: StudyResult): AblationPairedTest[] {
+  const name = budgetName(result.configuration.budget);
+  if (!name) return [];
+  const tests = pairedTests(
+    result.configuration.dataset,
+    lookupFor(results, STUDY_BUDGETS[name]),
+    STUDY_GRID_CONDITIONS[name],
+  );
+  const comparisons = testedCount(tests);
+  return tests.flatMap(({ a, b, resultA, resultB, outcome }) =>
+    typeof outcome !== 'string' && (resultA?.hash === result.hash || resultB?.hash === result.hash)
+      ? [
+          {
+            a,
+            b,
+            accuracyA: resultA!.classification.accuracy,
+            accuracyB: resultB!.classification.accuracy,
+            onlyA: outcome.onlyA,
+            onlyB: outcome.onlyB,
+            p: outcome.p,
+            verdict: verdictOf(outcome),
+            comparisons,
+          },
+        ]
+      : [],
+  );
 }

@@ -254,11 +254,29 @@ export const EvaluateAblationResponseSchema = z.strictObject({
   problems: z.array(z.string()),
 });
 export const EvaluateStudyConfigRequestSchema = z.strictObject({ id: z.string().min(1).max(200) });
+/**
+ * One paired comparison of a study configuration with another of its table (McNemar's exact test on the same
+ * test images); `significant` after Holm's correction over the `comparisons` of that table, `identical outcomes`
+ * when not one image tells them apart (core/study/paired.ts).
+ */
+export const StudyPairedTestSchema = z.strictObject({
+  a: z.string(),
+  b: z.string(),
+  accuracyA: z.number(),
+  accuracyB: z.number(),
+  onlyA: z.number().int(),
+  onlyB: z.number().int(),
+  p: z.number(),
+  verdict: z.enum(['significant', 'not resolved', 'identical outcomes']),
+  comparisons: z.number().int(),
+});
 export const EvaluateStudyConfigResponseSchema = z.strictObject({
   row: AblationRowSchema,
   labels: z.array(z.string()),
   matrix: MatrixSchema,
   perClass: z.array(PerClassRowSchema),
+  /** The table's paired tests this configuration takes part in; empty without per-image outcomes. */
+  pairedTests: z.array(StudyPairedTestSchema),
 });
 
 /** Pearson r per direction; null where it is undefined (a constant image has no variance). */

@@ -105,8 +105,10 @@ describe('study results for the Evaluate view', () => {
     expect((await readStudyTable(await temporaryFolder())).available).toBe(false);
   });
 
+  const resultsDir = join(import.meta.dirname, '..', '..', 'study', 'results');
+
   it("fills a named budget's grid from the stored files and reads the repository's study results", async () => {
-    const table = await readStudyTable(join(import.meta.dirname, '..', '..', 'study', 'results'));
+    const table = await readStudyTable(resultsDir);
     expect(table.problems).toEqual([]);
     const quick = table.budgets.find((b) => b.name === 'quick')!;
     expect(quick.expected).toBe(34);
@@ -118,5 +120,31 @@ describe('study results for the Evaluate view', () => {
     )!;
     expect(mnistDcnnPlain.id).toBe('95ee5724d8e660d6');
     expect(mnistDcnnPlain.weightedF1).toBeGreaterThan(0.9);
+    // Quick-budget results predate per-image outcomes: no paired tests, never invented.
+    expect((await readStudyConfig(resultsDir, mnistDcnnPlain.id)).pairedTests).toEqual([]);
+  });
+
+  it("gives a configuration's paired tests against the others of its table from the stored per-image outcomes", async () => {
+    const { rows } = await readStudyTable(resultsDir);
+    const row = rows.find(
+      (r) =>
+        r.budget === 'full' &&
+        r.dataset === 'mnist' &&
+        r.architecture === 'dcnn' &&
+        r.condition === 'uniform+xor',
+    )!;
+    const { pairedTests } = await readStudyConfig(resultsDir, row.id);
+    // Against plain and against arnold+xor (the same XOR, Arnold's permutation): the MNIST full grid is complete,
+    // so Holm's correction runs over all 22 comparisons of its table.
+    expect(pairedTests.map((t) => [t.a, t.b])).toEqual([
+      ['plain', 'uniform+xor'],
+      ['arnold+xor', 'uniform+xor'],
+    ]);
+    const [againstPlain, againstArnold] = pairedTests;
+    expect(againstPlain).toMatchObject({ onlyA: 359, onlyB: 28, verdict: 'significant', comparisons: 22 });
+    expect(againstPlain!.accuracyB).toBe(row.accuracy);
+    expect(againstArnold).toMatchObject({ onlyA: 241, onlyB: 170, verdict: 'significant' });
+    expect(againstArnold!.p).toBeGreaterThan(1e-4);
+    expect(againstArnold!.p).toBeLessThan(1e-3);
   });
 });

@@ -8,7 +8,6 @@ import {
   type Condition,
 } from '../crypto/condition.js';
 import { accuracyInterval, confusionTotal } from '../evaluation/classification-metrics.js';
-import { comparePaired, holmSignificant } from '../evaluation/paired-test.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import {
   DEFAULT_STUDY_BUDGET_NAME,
@@ -19,16 +18,14 @@ import {
   STUDY_GRID_CONDITIONS,
   TRANSFORMED_STUDY_ARCHITECTURES,
   budgetName,
-  configurationHash,
   configurationLabel,
   describeBudget,
   studyConfigurations,
   type StudyArchitecture,
-  type StudyBudget,
   type StudyBudgetName,
   type StudyDataset,
 } from './configurations.js';
-import { decodeTestOutcomes, sameTestImages } from './outcomes.js';
+import { formatP, lookupFor, pairedTests, testedCount, verdictOf, type Lookup } from './paired.js';
 import type { StudyResult } from './results.js';
 import { securityResultPath, type SecurityStudyResult } from './security-study.js';
 import { confusionHeatmap, correlationScatter, groupedBarChart, histogramPair } from './svg-charts.js';
@@ -65,29 +62,6 @@ const METRICS: Metric[] = [
     value: (r) => r.retrieval.testToTrain.precisionAt10,
   },
 ];
-
-type Lookup = (
-  dataset: StudyDataset,
-  architecture: StudyArchitecture,
-  condition: Condition,
-  derivation?: 'key-transform',
-) => StudyResult | undefined;
-
-const lookupKey = (d: string, a: string, c: string, derivation: string | undefined): string =>
-  `${d}|${a}|${c}|${derivation ?? 'trained'}`;
-
-/** Only results of one budget count: another budget's result is a different experiment. */
-function lookupFor(results: StudyResult[], budget: StudyBudget): Lookup {
-  const byKey = new Map<string, StudyResult>();
-  for (const r of results) {
-    if (configurationHash({ ...r.configuration, budget }) !== r.hash) continue;
-    const c = r.configuration;
-    const key = lookupKey(c.dataset, c.architecture, c.condition, c.derivation);
-    const previous = byKey.get(key);
-    if (!previous || previous.createdAt < r.createdAt) byKey.set(key, r);
-  }
-  return (d, a, c, derivation) => byKey.get(lookupKey(d, a, c, derivation));
-}
 
 const fmt = (v: number | undefined): string =>
   v === undefined || Number.isNaN(v) ? 'missing' : v.toFixed(4);
@@ -250,97 +224,31 @@ function testResolution(
 
 const testImages = (r: StudyResult): number => confusionTotal(r.classification.confusionMatrix);
 
-/** The comparisons the paired tests make: each condition against plain, a stronger permutation against Arnold's. */
-function pairsToTest(
+/** The paired tests of one dataset's table (paired.ts) as markdown. */
+function pairedTestsMarkdown(
   dataset: StudyDataset,
   lookup: Lookup,
   conditions: readonly Condition[],
-): {
-  architecture: string;
-  a: string;
-  b: string;
-  ra: StudyResult | undefined;
-  rb: StudyResult | undefined;
-}[] {
-  const pairs = [];
-  for (const architecture of STUDY_ARCHITECTURES) {
-    const plain = lookup(dataset, architecture, 'plain');
-    for (const c of conditions.filter((c) => c !== 'plain')) {
-      pairs.push({ architecture, a: 'plain', b: c, ra: plain, rb: lookup(dataset, architecture, c) });
-    }
-    for (const extra of conditions.filter((c) => !STUDY_CONDITIONS.includes(c))) {
-      const baseline = CONDITION_REGISTRY[extra].xor ? DEFAULT_CONDITION : 'arnold';
-      pairs.push({
-        architecture,
-        a: baseline,
-        b: extra,
-        ra: lookup(dataset, architecture, baseline),
-        rb: lookup(dataset, architecture, extra),
-      });
-    }
-    if (TRANSFORMED_STUDY_ARCHITECTURES.includes(architecture)) {
-      // The transform is exact when the rewritten model gets every cipher image right that its source gets right
-      // on the plain image: 0 / 0.
-      pairs.push({
-        architecture,
-        a: 'plain',
-        b: `${DEFAULT_CONDITION}, plain model key-transformed`,
-        ra: plain,
-        rb: lookup(dataset, architecture, DEFAULT_CONDITION, 'key-transform'),
-      });
-      pairs.push({
-        architecture,
-        a: `${DEFAULT_CONDITION}, trained`,
-        b: `${DEFAULT_CONDITION}, plain model key-transformed`,
-        ra: lookup(dataset, architecture, DEFAULT_CONDITION),
-        rb: lookup(dataset, architecture, DEFAULT_CONDITION, 'key-transform'),
-      });
-    }
-  }
-  return pairs;
-}
-
-/**
- * McNemar's exact test for each comparison, on the per-image test outcomes both results keep, with Holm's
- * correction over the dataset's comparisons: which gaps the test split actually resolves.
- */
-function pairedTests(dataset: StudyDataset, lookup: Lookup, conditions: readonly Condition[]): string[] {
-  const tested = pairsToTest(dataset, lookup, conditions).map((pair) => {
-    const { ra, rb } = pair;
-    if (!ra || !rb) return { pair, outcome: 'missing' as const };
-    if (!ra.testOutcomes || !rb.testOutcomes || !sameTestImages(ra.testOutcomes, rb.testOutcomes)) {
-      return { pair, outcome: 'no per-image outcomes' as const };
-    }
-    return {
-      pair,
-      outcome: comparePaired(decodeTestOutcomes(ra.testOutcomes), decodeTestOutcomes(rb.testOutcomes)),
-    };
-  });
-  const done = tested.flatMap((t) => (typeof t.outcome === 'string' ? [] : [t.outcome]));
-  if (done.length === 0) return [];
-  const significant = holmSignificant(done.map((o) => o.p));
-  let next = 0;
-  const p = (value: number): string => (value < 0.0001 ? value.toExponential(1) : value.toFixed(4));
+): string[] {
+  const tests = pairedTests(dataset, lookup, conditions);
+  const tested = testedCount(tests);
+  if (tested === 0) return [];
   return [
     `#### Paired tests: which gaps the test split resolves`,
     '',
-    `McNemar's exact test on the same test images: only images right under one configuration and wrong under the other count. p is two-sided; "Holm" marks the gaps significant at α = 0.05 after Holm's correction over the ${done.length} comparisons of this table. "missing": a configuration has not finished; "no per-image outcomes": a result stored before they were kept (\`cipherlens study outcomes\` adds them).`,
+    `McNemar's exact test on the same test images: only images right under one configuration and wrong under the other count. p is two-sided; "Holm" marks the gaps significant at α = 0.05 after Holm's correction over the ${tested} comparisons of this table. "missing": a configuration has not finished; "no per-image outcomes": a result stored before they were kept (\`cipherlens study outcomes\` adds them).`,
     '',
     '| architecture | A | B | accuracy A → B | right only under A / only under B | p | Holm, α = 0.05 |',
     '| --- | --- | --- | ---: | ---: | ---: | --- |',
-    ...tested.map(({ pair, outcome }) => {
+    ...tests.map(({ architecture, a, b, resultA, resultB, outcome }) => {
       const accuracy =
-        pair.ra && pair.rb
-          ? `${pair.ra.classification.accuracy.toFixed(4)} → ${pair.rb.classification.accuracy.toFixed(4)}`
+        resultA && resultB
+          ? `${resultA.classification.accuracy.toFixed(4)} → ${resultB.classification.accuracy.toFixed(4)}`
           : '—';
-      const head = `| ${pair.architecture} | ${pair.a} | ${pair.b} | ${accuracy} |`;
+      const head = `| ${architecture} | ${a} | ${b} | ${accuracy} |`;
       if (typeof outcome === 'string') return `${head} ${outcome} | — | — |`;
-      const mark = significant[next++]
-        ? '**significant**'
-        : outcome.onlyA + outcome.onlyB === 0
-          ? 'identical outcomes'
-          : 'not resolved';
-      return `${head} ${outcome.onlyA} / ${outcome.onlyB} | ${p(outcome.p)} | ${mark} |`;
+      const verdict = verdictOf(outcome) === 'significant' ? '**significant**' : verdictOf(outcome);
+      return `${head} ${outcome.onlyA} / ${outcome.onlyB} | ${formatP(outcome.p)} | ${verdict} |`;
     }),
     '',
   ];
@@ -559,7 +467,7 @@ export async function writeStudyReport(options: ReportOptions): Promise<string> 
         ...budgetComparison(dataset, lookup, leadName, lookupFor(results, STUDY_BUDGETS[other]), other),
       );
     }
-    md.push('', ...pairedTests(dataset, lookup, leadConditions));
+    md.push('', ...pairedTestsMarkdown(dataset, lookup, leadConditions));
 
     const security = await readSecurity(options.resultsDir, dataset);
     if (security) {

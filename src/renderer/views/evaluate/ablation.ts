@@ -1,3 +1,4 @@
+import type { OperationResponse } from '../../../shared/index.js';
 import type { AppContext } from '../../app/context.js';
 import { confusionMatrixPanel } from '../../components/confusionMatrix.js';
 import { type Column, dataTable } from '../../components/dataTable.js';
@@ -63,6 +64,50 @@ const COLUMNS: Column<AblationRow>[] = [
   },
 ];
 
+type PairedTest = OperationResponse<'evaluateStudyConfig'>['pairedTests'][number];
+
+const PAIRED_COLUMNS: Column<PairedTest>[] = [
+  { label: 'A', value: (t) => t.a },
+  { label: 'B', value: (t) => t.b },
+  {
+    label: 'Accuracy A → B',
+    value: (t) => t.accuracyB - t.accuracyA,
+    format: (t) => `${formatNumber(t.accuracyA)} → ${formatNumber(t.accuracyB)}`,
+    numeric: true,
+  },
+  {
+    label: 'Right only under A / B',
+    value: (t) => t.onlyA - t.onlyB,
+    format: (t) => `${t.onlyA} / ${t.onlyB}`,
+    numeric: true,
+  },
+  {
+    label: 'p',
+    value: (t) => t.p,
+    format: (t) => (t.p < 0.0001 ? t.p.toExponential(1) : t.p.toFixed(4)),
+    numeric: true,
+  },
+  {
+    label: 'Holm, α = 0.05',
+    value: (t) => t.verdict,
+    // Neutral emphasis: a resolved gap can be a loss or a gain, so it is not coloured good or bad.
+    cellClass: (t) =>
+      t.verdict === 'significant' ? 'emphasis' : t.verdict === 'not resolved' ? 'missing' : undefined,
+  },
+];
+
+/** The configuration's paired tests against the others of its table; nothing when none could be made. */
+function pairedTestsTable(config: OperationResponse<'evaluateStudyConfig'>): HTMLElement | null {
+  if (config.pairedTests.length === 0) return null;
+  return dataTable<PairedTest>({
+    title: 'Paired tests',
+    caption: `McNemar's exact test on the same ${config.row.testImages?.toLocaleString('en-US') ?? ''} test images: only images right under one and wrong under the other count. "significant" after Holm's correction over the ${config.pairedTests[0]!.comparisons} comparisons of this table (docs/study.md); "not resolved" means this test split cannot tell the two apart, not that they are equal.`,
+    columns: PAIRED_COLUMNS,
+    rows: config.pairedTests,
+    testId: 'study-paired-tests',
+  });
+}
+
 async function openConfiguration(context: AppContext, row: AblationRow): Promise<void> {
   if (!row.hasConfusionMatrix) return;
   const config = await attempt(`Could not load ${row.id}`, () =>
@@ -85,6 +130,7 @@ async function openConfiguration(context: AppContext, row: AblationRow): Promise
         weightedF1,
       }),
     ),
+    pairedTestsTable(config),
   );
 }
 
