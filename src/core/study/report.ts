@@ -233,10 +233,20 @@ function pairedTestsMarkdown(
   const tests = pairedTests(dataset, lookup, conditions);
   const tested = testedCount(tests);
   if (tested === 0) return [];
+  const resolved = tests.filter((t) => typeof t.outcome !== 'string' && t.outcome.significant);
+  const names = resolved.map((t) => `${t.architecture} ${t.a} → ${t.b}`).join('; ');
+  const summary =
+    resolved.length === 0
+      ? `None of the ${tested} gaps tested is resolved by this test split.`
+      : resolved.length === tested
+        ? `All ${tested} gaps tested are resolved by this test split: ${names}.`
+        : `${resolved.length} of the ${tested} gaps tested are resolved by this test split: ${names}. The others are not.`;
   return [
     `#### Paired tests: which gaps the test split resolves`,
     '',
     `McNemar's exact test on the same test images: only images right under one configuration and wrong under the other count. p is two-sided; "Holm" marks the gaps significant at α = 0.05 after Holm's correction over the ${tested} comparisons of this table. "missing": a configuration has not finished; "no per-image outcomes": a result stored before they were kept (\`cipherlens study outcomes\` adds them).`,
+    '',
+    summary,
     '',
     '| architecture | A | B | accuracy A → B | right only under A / only under B | p | Holm, α = 0.05 |',
     '| --- | --- | --- | ---: | ---: | ---: | --- |',

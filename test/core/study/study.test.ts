@@ -391,6 +391,9 @@ describe('study report observations', () => {
         '| dcnn | arnold+xor | uniform+xor | 0.9700 → 0.9500 | 300 / 100 | 2.6e-24 | **significant** |',
       );
       expect(markdown).toContain("Holm's correction over the 3 comparisons");
+      expect(markdown).toContain(
+        'All 3 gaps tested are resolved by this test split: dcnn plain → arnold+xor; dcnn plain → uniform+xor; dcnn arnold+xor → uniform+xor.',
+      );
       // How finely 10,000 test images resolve a cell: Wilson 95 % intervals of the best encrypted and the lowest.
       expect(markdown).toContain(
         '- **What the test split resolves**: 10,000 test images, so one image is 0.00010 of accuracy. 95 % Wilson intervals: dcnn on arnold+xor, accuracy 0.9700: 0.9665–0.9732 (±0.0033); dcnn on uniform+xor, accuracy 0.9500: 0.9456–0.9541 (±0.0043).',
