@@ -8,7 +8,11 @@ import {
   type AblationBudget,
   type AblationRow,
 } from '../../src/renderer/views/evaluate/ablation-state.js';
-import { createAblationSection, runDescription } from '../../src/renderer/views/evaluate/ablation.js';
+import {
+  createAblationSection,
+  pairedTestsTable,
+  runDescription,
+} from '../../src/renderer/views/evaluate/ablation.js';
 import { fakeContext, settle } from './harness.js';
 
 function row(overrides: Partial<AblationRow>): AblationRow {
@@ -160,5 +164,60 @@ describe('ablation section (happy-dom)', () => {
     expect(mnist.textContent).toContain('0.9000');
     expect(mnist.textContent).toContain('2 ep · 12 s');
     section.element.remove();
+  });
+});
+
+describe('paired tests of a configuration (happy-dom)', () => {
+  const config = (pairedTests: Parameters<typeof pairedTestsTable>[0]['pairedTests']) => ({
+    row: row({ testImages: 10000 }),
+    labels: ['a', 'b'],
+    matrix: [
+      [1, 0],
+      [0, 1],
+    ],
+    perClass: [],
+    pairedTests,
+  });
+
+  it('shows each comparison with its counts, p and verdict, and says what the verdicts mean', () => {
+    const table = pairedTestsTable(
+      config([
+        {
+          a: 'plain',
+          b: 'arnold',
+          accuracyA: 0.9927,
+          accuracyB: 0.9851,
+          onlyA: 104,
+          onlyB: 28,
+          p: 1.8e-11,
+          verdict: 'significant',
+          comparisons: 22,
+        },
+        {
+          a: 'plain',
+          b: 'xor',
+          accuracyA: 0.9927,
+          accuracyB: 0.9925,
+          onlyA: 5,
+          onlyB: 3,
+          p: 0.7266,
+          verdict: 'not resolved',
+          comparisons: 22,
+        },
+      ]),
+    );
+    expect(table.textContent).toContain("McNemar's exact test on the same 10,000 test images");
+    expect(table.textContent).toContain('22 comparisons of this table');
+    const cells = [...table.querySelectorAll('tbody tr')].map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent),
+    );
+    expect(cells).toEqual([
+      ['plain', 'arnold', '0.9927 → 0.9851', '104 / 28', '1.8e-11', 'significant'],
+      ['plain', 'xor', '0.9927 → 0.9925', '5 / 3', '0.7266', 'not resolved'],
+    ]);
+  });
+
+  it('says why there are none rather than showing nothing', () => {
+    expect(pairedTestsTable(config([])).textContent).toMatch(/^No paired tests for this configuration/);
   });
 });

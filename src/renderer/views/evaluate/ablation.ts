@@ -96,9 +96,15 @@ const PAIRED_COLUMNS: Column<PairedTest>[] = [
   },
 ];
 
-/** The configuration's paired tests against the others of its table; nothing when none could be made. */
-function pairedTestsTable(config: OperationResponse<'evaluateStudyConfig'>): HTMLElement | null {
-  if (config.pairedTests.length === 0) return null;
+/** The configuration's paired tests against the others of its table, or why there are none. */
+export function pairedTestsTable(config: OperationResponse<'evaluateStudyConfig'>): HTMLElement {
+  if (config.pairedTests.length === 0) {
+    return el('p', {
+      class: 'muted',
+      attrs: { 'data-testid': 'study-paired-none' },
+      text: 'No paired tests for this configuration: no finished configuration of its table shares per-image test outcomes with it. Results stored before outcomes were kept have none; `cipherlens study outcomes` adds them while the model is still in the work folder.',
+    });
+  }
   return dataTable<PairedTest>({
     title: 'Paired tests',
     caption: `McNemar's exact test on the same ${config.row.testImages?.toLocaleString('en-US') ?? ''} test images: only images right under one and wrong under the other count. "significant" after Holm's correction over the ${config.pairedTests[0]!.comparisons} comparisons of this table (docs/study.md); "not resolved" means this test split cannot tell the two apart, not that they are equal.`,
