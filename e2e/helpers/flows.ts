@@ -290,7 +290,7 @@ export async function openAblationConfiguration(page: Page): Promise<void> {
   await expectNoSidewaysScroll(ablation.getByTestId('ablation-mnist'));
   // How finely the test split tells rows apart, from the finished rows' accuracy intervals (MNIST: 10,000 images).
   await expect(ablation.getByTestId('ablation-mnist')).toContainText(
-    /Accuracy over 10,000 test images, 95 % interval ±0\.\d{4} at 0\.\d{4}/,
+    /Accuracy over 10,000 test images, 95 % intervals from 0\.\d{4}–0\.\d{4} at 0\.\d{4} to /,
   );
   await expect(rows.filter({ hasText: 'open' })).toHaveCount(committed[shown]);
   await ablation.getByTestId('ablation-budget').selectOption('quick');

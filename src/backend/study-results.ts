@@ -11,7 +11,7 @@ import {
   studyConfigurations,
   type StudyConfiguration,
 } from '../core/study/configurations.js';
-import { lookupFor, pairedTests, testedCount, verdictOf } from '../core/study/paired.js';
+import { formatP, lookupFor, pairedTests, testedCount, verdictOf } from '../core/study/paired.js';
 import { readStudyResults, type StudyResult } from '../core/study/results.js';
 import type {
   AblationRowSchema,
@@ -43,7 +43,7 @@ function toRow(result: StudyResult): AblationRow {
     mAPTestToTest: retrieval.testToTest.mAP,
     hasConfusionMatrix: classification.confusionMatrix.length === classification.classes.length,
     testImages: testImages > 0 ? testImages : null,
-    accuracyInterval: accuracyInterval(classification.accuracy, testImages),
+    accuracyInterval: accuracyInterval(classification.confusionMatrix),
     budget: budgetName(configuration.budget) ?? 'other',
     model: modelOf(configuration),
     epochsRun: training.epochsRun,
@@ -140,9 +140,13 @@ export async function readStudyConfig(
 function pairedTestsOf(results: StudyResult[], result: StudyResult): AblationPairedTest[] {
   const name = budgetName(result.configuration.budget);
   if (!name) return [];
+  // Only results of the same study key: the table's grid is one key's, and so are its comparisons.
+  const sameKey = results.filter(
+    (r) => r.configuration.keyFingerprint === result.configuration.keyFingerprint,
+  );
   const tests = pairedTests(
     result.configuration.dataset,
-    lookupFor(results, STUDY_BUDGETS[name]),
+    lookupFor(sameKey, STUDY_BUDGETS[name]),
     STUDY_GRID_CONDITIONS[name],
   );
   const comparisons = testedCount(tests);
@@ -157,6 +161,7 @@ function pairedTestsOf(results: StudyResult[], result: StudyResult): AblationPai
             onlyA: outcome.onlyA,
             onlyB: outcome.onlyB,
             p: outcome.p,
+            pText: formatP(outcome.p),
             verdict: verdictOf(outcome),
             comparisons,
           },

@@ -267,6 +267,8 @@ export const StudyPairedTestSchema = z.strictObject({
   onlyA: z.number().int(),
   onlyB: z.number().int(),
   p: z.number(),
+  /** p as the report prints it ("1.2e-60", "< 1e-300", "0.6875"). */
+  pText: z.string(),
   verdict: z.enum(['significant', 'not resolved', 'identical outcomes']),
   comparisons: z.number().int(),
 });

@@ -112,10 +112,10 @@ describe('ablation state', () => {
     expect(
       resolutionNote([measured(0.9596, 0.9556, 0.9633), row({}), measured(0.9804, 0.9775, 0.9829)]),
     ).toBe(
-      'Accuracy over 10,000 test images, 95 % interval ±0.0027 at 0.9804 to ±0.0039 at 0.9596: rows closer than that are not told apart.',
+      'Accuracy over 10,000 test images, 95 % intervals from 0.9775–0.9829 at 0.9804 to 0.9556–0.9633 at 0.9596. They are unpaired: open a row for its paired tests, which say which gaps this test split resolves.',
     );
     expect(resolutionNote([measured(0.98, 0.97, 0.99)])).toBe(
-      'Accuracy over 10,000 test images, 95 % interval ±0.0100 at 0.9800: rows closer than that are not told apart.',
+      'Accuracy over 10,000 test images, 95 % intervals 0.9700–0.9900 at 0.9800. They are unpaired: open a row for its paired tests, which say which gaps this test split resolves.',
     );
     expect(
       runDescription({
@@ -190,6 +190,7 @@ describe('paired tests of a configuration (happy-dom)', () => {
           onlyA: 104,
           onlyB: 28,
           p: 1.8e-11,
+          pText: '1.8e-11',
           verdict: 'significant',
           comparisons: 22,
         },
@@ -201,6 +202,7 @@ describe('paired tests of a configuration (happy-dom)', () => {
           onlyA: 5,
           onlyB: 3,
           p: 0.7266,
+          pText: '0.7266',
           verdict: 'not resolved',
           comparisons: 22,
         },

@@ -143,6 +143,10 @@ const command: CliCommand = {
           key,
           threads,
           onEvent: (event) => {
+            if (event.type === 'unreadable') {
+              process.stderr.write(`unreadable result (left as it is): ${event.problem}\n`);
+              return;
+            }
             const detail =
               event.type === 'skipped'
                 ? `: ${event.reason}`
@@ -195,6 +199,11 @@ const command: CliCommand = {
           onEvent: (event) => {
             const position = 'index' in event ? `[${event.index + 1}/${event.total}]` : '';
             switch (event.type) {
+              case 'unreadable':
+                process.stderr.write(
+                  `unreadable result (its configuration counts as missing and is run again): ${event.problem}\n`,
+                );
+                break;
               case 'skip':
                 process.stderr.write(`${position} ${event.label}: ${event.reason}\n`);
                 break;

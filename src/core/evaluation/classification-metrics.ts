@@ -178,9 +178,16 @@ export function classificationMetrics(
 export const confusionTotal = (matrix: readonly (readonly number[])[]): number =>
   matrix.reduce((sum, row) => sum + row.reduce((s, v) => s + v, 0), 0);
 
-/** The 95 % Wilson interval of an accuracy measured on `n` images; null when there are none. */
-export function accuracyInterval(accuracy: number, n: number): { low: number; high: number } | null {
-  return n > 0 ? wilsonInterval(Math.round(accuracy * n), n) : null;
+/** How many images a confusion matrix counts as right: its diagonal. */
+export const confusionCorrect = (matrix: readonly (readonly number[])[]): number =>
+  matrix.reduce((sum, row, i) => sum + (row[i] ?? 0), 0);
+
+/** The 95 % Wilson interval of the accuracy a confusion matrix records; null when it counts no image. */
+export function accuracyInterval(
+  matrix: readonly (readonly number[])[],
+): { low: number; high: number } | null {
+  const n = confusionTotal(matrix);
+  return n > 0 ? wilsonInterval(confusionCorrect(matrix), n) : null;
 }
 
 /**

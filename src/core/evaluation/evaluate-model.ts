@@ -1,9 +1,15 @@
 import { inferAll } from '../inference/batch.js';
+import type { InferenceEngine } from '../inference/engine.js';
 import type { ModelFiles } from '../inference/model-files.js';
 import type { ProviderPreference } from '../inference/providers.js';
 import type { Logger } from '../inference/session.js';
 import { argmaxRows, classificationMetrics, type ClassificationMetrics } from './classification-metrics.js';
-import { openExportForModel, readExportedSplit, type ExportedSplit } from '../inference/exported-split.js';
+import {
+  openExportForModel,
+  readExportedSplit,
+  type ExportManifest,
+  type ExportedSplit,
+} from '../inference/exported-split.js';
 import { evaluateRetrieval, type RetrievalMetrics } from './retrieval-metrics.js';
 
 export type EvaluationStage =
@@ -69,11 +75,29 @@ export interface ModelEvaluation {
 
 const seconds = (start: number): number => (performance.now() - start) / 1000;
 
+type InferenceOutputs = Awaited<ReturnType<typeof inferAll>>;
+
 /** Every image's true and predicted class on the classified split, in split order (not part of the report). */
 export interface SplitPredictions {
   split: string;
   labels: Int32Array;
   predicted: Int32Array;
+}
+
+/**
+ * One split through the model: its tensors, the model's outputs and its predicted classes. The one path both
+ * the evaluation and a re-classification take, so a re-classification reproduces an evaluation exactly.
+ */
+async function inferSplit(
+  engine: InferenceEngine,
+  options: { model: ModelFiles; exportDir: string; signal?: AbortSignal },
+  manifest: ExportManifest,
+  split: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ data: ExportedSplit; outputs: InferenceOutputs; predicted: Int32Array }> {
+  const data = await readExportedSplit(options.exportDir, manifest, split);
+  const outputs = await inferAll(engine, data.images, { signal: options.signal, onProgress });
+  return { data, outputs, predicted: argmaxRows(outputs.logits, options.model.card.classes.length) };
 }
 
 /** Classification only: the model's prediction for every image of one exported split. */
@@ -86,13 +110,8 @@ export async function predictExportedSplit(
   const split = options.split ?? 'test';
   const { manifest, engine } = await openExportForModel(options.model, options.exportDir, options);
   try {
-    const data = await readExportedSplit(options.exportDir, manifest, split);
-    const outputs = await inferAll(engine, data.images, { signal: options.signal });
-    return {
-      split,
-      labels: data.labels,
-      predicted: argmaxRows(outputs.logits, options.model.card.classes.length),
-    };
+    const { data, predicted } = await inferSplit(engine, options, manifest, split);
+    return { split, labels: data.labels, predicted };
   } finally {
     await engine.close();
   }
@@ -119,21 +138,24 @@ export async function evaluateModelWithPredictions(
   const started = performance.now();
 
   let queries: ExportedSplit;
-  let queryOutputs: Awaited<ReturnType<typeof inferAll>>;
-  let databaseOutputs: Awaited<ReturnType<typeof inferAll>>;
+  let queryOutputs: InferenceOutputs;
+  let predicted: Int32Array;
+  let databaseOutputs: InferenceOutputs;
   let database: ExportedSplit;
   const inferenceStart = performance.now();
   try {
-    queries = await readExportedSplit(exportDir, manifest, split);
-    queryOutputs = await inferAll(engine, queries.images, {
-      signal: options.signal,
-      onProgress: (d, t) => progress('classify queries', d, t),
-    });
-    database = await readExportedSplit(exportDir, manifest, databaseSplit);
-    databaseOutputs = await inferAll(engine, database.images, {
-      signal: options.signal,
-      onProgress: (d, t) => progress('embed database', d, t),
-    });
+    ({
+      data: queries,
+      outputs: queryOutputs,
+      predicted,
+    } = await inferSplit(engine, options, manifest, split, (d, t) => progress('classify queries', d, t)));
+    ({ data: database, outputs: databaseOutputs } = await inferSplit(
+      engine,
+      options,
+      manifest,
+      databaseSplit,
+      (d, t) => progress('embed database', d, t),
+    ));
   } finally {
     await engine.close();
   }
@@ -217,6 +239,5 @@ export async function evaluateModelWithPredictions(
       retrievalCpuSeconds: (cpu.user + cpu.system) / 1e6,
     },
   };
-  const predicted = argmaxRows(queryOutputs.logits, card.classes.length);
   return { evaluation, predictions: { split, labels: queries.labels, predicted } };
 }

@@ -26,7 +26,8 @@ function logLowerTail(m: number, n: number): number {
 export function mcnemarExact(onlyA: number, onlyB: number): PairedComparison {
   const n = onlyA + onlyB;
   if (n === 0) return { onlyA, onlyB, p: 1 };
-  const p = Math.min(1, 2 * Math.exp(logLowerTail(Math.min(onlyA, onlyB), n)));
+  // Below ~1e-308 the tail underflows to 0; the smallest double keeps "p > 0" true and prints as "< 1e-300".
+  const p = Math.max(Number.MIN_VALUE, Math.min(1, 2 * Math.exp(logLowerTail(Math.min(onlyA, onlyB), n))));
   return { onlyA, onlyB, p };
 }
 

@@ -12,7 +12,8 @@ import { exportDirFor, studyModel, studyModelDir } from './runner.js';
 export type OutcomesEvent =
   | { type: 'added'; label: string }
   | { type: 'skipped'; label: string; reason: string }
-  | { type: 'failed'; label: string; error: string };
+  | { type: 'failed'; label: string; error: string }
+  | { type: 'unreadable'; problem: string };
 
 /**
  * Adds per-image test outcomes to stored results that were written before the runner kept them, by classifying
@@ -31,7 +32,8 @@ export async function addTestOutcomes(options: {
   onEvent?: (event: OutcomesEvent) => void;
 }): Promise<{ added: number; skipped: number; failed: number }> {
   const emit = options.onEvent ?? (() => undefined);
-  const { results } = await readStudyResults(options.resultsDir);
+  const { results, problems } = await readStudyResults(options.resultsDir);
+  for (const problem of problems) emit({ type: 'unreadable', problem });
   const counts = { added: 0, skipped: 0, failed: 0 };
   for (const configuration of options.configurations) {
     options.signal?.throwIfAborted();

@@ -13,7 +13,7 @@ export const testOutcomesSchema = z.object({
   count: z.number().int().min(1),
   /** SHA-256 of the split's labels as int32 little-endian, in split order. */
   labelsSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  correct: z.string(),
+  correct: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
 });
 export type TestOutcomes = z.infer<typeof testOutcomesSchema>;
 

@@ -49,7 +49,11 @@ export interface PairedTest {
   resultA: StudyResult | undefined;
   resultB: StudyResult | undefined;
   /** McNemar's exact test and whether it survives Holm's correction over the table; or why there is none. */
-  outcome: (PairedComparison & { significant: boolean }) | 'missing' | 'no per-image outcomes';
+  outcome:
+    | (PairedComparison & { significant: boolean })
+    | 'missing'
+    | 'no per-image outcomes'
+    | 'different test images';
 }
 
 /** The comparisons a table makes: each condition against plain, a stronger permutation against Arnold's. */
@@ -110,9 +114,9 @@ export function pairedTests(
   const tested = comparisons(dataset, lookup, conditions).map((pair) => {
     const { resultA: a, resultB: b } = pair;
     if (!a || !b) return { pair, outcome: 'missing' as const };
-    if (!a.testOutcomes || !b.testOutcomes || !sameTestImages(a.testOutcomes, b.testOutcomes)) {
-      return { pair, outcome: 'no per-image outcomes' as const };
-    }
+    if (!a.testOutcomes || !b.testOutcomes) return { pair, outcome: 'no per-image outcomes' as const };
+    if (!sameTestImages(a.testOutcomes, b.testOutcomes))
+      return { pair, outcome: 'different test images' as const };
     return {
       pair,
       outcome: comparePaired(decodeTestOutcomes(a.testOutcomes), decodeTestOutcomes(b.testOutcomes)),
@@ -141,5 +145,6 @@ export const verdictOf = (outcome: PairedComparison & { significant: boolean }):
 export const testedCount = (tests: readonly PairedTest[]): number =>
   tests.filter((t) => typeof t.outcome !== 'string').length;
 
-/** "1.2e-60" below 10⁻⁴, else four decimals. */
-export const formatP = (p: number): string => (p < 0.0001 ? p.toExponential(1) : p.toFixed(4));
+/** "1.2e-60" below 10⁻⁴, "< 1e-300" where the tail underflows, else four decimals. */
+export const formatP = (p: number): string =>
+  p < 1e-300 ? '< 1e-300' : p < 0.0001 ? p.toExponential(1) : p.toFixed(4);

@@ -213,13 +213,13 @@ function testResolution(
     best,
   );
   const describe = (r: StudyResult): string => {
-    const { low, high } = accuracyInterval(r.classification.accuracy, testImages(r))!;
-    return `${r.configuration.architecture} on ${r.configuration.condition}, accuracy ${r.classification.accuracy.toFixed(4)}: ${low.toFixed(4)}–${high.toFixed(4)} (±${((high - low) / 2).toFixed(4)})`;
+    const { low, high } = accuracyInterval(r.classification.confusionMatrix)!;
+    return `${r.configuration.architecture} on ${r.configuration.condition}, accuracy ${r.classification.accuracy.toFixed(4)}: ${low.toFixed(4)}–${high.toFixed(4)}`;
   };
   const n = testImages(best);
   if (n === 0) return null;
   const intervals = worst === best ? describe(best) : `${describe(best)}; ${describe(worst)}`;
-  return `- **What the test split resolves**: ${n.toLocaleString('en-US')} test images, so one image is ${(1 / n).toFixed(5)} of accuracy. 95 % Wilson intervals: ${intervals}. Two cells closer than about that half-width are not told apart by this split; that bound is unpaired, and the paired tests below compare cells image by image.`;
+  return `- **Accuracy intervals**: ${n.toLocaleString('en-US')} test images, so one image is ${(1 / n).toFixed(5)} of accuracy. 95 % Wilson intervals (the best encrypted model above and the lowest cell): ${intervals}. They are unpaired, so they do not say which gaps between cells are real: the paired tests below compare cells image by image.`;
 }
 
 const testImages = (r: StudyResult): number => confusionTotal(r.classification.confusionMatrix);
@@ -244,7 +244,7 @@ function pairedTestsMarkdown(
   return [
     `#### Paired tests: which gaps the test split resolves`,
     '',
-    `McNemar's exact test on the same test images: only images right under one configuration and wrong under the other count. p is two-sided; "Holm" marks the gaps significant at α = 0.05 after Holm's correction over the ${tested} comparisons of this table. "missing": a configuration has not finished; "no per-image outcomes": a result stored before they were kept (\`cipherlens study outcomes\` adds them).`,
+    `McNemar's exact test on the same test images: only images right under one configuration and wrong under the other count. p is two-sided; "Holm" marks the gaps significant at α = 0.05 after Holm's correction over the ${tested} comparisons of this table. "missing": a configuration has not finished; "no per-image outcomes": a result stored before they were kept (\`cipherlens study outcomes\` adds them); "different test images": the two outcomes are about different test splits or orders and cannot be paired.`,
     '',
     summary,
     '',

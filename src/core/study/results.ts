@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CONDITIONS } from '../crypto/condition.js';
-import { confusionTotal } from '../evaluation/classification-metrics.js';
+import { confusionCorrect, confusionTotal } from '../evaluation/classification-metrics.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import {
   STUDY_ARCHITECTURES,
@@ -55,7 +55,7 @@ export const studyResultSchema = z.object({
     accuracy: z.number(),
     macroF1: z.number(),
     weightedF1: z.number(),
-    confusionMatrix: z.array(z.array(z.number().int())),
+    confusionMatrix: z.array(z.array(z.number().int().min(0))),
     perClass: z.array(perClassSchema),
   }),
   /** Per-image outcomes on the test split, for paired tests; absent in results stored before they were kept. */
@@ -85,18 +85,30 @@ export async function writeStudyResult(dir: string, result: StudyResult): Promis
   return path;
 }
 
-/** Per-image outcomes that disagree with the totals stored beside them make a result unusable, not half-used. */
-function outcomesProblem(result: StudyResult): string | null {
+/**
+ * Numbers that disagree with each other make a result unusable, not half-used: the accuracy must be the
+ * confusion matrix's diagonal over its total, and per-image outcomes must count the same images and hits.
+ */
+function consistencyProblem(result: StudyResult): string | null {
+  const { confusionMatrix, accuracy, classes } = result.classification;
+  if (
+    confusionMatrix.length !== classes.length ||
+    confusionMatrix.some((row) => row.length !== classes.length)
+  ) {
+    return `the confusion matrix is not ${classes.length} × ${classes.length} (one row and column per class)`;
+  }
+  const images = confusionTotal(confusionMatrix);
+  const right = confusionCorrect(confusionMatrix);
+  if (images === 0) return 'the confusion matrix counts no test image';
+  if (Math.abs(accuracy - right / images) > 1e-9) {
+    return `accuracy ${accuracy} ≠ ${right} right of ${images} in the confusion matrix`;
+  }
   const outcomes = result.testOutcomes;
   if (!outcomes) return null;
-  const { confusionMatrix, accuracy } = result.classification;
-  const images = confusionTotal(confusionMatrix);
   try {
     if (outcomes.count !== images) return `testOutcomes count ${outcomes.count} ≠ ${images} test images`;
-    const right = correctCount(outcomes);
-    if (right !== Math.round(accuracy * images)) {
-      return `testOutcomes have ${right} right, the accuracy says ${Math.round(accuracy * images)}`;
-    }
+    const hits = correctCount(outcomes);
+    if (hits !== right) return `testOutcomes have ${hits} right, the confusion matrix ${right}`;
   } catch (error) {
     return (error as Error).message;
   }
@@ -119,7 +131,7 @@ export async function readStudyResults(dir: string): Promise<{ results: StudyRes
       const parsed = studyResultSchema.safeParse(JSON.parse(await readFile(join(dir, name), 'utf8')));
       if (!parsed.success) problems.push(`${name}: ${z.prettifyError(parsed.error)}`);
       else {
-        const inconsistent = outcomesProblem(parsed.data);
+        const inconsistent = consistencyProblem(parsed.data);
         if (inconsistent) problems.push(`${name}: ${inconsistent}`);
         else results.push(parsed.data);
       }

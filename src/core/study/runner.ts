@@ -50,7 +50,9 @@ export type StudyEvent =
   | { type: 'train'; label: string; message: string }
   | { type: 'evaluate'; label: string; stage: EvaluationStage; done: number; total: number }
   | { type: 'done'; index: number; total: number; label: string; seconds: number; result: StudyResult }
-  | { type: 'failed'; index: number; total: number; label: string; error: string };
+  | { type: 'failed'; index: number; total: number; label: string; error: string }
+  /** A stored result file that cannot be used (damaged, inconsistent): its configuration counts as missing. */
+  | { type: 'unreadable'; problem: string };
 
 /** The folder of a trained configuration's model card, ONNX and checkpoints. */
 export const studyModelDir = (workDir: string, trained: StudyConfiguration): string =>
@@ -75,7 +77,8 @@ export async function runStudy(
   const { configurations, resultsDir, workDir, exportsDir, trainer } = options;
   const emit = options.onEvent ?? (() => undefined);
   const total = configurations.length;
-  const { results: existing } = await readStudyResults(resultsDir);
+  const { results: existing, problems } = await readStudyResults(resultsDir);
+  for (const problem of problems) emit({ type: 'unreadable', problem });
   const durations: number[] = [];
   let completed = 0;
   let skipped = 0;

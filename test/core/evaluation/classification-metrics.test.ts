@@ -3,6 +3,7 @@ import {
   argmaxRows,
   classificationMetrics,
   confusionMatrix,
+  accuracyInterval,
   topKAccuracy,
   wilsonInterval,
 } from '../../../src/core/evaluation/classification-metrics.js';
@@ -84,14 +85,29 @@ describe('classificationMetrics (scikit-learn definitions)', () => {
 
 describe('wilsonInterval', () => {
   it("matches Newcombe's (1998) published 95 % Wilson intervals", () => {
-    // Newcombe, Statistics in Medicine 17:857, Table I: 0/10 → 0–0.2775; 10/10 → 0.7225–1.
-    expect(wilsonInterval(0, 10).low).toBe(0);
-    expect(wilsonInterval(0, 10).high).toBeCloseTo(0.2775, 4);
-    expect(wilsonInterval(10, 10).low).toBeCloseTo(0.7225, 4);
+    // Newcombe, Statistics in Medicine 17:857–872: its four worked examples, method 3 (score interval without
+    // continuity correction); recomputed independently with Python before being written here.
+    const cases: [number, number, number, number][] = [
+      [81, 263, 0.2553, 0.3662],
+      [15, 148, 0.0624, 0.1605],
+      [0, 20, 0, 0.1611],
+      [1, 29, 0.0061, 0.1718],
+    ];
+    for (const [x, n, low, high] of cases) {
+      expect(wilsonInterval(x, n).low).toBeCloseTo(low, 4);
+      expect(wilsonInterval(x, n).high).toBeCloseTo(high, 4);
+    }
     expect(wilsonInterval(10, 10).high).toBe(1);
-    const half = wilsonInterval(50, 100);
-    expect(half.low).toBeCloseTo(0.4038, 4);
-    expect(half.high).toBeCloseTo(0.5962, 4);
+  });
+
+  it('takes the accuracy interval from the confusion matrix: its diagonal of its total', () => {
+    expect(
+      accuracyInterval([
+        [40, 1],
+        [14, 208],
+      ]),
+    ).toEqual(wilsonInterval(248, 263));
+    expect(accuracyInterval([[0]])).toBeNull();
   });
 
   it('refuses a proportion that is not one', () => {

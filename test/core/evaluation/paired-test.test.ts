@@ -16,6 +16,11 @@ describe("McNemar's exact test", () => {
       expect(mcnemarExact(b, a).p).toBeCloseTo(p, 12);
       expect(mcnemarExact(a, b).p / p).toBeCloseTo(1, 9);
     }
+    // Tens of thousands of discordant images stay finite and exact (log-space sum).
+    expect(mcnemarExact(20500, 20100).p / 0.047679304907117255).toBeCloseTo(1, 9);
+    expect(mcnemarExact(20300, 20300).p).toBe(1);
+    // A tail below the smallest double is reported as the smallest positive p, never as 0.
+    expect(mcnemarExact(0, 2000).p).toBe(Number.MIN_VALUE);
     expect(mcnemarExact(0, 0).p).toBe(1);
     expect(mcnemarExact(1, 0).p).toBe(1);
     expect(mcnemarExact(3, 3).p).toBe(1);

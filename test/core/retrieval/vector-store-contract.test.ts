@@ -256,7 +256,10 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
     'refuses bad input and leaves the store unchanged',
     async () => {
       await withStore(backend.spec('refusals'), async (store) => {
+        // A query with no direction is refused by every store, empty or not: it is bad input, not "no hits".
+        await expect(store.search(new Float32Array(DIM))).rejects.toThrow(/query 0 has norm 0/);
         await store.add(items(5, 4));
+        await expect(store.search(new Float32Array(DIM).fill(Number.NaN))).rejects.toThrow(/norm NaN/);
         await expect(store.add([{ id: 'item-1', vector: new Float32Array(DIM).fill(1) }])).rejects.toThrow(
           /already/,
         );

@@ -186,8 +186,9 @@ describe('study runner', () => {
 
     // A stored matrix the model does not reproduce (model or export changed): refused, the file left as it was.
     const matrix = stored.classification.confusionMatrix.map((row) => [...row]);
+    // (one hit moved from class 0 to class 1: the accuracy is unchanged, the matrix is not)
     matrix[0]![0]! -= 1;
-    matrix[0]![1]! += 1;
+    matrix[1]![1]! += 1;
     const tampered = JSON.stringify({
       ...older,
       classification: { ...older.classification, confusionMatrix: matrix },
@@ -202,6 +203,19 @@ describe('study runner', () => {
     expect(events[0]).toMatchObject({ type: 'failed', error: expect.stringContaining('does not reproduce') });
     expect(await readFile(path, 'utf8')).toBe(tampered);
 
+    // A model of another size than the one the numbers came from: refused too, even with the same matrix.
+    const resized = JSON.stringify({ ...older, modelBytes: older.modelBytes + 1 });
+    await writeFile(path, resized);
+    expect(await addTestOutcomes(options)).toEqual({ added: 0, skipped: 0, failed: 1 });
+    expect(await readFile(path, 'utf8')).toBe(resized);
+
+    // Outcomes that are not base64 are a schema problem.
+    await writeFile(
+      path,
+      JSON.stringify({ ...stored, testOutcomes: { ...outcomes, correct: '!!not base64!!' } }),
+    );
+    expect((await readStudyResults(resultsDir)).problems[0]).toMatch(/base64/);
+
     // Outcomes that disagree with the stored accuracy make the file a reported problem, never half-used.
     const wrong = {
       ...outcomes,
@@ -210,7 +224,13 @@ describe('study runner', () => {
     await writeFile(path, JSON.stringify({ ...stored, testOutcomes: wrong }));
     const read = await readStudyResults(resultsDir);
     expect(read.results).toHaveLength(0);
-    expect(read.problems[0]).toMatch(/testOutcomes have 0 right, the accuracy says \d+/);
+    expect(read.problems[0]).toMatch(/testOutcomes have 0 right, the confusion matrix \d+/);
+    // So does an accuracy that is not the matrix's diagonal over its total.
+    await writeFile(
+      path,
+      JSON.stringify({ ...stored, classification: { ...stored.classification, accuracy: 1.2 } }),
+    );
+    expect((await readStudyResults(resultsDir)).problems[0]).toMatch(/accuracy 1\.2 ≠ \d+ right of \d+/);
     await writeFile(path, JSON.stringify(stored));
   });
 
@@ -396,7 +416,7 @@ describe('study report observations', () => {
       );
       // How finely 10,000 test images resolve a cell: Wilson 95 % intervals of the best encrypted and the lowest.
       expect(markdown).toContain(
-        '- **What the test split resolves**: 10,000 test images, so one image is 0.00010 of accuracy. 95 % Wilson intervals: dcnn on arnold+xor, accuracy 0.9700: 0.9665–0.9732 (±0.0033); dcnn on uniform+xor, accuracy 0.9500: 0.9456–0.9541 (±0.0043).',
+        '- **Accuracy intervals**: 10,000 test images, so one image is 0.00010 of accuracy. 95 % Wilson intervals (the best encrypted model above and the lowest cell): dcnn on arnold+xor, accuracy 0.9700: 0.9665–0.9732; dcnn on uniform+xor, accuracy 0.9500: 0.9456–0.9541.',
       );
     } finally {
       await rm(docsDir, { recursive: true, force: true });

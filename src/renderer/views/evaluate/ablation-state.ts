@@ -50,34 +50,26 @@ export function formatDuration(seconds: number | null): string {
 }
 
 /**
- * How finely one dataset's test split tells its rows apart, for the table's caption: the narrowest and widest
- * 95 % accuracy interval among its finished rows. Null when no row has one.
+ * The spread of one dataset's accuracy intervals, for the table's caption: the narrowest and the widest 95 %
+ * interval among its finished rows. Null when no row has one.
  */
 export function resolutionNote(rows: readonly AblationRow[]): string | null {
   const measured = rows
     .flatMap((row) =>
       row.accuracy !== null && row.accuracyInterval && row.testImages
-        ? [
-            {
-              accuracy: row.accuracy,
-              n: row.testImages,
-              half: (row.accuracyInterval.high - row.accuracyInterval.low) / 2,
-            },
-          ]
+        ? [{ accuracy: row.accuracy, n: row.testImages, ...row.accuracyInterval }]
         : [],
     )
-    .sort((a, b) => a.half - b.half);
+    .sort((a, b) => a.high - a.low - (b.high - b.low));
   if (measured.length === 0) return null;
   const sizes = [...new Set(measured.map((m) => m.n))].sort((a, b) => a - b);
   const images = sizes.map((n) => n.toLocaleString('en-US')).join(' to ');
-  const at = (m: (typeof measured)[number]): string => `±${m.half.toFixed(4)} at ${m.accuracy.toFixed(4)}`;
+  const at = (m: (typeof measured)[number]): string =>
+    `${m.low.toFixed(4)}–${m.high.toFixed(4)} at ${m.accuracy.toFixed(4)}`;
   const narrow = measured[0]!;
   const wide = measured[measured.length - 1]!;
-  const range =
-    narrow === wide || narrow.half.toFixed(4) === wide.half.toFixed(4)
-      ? at(narrow)
-      : `${at(narrow)} to ${at(wide)}`;
-  return `Accuracy over ${images} test images, 95 % interval ${range}: rows closer than that are not told apart.`;
+  const range = at(narrow) === at(wide) ? at(narrow) : `from ${at(narrow)} to ${at(wide)}`;
+  return `Accuracy over ${images} test images, 95 % intervals ${range}. They are unpaired: open a row for its paired tests, which say which gaps this test split resolves.`;
 }
 
 /** "Accuracy 0.9804 (95 % interval 0.9775–0.9829, 10,000 test images)." for a run's dialog; '' without one. */

@@ -84,7 +84,7 @@ const PAIRED_COLUMNS: Column<PairedTest>[] = [
   {
     label: 'p',
     value: (t) => t.p,
-    format: (t) => (t.p < 0.0001 ? t.p.toExponential(1) : t.p.toFixed(4)),
+    format: (t) => t.pText,
     numeric: true,
   },
   {
@@ -107,7 +107,7 @@ export function pairedTestsTable(config: OperationResponse<'evaluateStudyConfig'
   }
   return dataTable<PairedTest>({
     title: 'Paired tests',
-    caption: `McNemar's exact test on the same ${config.row.testImages?.toLocaleString('en-US') ?? ''} test images: only images right under one and wrong under the other count. "significant" after Holm's correction over the ${config.pairedTests[0]!.comparisons} comparisons of this table (docs/study.md); "not resolved" means this test split cannot tell the two apart, not that they are equal.`,
+    caption: `McNemar's exact test on the same ${config.row.testImages === null ? '' : `${config.row.testImages.toLocaleString('en-US')} `}test images: only images right under one and wrong under the other count. "significant" after Holm's correction over the ${config.pairedTests[0]!.comparisons} comparisons of this table (docs/study.md); "not resolved" means this test split cannot tell the two apart, not that they are equal.`,
     columns: PAIRED_COLUMNS,
     rows: config.pairedTests,
     testId: 'study-paired-tests',
@@ -149,7 +149,7 @@ export function createAblationSection(context: AppContext): {
   const element = panel('Ablation study', [body], {
     testId: 'ablation',
     subtitle:
-      'Each configuration trained and evaluated on the full test split (study/results). Open a row for its confusion matrix.',
+      'Each configuration trained and evaluated on the full test split (study/results). Open a row for its confusion matrix and paired tests.',
   });
   let wanted: string | null = null;
   const load = async (): Promise<void> => {
